@@ -1,0 +1,26 @@
+/**
+ * The sandbox caller's keypad: `POST /sandbox/Accounts/{AC}/Calls/{CA}/Dtmf.json` with `Digits`.
+ * 202: the digits are queued and reach the call in order, paced like a person typing.
+ */
+import type { FastifyInstance } from 'fastify';
+import { payError } from '../../domain/errors.js';
+import { formRequired, type FormValues } from '../../domain/form.js';
+import type { AppContext } from '../../app/context.js';
+import { sendJson } from '../reply.js';
+
+interface DtmfParams {
+  AccountSid: string;
+  CallSid: string;
+}
+
+export function sandboxRoutes(server: FastifyInstance, app: AppContext): void {
+  server.post<{ Params: DtmfParams; Body: FormValues }>('/sandbox/Accounts/:AccountSid/Calls/:CallSid/Dtmf.json', async (request, reply) => {
+    const { AccountSid, CallSid } = request.params;
+    const call = await app.calls.get(AccountSid, CallSid);
+    if (!call) throw payError(20404, `Call ${CallSid} was not found in account ${AccountSid}.`);
+    const digits = formRequired(request.body ?? {}, 'Digits');
+    app.telephony.pressKeys(call, digits);
+    // The digits themselves are never echoed: they may be a card number.
+    return sendJson(reply, 202, { account_sid: AccountSid, call_sid: CallSid, queued: digits.length });
+  });
+}

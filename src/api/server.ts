@@ -1,0 +1,52 @@
+/**
+ * The HTTP server: Fastify with Twilio's form bodies, the error envelope, Basic auth on every account route,
+ * and a one-line access log per request (method, route, status, time; never a body).
+ *
+ * @example
+ *   const server = buildServer(app);
+ *   await server.listen({ host: '127.0.0.1', port: 8080 });
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import formBody from '@fastify/formbody';
+import type { AppContext } from '../app/context.js';
+import { installErrorHandling } from './errors.js';
+import { requireAccount } from './auth.js';
+import { callRoutes } from './twilio/calls.js';
+import { paymentRoutes } from './twilio/payments.js';
+import { sandboxRoutes } from './sandbox/dtmf.js';
+import { sendJson } from './reply.js';
+
+/** Payments and Calls requests are small form posts; anything near this is a mistake or an attack. */
+const BODY_LIMIT_BYTES = 64 * 1024;
+
+export function buildServer(app: AppContext): FastifyInstance {
+  const server = Fastify({
+    logger: false,
+    bodyLimit: BODY_LIMIT_BYTES,
+    requestTimeout: 30_000,
+    connectionTimeout: 60_000,
+    keepAliveTimeout: 65_000,
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  server.register(formBody, { bodyLimit: BODY_LIMIT_BYTES });
+  installErrorHandling(server, app.log);
+
+  server.addHook('onResponse', async (request, reply) => {
+    app.log.info(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request',
+    );
+  });
+
+  server.get('/', async (_request, reply) =>
+    sendJson(reply, 200, { name: 'paytone', api: '/2010-04-01', sandbox_keypad: '/sandbox/Accounts/{AccountSid}/Calls/{CallSid}/Dtmf.json' }),
+  );
+
+  server.register(async (accountScope) => {
+    accountScope.addHook('preHandler', requireAccount(app.authenticator));
+    callRoutes(accountScope, app);
+    paymentRoutes(accountScope, app);
+    sandboxRoutes(accountScope, app);
+  });
+  return server;
+}

@@ -1,0 +1,95 @@
+/**
+ * The account paytone serves at start-up. With PAYTONE_ACCOUNT_SID and PAYTONE_AUTH_TOKEN set, that account is
+ * created or its token updated. With neither, a development account is made on the first start and its
+ * credentials printed once; its sid (never its token) is remembered in `dev-account.json` so later starts
+ * reuse it quietly.
+ *
+ * @example
+ *   const { accountSid } = await bootstrapAccount({ accounts, env: process.env, dataDir, print: console.log });
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { isSecret, isSid, newSid } from '../domain/sids.js';
+import type { AccountStore } from '../store/accounts.js';
+
+export const DEV_ACCOUNT_FILE = 'dev-account.json';
+const DEV_ACCOUNT_NAME = 'Development account';
+
+export interface BootstrapOptions {
+  accounts: AccountStore;
+  env: Record<string, string | undefined>;
+  dataDir: string;
+  /** Where the one-time credentials block goes (the console). */
+  print: (text: string) => void;
+}
+
+/**
+ * Makes sure the start-up account exists; `created` is true when this call created it.
+ *
+ * @example
+ *   await bootstrapAccount({ accounts, env: { PAYTONE_ACCOUNT_SID: 'AC…', PAYTONE_AUTH_TOKEN: '…' }, dataDir, print });
+ */
+export async function bootstrapAccount(options: BootstrapOptions): Promise<{ accountSid: string; created: boolean }> {
+  const sid = options.env.PAYTONE_ACCOUNT_SID || undefined;
+  const token = options.env.PAYTONE_AUTH_TOKEN || undefined;
+  if (sid === undefined && token === undefined) return developmentAccount(options);
+  if (sid === undefined) throw new Error('PAYTONE_AUTH_TOKEN is set but PAYTONE_ACCOUNT_SID is not: set both, or neither for a development account');
+  if (token === undefined) throw new Error('PAYTONE_ACCOUNT_SID is set but PAYTONE_AUTH_TOKEN is not: set both, or neither for a development account');
+  if (!isSid('AC', sid)) throw new Error('PAYTONE_ACCOUNT_SID must be "AC" followed by 32 hex characters');
+  if (!isSecret(token)) throw new Error('PAYTONE_AUTH_TOKEN must be 32 hex characters, e.g. the output of `openssl rand -hex 16`');
+  const existed = (await options.accounts.getAccount(sid)) !== null;
+  await options.accounts.upsertAccount(sid, token);
+  return { accountSid: sid, created: !existed };
+}
+
+async function developmentAccount(options: BootstrapOptions): Promise<{ accountSid: string; created: boolean }> {
+  const file = path.join(options.dataDir, DEV_ACCOUNT_FILE);
+  const remembered = readDevAccountSid(file);
+  if (remembered !== null && (await options.accounts.getAccount(remembered))) return { accountSid: remembered, created: false };
+  // The sid is written down before the account is created: a crash in between leaves a reservation that the
+  // next start fills, never a second development account.
+  const sid = remembered ?? newSid('AC');
+  if (remembered === null) writeDevAccountSid(file, sid);
+  const { authToken } = await options.accounts.createAccount({ sid, friendlyName: DEV_ACCOUNT_NAME });
+  options.print(credentialsBlock(sid, authToken, options.env));
+  return { accountSid: sid, created: true };
+}
+
+function readDevAccountSid(file: string): string | null {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  let sid: unknown;
+  try {
+    sid = (JSON.parse(text) as { account_sid?: unknown }).account_sid;
+  } catch {
+    sid = undefined;
+  }
+  if (!isSid('AC', sid)) throw new Error(`${file} is malformed: it must be {"account_sid": "AC..."}; delete it to create a new development account`);
+  return sid;
+}
+
+function writeDevAccountSid(file: string, sid: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const draft = `${file}.${process.pid}.draft`;
+  fs.writeFileSync(draft, JSON.stringify({ account_sid: sid }) + '\n', { mode: 0o600 });
+  fs.renameSync(draft, file);
+}
+
+function credentialsBlock(sid: string, authToken: string, env: BootstrapOptions['env']): string {
+  const baseUrl = `http://${env.HOST || '127.0.0.1'}:${env.PORT || '8080'}`;
+  return [
+    'paytone created a development account. Its auth token is shown only this once:',
+    '',
+    `  AccountSid  ${sid}`,
+    `  AuthToken   ${authToken}`,
+    '',
+    'Use them as your Twilio credentials and point the client at this server, e.g. with the twilio npm package:',
+    `  const client = twilio('${sid}', '<AuthToken>'); client.api.baseUrl = '${baseUrl}';`,
+    'Set PAYTONE_ACCOUNT_SID and PAYTONE_AUTH_TOKEN to choose your own, or run `paytone keys create` for an API key.',
+  ].join('\n');
+}

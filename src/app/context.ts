@@ -1,0 +1,110 @@
+/**
+ * Builds paytone from its parts: database, vault, accounts, sessions, callbacks, connectors, telephony.
+ * One object the HTTP layer and the CLI share; `close()` stops everything in order.
+ *
+ * @example
+ *   const app = await createAppContext(loadConfig(process.env), createLogger({ level: 'info' }));
+ */
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import { openDatabase, type Db } from '../store/database.js';
+import { Vault } from '../vault/vault.js';
+import { AccountStore } from '../store/accounts.js';
+import { CallStore } from '../store/calls.js';
+import { SessionStore } from '../store/sessions.js';
+import { StoredGatewayLedger } from '../store/gatewayLedger.js';
+import { Authenticator } from '../api/credentials.js';
+import { CallbackOutbox } from '../callbacks/outbox.js';
+import { SandboxGateway } from '../connectors/sandboxGateway.js';
+import type { Connector } from '../connectors/connector.js';
+import { gatewayRequestFor } from '../domain/gatewayRequest.js';
+import { SandboxTelephony } from '../telephony/sandboxCalls.js';
+import { PaymentSessions, type ConnectorDirectory } from './paymentSessions.js';
+import { PaymentRequests } from './paymentRequests.js';
+
+export interface AppContext {
+  config: Config;
+  log: Logger;
+  db: Db;
+  vault: Vault;
+  accounts: AccountStore;
+  authenticator: Authenticator;
+  calls: CallStore;
+  sessionStore: SessionStore;
+  ledger: StoredGatewayLedger;
+  outbox: CallbackOutbox;
+  sessions: PaymentSessions;
+  payments: PaymentRequests;
+  telephony: SandboxTelephony;
+  now: () => number;
+  close(): Promise<void>;
+}
+
+/** The built-in connectors every account has: `Default` is the sandbox gateway. */
+class BuiltInConnectors implements ConnectorDirectory {
+  private readonly defaults: Map<string, Connector>;
+
+  constructor(sandbox: Connector) {
+    this.defaults = new Map([[sandbox.name, sandbox]]);
+  }
+
+  find(_accountSid: string, uniqueName: string): Connector | null {
+    return this.defaults.get(uniqueName) ?? null;
+  }
+}
+
+export async function createAppContext(config: Config, log: Logger): Promise<AppContext> {
+  const now = Date.now;
+  const db = await openDatabase({ dataDir: config.dataDir });
+  const vault = await Vault.open({ dataDir: config.dataDir, keyHex: config.vaultKeyHex });
+  const accounts = new AccountStore(db, vault, now);
+  const calls = new CallStore(db);
+  const sessionStore = new SessionStore(db, vault);
+  const ledger = new StoredGatewayLedger(db, now);
+  const outbox = new CallbackOutbox({
+    db,
+    now,
+    logger: log,
+    authTokenFor: async (accountSid: string) => {
+      const token = await accounts.authToken(accountSid);
+      if (token === null) throw new Error(`account ${accountSid} has no auth token`);
+      return token;
+    },
+  });
+  const sandbox = new SandboxGateway({ name: 'Default', ledger, slowMs: config.sandboxSlowMs });
+  const sessions = new PaymentSessions({
+    store: sessionStore,
+    outbox,
+    connectors: new BuiltInConnectors(sandbox),
+    rules: { firstDigitTimeoutSeconds: config.firstDigitTimeoutSeconds },
+    log,
+    now,
+  });
+  const payments = new PaymentRequests(sessions, sessionStore, calls);
+  const telephony = new SandboxTelephony({ calls, caller: payments, dtmfIntervalMs: config.dtmfIntervalMs, log, now });
+  const resumed = await sessions.resume(gatewayRequestFor);
+  if (resumed > 0) log.info({ sessions: resumed }, 'resumed unfinished pay sessions');
+  outbox.start();
+
+  return {
+    config,
+    log,
+    db,
+    vault,
+    accounts,
+    authenticator: new Authenticator(accounts),
+    calls,
+    sessionStore,
+    ledger,
+    outbox,
+    sessions,
+    payments,
+    telephony,
+    now,
+    async close() {
+      sessions.stop();
+      await outbox.stop();
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,164 @@
+/**
+ * The Payments resource as the API sees it: create (201) and update (202) with Twilio's idempotency,
+ * the read extensions, and the caller's keypad and hang-up reaching the call's open session.
+ *
+ * Idempotency (DESIGN.md): an identical request (same account, path, IdempotencyKey and parameters) replays the
+ * stored response while the operation it started is still current; the same key with other parameters is a new
+ * request. The check and the change happen under the same lock, so two identical requests racing each other
+ * still make one change.
+ */
+import { createHash } from 'node:crypto';
+import { payError } from '../domain/errors.js';
+import type { FormValues } from '../domain/form.js';
+import { parseCreatePayment, parseUpdatePayment } from '../domain/paymentParams.js';
+import { isOperationCurrent } from '../domain/session.js';
+import { sessionView } from '../domain/sessionView.js';
+import { formatRfc2822 } from '../domain/dates.js';
+import { newSid } from '../domain/sids.js';
+import type { Session } from '../domain/types.js';
+import type { CallRecord } from '../domain/callView.js';
+import type { CallStore } from '../store/calls.js';
+import type { SessionStore, StoredEvent } from '../store/sessions.js';
+import type { PaymentSessions, RequestKey } from './paymentSessions.js';
+
+export interface ApiResponse {
+  status: number;
+  body: string;
+}
+
+/** Twilio's six fields, in the order Twilio writes them. */
+export function paymentResource(session: Session): Record<string, string> {
+  return {
+    account_sid: session.accountSid,
+    call_sid: session.callSid,
+    date_created: formatRfc2822(session.dateCreated),
+    date_updated: formatRfc2822(session.dateUpdated),
+    sid: session.sid,
+    uri: `/2010-04-01/Accounts/${session.accountSid}/Calls/${session.callSid}/Payments/${session.sid}.json`,
+  };
+}
+
+const resourceBody = (session: Session): string => JSON.stringify(paymentResource(session));
+
+/** sha256 over the request's parameters, independent of their order on the wire. */
+export function fingerprintOf(form: FormValues): string {
+  const entries = Object.entries(form)
+    .map(([k, v]) => [k, Array.isArray(v) ? v : [v]] as const)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return createHash('sha256').update(JSON.stringify(entries)).digest('hex');
+}
+
+export class PaymentRequests {
+  constructor(
+    private readonly sessions: PaymentSessions,
+    private readonly store: SessionStore,
+    private readonly calls: CallStore,
+  ) {}
+
+  private async call(accountSid: string, callSid: string): Promise<CallRecord> {
+    const call = await this.calls.get(accountSid, callSid);
+    if (!call) throw payError(20404, `Call ${callSid} was not found in account ${accountSid}.`);
+    return call;
+  }
+
+  private async replay(accountSid: string, key: RequestKey, current: (s: Session, operation: number) => boolean): Promise<ApiResponse | null> {
+    const record = await this.store.findIdempotency(accountSid, key.scope, key.key, key.fingerprint);
+    if (!record) return null;
+    const session = await this.sessions.load(record.sessionSid);
+    if (!session || !current(session, record.operation)) return null;
+    return { status: record.statusCode, body: record.body };
+  }
+
+  async create(accountSid: string, callSid: string, form: FormValues, scope: string): Promise<ApiResponse> {
+    const call = await this.call(accountSid, callSid);
+    const parsed = parseCreatePayment(form, { callUrl: call.url });
+    const key: RequestKey = { scope, key: parsed.idempotencyKey, fingerprint: fingerprintOf(form), kind: 'create', statusCode: 201 };
+    return this.sessions.serialize(callSid, async () => {
+      const replayed = await this.replay(accountSid, key, (s, operation) => isOperationCurrent(s, { kind: 'create', operation }));
+      if (replayed) return replayed;
+      const fresh = await this.call(accountSid, callSid);
+      if (fresh.status !== 'in-progress') {
+        throw payError(21220, `Call ${callSid} is ${fresh.status}, not in-progress: a pay session can only start on a call in progress.`);
+      }
+      const open = await this.store.unfinishedSidOfCall(callSid);
+      if (open) {
+        throw payError(64021, `Call ${callSid} already has an active payment session (${open}). Complete or cancel it before starting another.`);
+      }
+      const connector = this.sessions.connectorFor(accountSid, parsed.settings.paymentConnector);
+      const charging = parsed.settings.chargeAmount !== null;
+      if (charging && !connector.capabilities.charge) {
+        throw payError(64007, `PaymentConnector "${connector.name}" cannot charge. Leave ChargeAmount empty (or 0) to tokenize, or choose a connector that can charge.`);
+      }
+      if (!charging && !connector.capabilities.tokenize) {
+        throw payError(64005, `PaymentConnector "${connector.name}" cannot tokenize. Give a ChargeAmount greater than 0 to charge, or choose a connector that can tokenize.`);
+      }
+      const session = await this.sessions.open(
+        { sid: newSid('PK'), accountSid, callSid, settings: parsed.settings, callbackUrl: parsed.callbackUrl },
+        key,
+        resourceBody,
+      );
+      return { status: 201, body: resourceBody(session) };
+    });
+  }
+
+  async update(accountSid: string, callSid: string, sid: string, form: FormValues, scope: string): Promise<ApiResponse> {
+    const call = await this.call(accountSid, callSid);
+    const parsed = parseUpdatePayment(form, { callUrl: call.url });
+    const kind = parsed.input.kind === 'capture' ? 'capture' : 'status';
+    const key: RequestKey = { scope, key: parsed.idempotencyKey, fingerprint: fingerprintOf(form), kind, statusCode: 202 };
+    return this.sessions.serialize(sid, async () => {
+      const session = await this.sessions.load(sid);
+      if (!session || session.accountSid !== accountSid || session.callSid !== callSid) {
+        throw payError(20404, `Payment session ${sid} was not found on call ${callSid}.`);
+      }
+      const replayed = await this.replay(accountSid, key, (s, operation) => s.sid === sid && isOperationCurrent(s, { kind, operation }));
+      if (replayed) return replayed;
+      const next = await this.sessions.applyLoaded(session, { ...parsed.input, callbackUrl: parsed.callbackUrl }, { key, body: resourceBody });
+      return { status: 202, body: resourceBody(next) };
+    });
+  }
+
+  private async owned(accountSid: string, callSid: string, sid: string): Promise<Session> {
+    const session = await this.sessions.load(sid);
+    if (!session || session.accountSid !== accountSid || session.callSid !== callSid) {
+      throw payError(20404, `Payment session ${sid} was not found on call ${callSid}.`);
+    }
+    return session;
+  }
+
+  /** Our extension: the session with its masked values; never a digit beyond what callbacks show. */
+  async fetch(accountSid: string, callSid: string, sid: string): Promise<Record<string, unknown>> {
+    const session = await this.owned(accountSid, callSid, sid);
+    return { ...paymentResource(session), ...sessionView(session) };
+  }
+
+  async list(accountSid: string, callSid: string): Promise<Record<string, unknown>[]> {
+    await this.call(accountSid, callSid);
+    const sids = await this.store.sidsOfCall(accountSid, callSid);
+    const views: Record<string, unknown>[] = [];
+    for (const sid of sids) {
+      const session = await this.sessions.load(sid);
+      if (session) views.push({ ...paymentResource(session), ...sessionView(session) });
+    }
+    return views;
+  }
+
+  async events(accountSid: string, callSid: string, sid: string): Promise<StoredEvent[]> {
+    await this.owned(accountSid, callSid, sid);
+    return this.store.events(sid);
+  }
+
+  /** A keypress on the call reaches its open session; with none open it is ignored, as on a real call. */
+  async keypress(callSid: string, digit: string): Promise<void> {
+    const sid = await this.store.unfinishedSidOfCall(callSid);
+    if (sid) await this.sessions.apply(sid, { kind: 'digit', digit });
+  }
+
+  /** Under the call's lock, so a session being created as the caller hangs up is ended too. */
+  async hangup(callSid: string): Promise<void> {
+    await this.sessions.serialize(callSid, async () => {
+      const sid = await this.store.unfinishedSidOfCall(callSid);
+      if (sid) await this.sessions.apply(sid, { kind: 'hangup' });
+    });
+  }
+}

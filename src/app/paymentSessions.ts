@@ -1,0 +1,199 @@
+/**
+ * Runs pay sessions: the one place where the pure session rules meet storage, timers, connectors and the
+ * callback outbox. Every change to a session is serialized per session, decided by the domain, committed in
+ * one transaction with its events, and only then acted on (timer armed, outbox woken, connector called).
+ *
+ * @example
+ *   const sessions = new PaymentSessions({ store, outbox, connectors, rules, log });
+ *   await sessions.resume();                      // after a restart: timers and gateway calls pick up
+ *   await sessions.keypress(callSid, '4');
+ */
+import { decide, isFinal, nextDeadline, openSession } from '../domain/session.js';
+import type { GatewayOutcome, GatewayRequest, PaymentSettings, Session, SessionInput, SessionRules, SessionEvent } from '../domain/types.js';
+import { payError } from '../domain/errors.js';
+import type { IdempotencyRecord, SessionStore } from '../store/sessions.js';
+import type { Connector } from '../connectors/connector.js';
+import type { Logger } from '../log.js';
+import { KeyedLock } from './keyedLock.js';
+
+export interface ConnectorDirectory {
+  find(accountSid: string, uniqueName: string): Connector | null;
+}
+
+export interface SessionsDeps {
+  store: SessionStore;
+  outbox: { kick(): void };
+  connectors: ConnectorDirectory;
+  rules: SessionRules;
+  log: Logger;
+  now?: () => number;
+  /** Live listeners (the event stream); told after each commit. */
+  onEvents?: (session: Session, events: SessionEvent[]) => void;
+}
+
+/** The request that caused a change, for idempotent replay. */
+export interface RequestKey {
+  scope: string;
+  key: string;
+  fingerprint: string;
+  kind: 'create' | 'capture' | 'status';
+  statusCode: number;
+}
+
+const GATEWAY_ATTEMPTS = 3;
+
+export class PaymentSessions {
+  private readonly cache = new Map<string, Session>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly locks = new KeyedLock();
+  private readonly inFlight = new Set<string>();
+  private readonly now: () => number;
+  private stopped = false;
+
+  constructor(private readonly deps: SessionsDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** Serializes work on one call (session creation) or one session (everything else). */
+  serialize<T>(key: string, task: () => Promise<T>): Promise<T> {
+    return this.locks.run(key, task);
+  }
+
+  async load(sid: string): Promise<Session | null> {
+    return this.cache.get(sid) ?? (await this.deps.store.get(sid));
+  }
+
+  connectorFor(accountSid: string, name: string): Connector {
+    const connector = this.deps.connectors.find(accountSid, name);
+    if (!connector) {
+      throw payError(64004, `PaymentConnector "${name}" is not configured for this account. Use "Default" (the sandbox gateway) or the unique name of a connector you created.`);
+    }
+    return connector;
+  }
+
+  /** Starts a session; the caller holds the call's lock and has checked the call and the connector. */
+  async open(a: { sid: string; accountSid: string; callSid: string; settings: PaymentSettings; callbackUrl: string }, request: RequestKey, body: (s: Session) => string): Promise<Session> {
+    const { session, effects } = openSession({ ...a, now: this.now() });
+    await this.commit(session, effects.events, request, body, true);
+    return session;
+  }
+
+  /**
+   * Applies an input to a session under its lock. Agent inputs may be refused (PaytoneError thrown);
+   * caller and timer inputs never are.
+   */
+  apply(sid: string, input: SessionInput, request?: { key: RequestKey; body: (s: Session) => string }): Promise<Session> {
+    return this.locks.run(sid, async () => {
+      const session = await this.load(sid);
+      if (!session) throw payError(20404, `Payment session ${sid} was not found.`);
+      return this.applyLoaded(session, input, request);
+    });
+  }
+
+  /** As `apply`, for a caller that already holds the session's lock and has loaded it. */
+  async applyLoaded(session: Session, input: SessionInput, request?: { key: RequestKey; body: (s: Session) => string }): Promise<Session> {
+    const decision = decide(session, input, this.now(), this.deps.rules);
+    if (!decision.ok) throw decision.error;
+    const { session: next, effects } = decision.value;
+    if (next === session && effects.events.length === 0 && !request) return session;
+    await this.commit(next, effects.events, request?.key ?? null, request?.body ?? null, false);
+    if (effects.gateway) this.runGateway(next, effects.gateway);
+    return next;
+  }
+
+  private async commit(session: Session, events: SessionEvent[], key: RequestKey | null, body: ((s: Session) => string) | null, isNew: boolean): Promise<void> {
+    const record: IdempotencyRecord | null =
+      key && body
+        ? {
+            accountSid: session.accountSid,
+            scope: key.scope,
+            key: key.key,
+            fingerprint: key.fingerprint,
+            sessionSid: session.sid,
+            operation: session.operation,
+            statusCode: key.statusCode,
+            body: body(session),
+          }
+        : null;
+    await this.deps.store.commit(session, events, record, isNew);
+    if (isFinal(session)) this.cache.delete(session.sid);
+    else this.cache.set(session.sid, session);
+    this.arm(session);
+    if (events.length > 0) {
+      this.deps.outbox.kick();
+      this.deps.onEvents?.(session, events);
+    }
+  }
+
+  /** One timer per session, at the domain's next deadline. */
+  private arm(session: Session): void {
+    const existing = this.timers.get(session.sid);
+    if (existing) clearTimeout(existing);
+    this.timers.delete(session.sid);
+    const deadline = nextDeadline(session);
+    if (deadline === null || this.stopped) return;
+    const timer = setTimeout(() => {
+      this.timers.delete(session.sid);
+      this.apply(session.sid, { kind: 'deadline' }).catch((err: unknown) => this.deps.log.error({ err, paymentSid: session.sid }, 'session deadline failed'));
+    }, Math.max(0, deadline - this.now()));
+    this.timers.set(session.sid, timer);
+  }
+
+  /**
+   * Asks the connector once per session (the connector is idempotent by transaction id, so a retry after a
+   * crash or a failed attempt cannot make a second transaction), then feeds the answer back to the session.
+   */
+  private runGateway(session: Session, request: GatewayRequest): void {
+    if (this.inFlight.has(session.sid)) return;
+    this.inFlight.add(session.sid);
+    void (async () => {
+      const outcome = await this.askConnector(session, request);
+      await this.apply(session.sid, { kind: 'gateway-answer', outcome });
+    })()
+      .catch((err: unknown) => this.deps.log.error({ err, paymentSid: session.sid }, 'gateway answer could not be applied'))
+      .finally(() => this.inFlight.delete(session.sid));
+  }
+
+  private async askConnector(session: Session, request: GatewayRequest): Promise<GatewayOutcome> {
+    const connector = this.deps.connectors.find(session.accountSid, request.connector);
+    if (!connector) {
+      return { ok: false, payErrorCode: 64004, paymentError: `Payment connector ${request.connector} is no longer configured.`, connectorError: 'connector_missing' };
+    }
+    let lastError = 'unknown';
+    for (let attempt = 1; attempt <= GATEWAY_ATTEMPTS && !this.stopped; attempt++) {
+      const started = this.now();
+      try {
+        const outcome = await connector.execute(request);
+        this.deps.log.info({ paymentSid: session.sid, connector: connector.name, ok: outcome.ok, ms: this.now() - started }, 'gateway answered');
+        return outcome;
+      } catch (err) {
+        lastError = err instanceof Error ? err.message : String(err);
+        this.deps.log.warn({ paymentSid: session.sid, connector: connector.name, attempt, error: lastError }, 'gateway call failed');
+        await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+      }
+    }
+    return { ok: false, payErrorCode: 64010, paymentError: 'The payment gateway could not be reached.', connectorError: 'gateway_unreachable' };
+  }
+
+  /** After a restart: re-arm every timer and resume every completion that was in flight. */
+  async resume(rebuildGatewayRequest: (s: Session) => GatewayRequest | null): Promise<number> {
+    const sids = await this.deps.store.unfinishedSids();
+    for (const sid of sids) {
+      const session = await this.deps.store.get(sid);
+      if (!session || isFinal(session)) continue;
+      this.cache.set(sid, session);
+      this.arm(session);
+      if (session.status === 'completing') {
+        const request = rebuildGatewayRequest(session);
+        if (request) this.runGateway(session, request);
+      }
+    }
+    return sids.length;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+  }
+}

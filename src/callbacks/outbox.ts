@@ -1,0 +1,357 @@
+/**
+ * The durable outbox of status callbacks: a worker that sends the `pending` rows of `session_events`, in
+ * order per session, and records every attempt on the row.
+ *
+ * Rows are the truth. A callback is written in the same transaction as the session change that caused it;
+ * this worker only reads rows, POSTs them and records the outcome. After a crash, a new worker sends whatever
+ * is still pending, including a POST that was cut off: it goes again with the same idempotency token, which is
+ * what receivers dedupe on. Within one process a row is claimed in memory while in flight, so it is never sent
+ * twice at the same time.
+ *
+ * Only the lowest pending `seq` of a session may go; later callbacks of that session wait until it is delivered
+ * or given up. Sessions go in parallel, bounded overall and per receiver origin so that one slow receiver cannot
+ * hold up the others.
+ *
+ * @example
+ *   const outbox = new CallbackOutbox({ db, authTokenFor: (sid) => accounts.authToken(sid), logger });
+ *   outbox.start();
+ *   // after committing new session_events rows:
+ *   outbox.kick();
+ *   // on shutdown:
+ *   await outbox.stop();
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Kysely } from 'kysely';
+import { Agent } from 'undici';
+import type { Database } from '../store/schema.js';
+import { postCallback, type DeliveryResult } from './deliver.js';
+import { CALLBACK_RETRY, type CallbackRetryPolicy, isDelivered, nextAttemptAt, shouldRetry } from './retryPolicy.js';
+import { signCallback } from './signature.js';
+
+export interface OutboxOptions {
+  db: Kysely<Database>;
+  /** The account's auth token: the signing key of its callbacks. */
+  authTokenFor(accountSid: string): Promise<string>;
+  /** Clock for every stored time (epoch ms); `Date.now` by default. */
+  now?: () => number;
+  /** Safety poll when nothing is scheduled, in ms; 1000 by default. */
+  pollIntervalMs?: number;
+  retry?: Partial<CallbackRetryPolicy>;
+  logger?: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void };
+  /** `User-Agent` of every callback; Twilio's `TwilioProxy/1.1` by default. */
+  userAgent?: string;
+}
+
+/** The most callbacks in flight at once, and to any one receiver origin. */
+const MAX_IN_FLIGHT = 64;
+const MAX_IN_FLIGHT_PER_ORIGIN = 16;
+/** How many session heads one pass looks at; more than fit in flight, so a saturated origin does not hide others. */
+const HEADS_PER_PASS = MAX_IN_FLIGHT * 8;
+
+type CallbackRow = Pick<
+  Database['session_events'],
+  'session_sid' | 'seq' | 'account_sid' | 'params' | 'url' | 'attempts' | 'next_attempt_at'
+>;
+
+interface AttemptRecord {
+  attempts: number;
+  delivery_status: 'pending' | 'delivered' | 'failed';
+  last_attempt_at: number;
+  last_response_code: number | null;
+  last_error: string | null;
+  next_attempt_at: number | null;
+}
+
+const silentLogger = { info() {}, warn() {} };
+
+export class CallbackOutbox {
+  private readonly db: Kysely<Database>;
+  private readonly authTokenFor: (accountSid: string) => Promise<string>;
+  private readonly now: () => number;
+  private readonly pollIntervalMs: number;
+  private readonly retry: CallbackRetryPolicy;
+  private readonly logger: NonNullable<OutboxOptions['logger']>;
+  private readonly userAgent: string;
+  private readonly agent: Agent;
+
+  private started = false;
+  private stopped = false;
+  private stopping: Promise<void> | null = null;
+  /** In-flight deliveries by session sid: the in-memory claim. */
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly inFlightByOrigin = new Map<string, number>();
+  private pass: Promise<void> | null = null;
+  private passAgain = false;
+  private kickPending = false;
+  private wakeTimer: NodeJS.Timeout | null = null;
+  private changeWaiters: Array<() => void> = [];
+
+  constructor(options: OutboxOptions) {
+    this.db = options.db;
+    this.authTokenFor = options.authTokenFor;
+    this.now = options.now ?? Date.now;
+    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.retry = { ...CALLBACK_RETRY, ...options.retry };
+    this.logger = options.logger ?? silentLogger;
+    this.userAgent = options.userAgent ?? 'TwilioProxy/1.1';
+    this.agent = new Agent({
+      connections: MAX_IN_FLIGHT_PER_ORIGIN,
+      keepAliveTimeout: 30_000,
+      connect: { timeout: this.retry.timeoutMs },
+    });
+  }
+
+  /** Begins draining the outbox. Calling it again does nothing. */
+  start(): void {
+    if (this.started || this.stopped) return;
+    this.started = true;
+    this.runPass();
+  }
+
+  /** New rows were committed: look now. Many kicks in one tick make one pass. */
+  kick(): void {
+    if (!this.started || this.stopped || this.kickPending) return;
+    this.kickPending = true;
+    setImmediate(() => {
+      this.kickPending = false;
+      this.runPass();
+    });
+  }
+
+  /**
+   * Stops taking new work and waits for the POSTs in flight, at most about one timeout; any still running then
+   * are cut off and count as a failed attempt, so the next worker sends them again.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.drainAndClose();
+    return this.stopping;
+  }
+
+  private async drainAndClose(): Promise<void> {
+    this.stopped = true;
+    this.clearWakeTimer();
+    await this.pass;
+    const drained = Promise.allSettled([...this.inFlight.values()]).then(() => true);
+    let bound: NodeJS.Timeout | undefined;
+    const expired = new Promise<false>((resolve) => {
+      bound = setTimeout(() => resolve(false), this.retry.timeoutMs + 1000);
+    });
+    const finished = await Promise.race([drained, expired]);
+    clearTimeout(bound);
+    await (finished ? this.agent.close() : this.agent.destroy());
+    this.notifyChange();
+  }
+
+  /**
+   * Resolves when no callback is due now and nothing is in flight (tests use it); at once when the outbox is not
+   * running. A callback waiting for a later retry does not count as due.
+   */
+  async idle(): Promise<void> {
+    for (;;) {
+      const changed = this.nextChange();
+      const quiet = this.inFlight.size === 0 && this.pass === null && !this.kickPending;
+      if (quiet && (!this.started || this.stopped)) return;
+      if (quiet) {
+        const [head] = await selectSessionHeads(this.db, [], 1);
+        if (head === undefined || (head.next_attempt_at ?? 0) > this.now()) return;
+      }
+      await changed;
+    }
+  }
+
+  private runPass(): void {
+    if (this.stopped) return;
+    if (this.pass !== null) {
+      this.passAgain = true;
+      return;
+    }
+    this.clearWakeTimer();
+    this.pass = this.dispatchUntilSettled().finally(() => {
+      this.pass = null;
+      this.notifyChange();
+    });
+  }
+
+  private async dispatchUntilSettled(): Promise<void> {
+    let wakeAt: number;
+    do {
+      this.passAgain = false;
+      try {
+        wakeAt = await this.dispatchDue();
+      } catch (err) {
+        this.logger.warn({ error: (err as Error).message }, 'callback outbox pass failed');
+        wakeAt = this.now() + this.pollIntervalMs;
+      }
+    } while (this.passAgain && !this.stopped);
+    this.scheduleWake(wakeAt);
+  }
+
+  /** Starts every due session head there is room for; returns when the next one falls due. */
+  private async dispatchDue(): Promise<number> {
+    const now = this.now();
+    const pollAt = now + this.pollIntervalMs;
+    if (this.inFlight.size >= MAX_IN_FLIGHT) return pollAt;
+    const heads = await selectSessionHeads(this.db, [...this.inFlight.keys()], HEADS_PER_PASS);
+    for (const head of heads) {
+      if (this.stopped || this.inFlight.size >= MAX_IN_FLIGHT) break;
+      const dueAt = head.next_attempt_at ?? now;
+      // Heads come sorted by due time: the first one in the future is the next wake-up.
+      if (dueAt > now) return Math.min(dueAt, pollAt);
+      const origin = originOf(head.url);
+      const busy = this.inFlightByOrigin.get(origin) ?? 0;
+      if (busy >= MAX_IN_FLIGHT_PER_ORIGIN) continue;
+      this.inFlightByOrigin.set(origin, busy + 1);
+      this.inFlight.set(head.session_sid, this.deliver(head, origin));
+    }
+    return pollAt;
+  }
+
+  private async deliver(row: CallbackRow, origin: string): Promise<void> {
+    const attemptedAt = this.now();
+    const result = await this.attempt(row);
+    const record = this.outcome(row, result, attemptedAt);
+    try {
+      await recordAttempt(this.db, row, record);
+      this.logOutcome(row, record);
+    } catch (err) {
+      // The row stays as it was, so the callback goes again with the same idempotency token; holding the claim
+      // for a poll interval first keeps a failing store from turning into a burst of identical POSTs.
+      this.logger.warn({ sessionSid: row.session_sid, seq: row.seq, error: (err as Error).message }, 'callback attempt not recorded');
+      await sleep(this.pollIntervalMs);
+    }
+    this.inFlight.delete(row.session_sid);
+    this.inFlightByOrigin.set(origin, (this.inFlightByOrigin.get(origin) ?? 1) - 1);
+    this.notifyChange();
+    this.kick();
+  }
+
+  private async attempt(row: CallbackRow): Promise<DeliveryResult> {
+    const params = readParams(row.params);
+    if (params === null) return { kind: 'unsendable', error: 'invalid params' };
+    let authToken: string;
+    try {
+      authToken = await this.authTokenFor(row.account_sid);
+    } catch {
+      return { kind: 'no-response', error: 'signing key unavailable' };
+    }
+    return postCallback(this.agent, {
+      url: row.url,
+      params,
+      signature: signCallback(authToken, row.url, params),
+      idempotencyToken: `${row.session_sid}-${row.seq}`,
+      userAgent: this.userAgent,
+      timeoutMs: this.retry.timeoutMs,
+    });
+  }
+
+  private outcome(row: CallbackRow, result: DeliveryResult, attemptedAt: number): AttemptRecord {
+    const attempts = row.attempts + 1;
+    const delivered = isDelivered(result);
+    const retry = !delivered && shouldRetry(result, attempts, this.retry);
+    return {
+      attempts,
+      delivery_status: delivered ? 'delivered' : retry ? 'pending' : 'failed',
+      last_attempt_at: attemptedAt,
+      last_response_code: result.kind === 'response' ? result.status : null,
+      last_error: delivered ? null : result.kind === 'response' ? `HTTP ${result.status}` : result.error,
+      next_attempt_at: retry ? nextAttemptAt(this.now(), attempts, Math.random, this.retry) : null,
+    };
+  }
+
+  private logOutcome(row: CallbackRow, record: AttemptRecord): void {
+    const fields = {
+      sessionSid: row.session_sid,
+      seq: row.seq,
+      url: loggableUrl(row.url),
+      attempts: record.attempts,
+      status: record.last_response_code,
+      error: record.last_error,
+    };
+    if (record.delivery_status === 'delivered') this.logger.info(fields, 'callback delivered');
+    else if (record.delivery_status === 'pending') this.logger.warn({ ...fields, nextAttemptAt: record.next_attempt_at }, 'callback will be retried');
+    else this.logger.warn(fields, 'callback given up');
+  }
+
+  private scheduleWake(wakeAt: number): void {
+    if (this.stopped) return;
+    this.clearWakeTimer();
+    this.wakeTimer = setTimeout(() => this.runPass(), Math.max(0, wakeAt - this.now()));
+    this.wakeTimer.unref();
+  }
+
+  private clearWakeTimer(): void {
+    if (this.wakeTimer !== null) clearTimeout(this.wakeTimer);
+    this.wakeTimer = null;
+  }
+
+  private nextChange(): Promise<void> {
+    return new Promise((resolve) => this.changeWaiters.push(resolve));
+  }
+
+  private notifyChange(): void {
+    const waiters = this.changeWaiters;
+    this.changeWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}
+
+/**
+ * The claim query: the head (lowest pending seq) of every session that is not already in flight, soonest due
+ * first. The cluster store replaces this with a `FOR UPDATE SKIP LOCKED` claim.
+ */
+async function selectSessionHeads(db: Kysely<Database>, inFlightSessions: string[], limit: number): Promise<CallbackRow[]> {
+  return db
+    .selectFrom('session_events as e')
+    .select(['e.session_sid', 'e.seq', 'e.account_sid', 'e.params', 'e.url', 'e.attempts', 'e.next_attempt_at'])
+    .where('e.delivery_status', '=', 'pending')
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('session_events as earlier')
+            .select('earlier.seq')
+            .whereRef('earlier.session_sid', '=', 'e.session_sid')
+            .whereRef('earlier.seq', '<', 'e.seq')
+            .where('earlier.delivery_status', '=', 'pending'),
+        ),
+      ),
+    )
+    .$if(inFlightSessions.length > 0, (query) => query.where('e.session_sid', 'not in', inFlightSessions))
+    .orderBy('e.next_attempt_at')
+    .orderBy('e.session_sid')
+    .limit(limit)
+    .execute();
+}
+
+/** Writes one attempt's outcome, only if the row is still the pending one this worker read. */
+async function recordAttempt(db: Kysely<Database>, row: CallbackRow, record: AttemptRecord): Promise<void> {
+  await db
+    .updateTable('session_events')
+    .set(record)
+    .where('session_sid', '=', row.session_sid)
+    .where('seq', '=', row.seq)
+    .where('delivery_status', '=', 'pending')
+    .where('attempts', '=', row.attempts)
+    .execute();
+}
+
+function readParams(json: string): Record<string, string> | null {
+  try {
+    const parsed: unknown = JSON.parse(json);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return null;
+    const entries = Object.entries(parsed);
+    return entries.every(([, value]) => typeof value === 'string') ? (Object.fromEntries(entries) as Record<string, string>) : null;
+  } catch {
+    return null;
+  }
+}
+
+function originOf(url: string): string {
+  return URL.canParse(url) ? new URL(url).origin : 'invalid';
+}
+
+/** Scheme, host and path only: a callback URL may carry Basic-auth credentials or tokens in its query. */
+function loggableUrl(url: string): string {
+  if (!URL.canParse(url)) return 'invalid url';
+  const { origin, pathname } = new URL(url);
+  return origin + pathname;
+}

@@ -1,0 +1,57 @@
+/**
+ * Start-up configuration from the environment, validated once: one clear line per mistake.
+ *
+ * @example
+ *   const config = loadConfig(process.env);   // throws ConfigError listing every bad variable
+ */
+import path from 'node:path';
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  vaultKeyHex: string | undefined;
+  accountSid: string | undefined;
+  authToken: string | undefined;
+  /** Pause between two sandbox keypresses, like a person on a keypad. */
+  dtmfIntervalMs: number;
+  /** How long the caller has for the first digit of a field, and to answer the confirmation prompt. */
+  firstDigitTimeoutSeconds: number;
+  /** How long the sandbox gateway's slow test card takes to answer. */
+  sandboxSlowMs: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  const problems: string[] = [];
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max}; got "${raw}".`);
+      return fallback;
+    }
+    return value;
+  };
+  const logLevel = env.LOG_LEVEL || 'info';
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got "${logLevel}".`);
+  const config: Config = {
+    host: env.HOST || '127.0.0.1',
+    port: integer('PORT', 8080, 0, 65535),
+    dataDir: path.resolve(env.PAYTONE_DATA_DIR || './data'),
+    vaultKeyHex: env.PAYTONE_VAULT_KEY || undefined,
+    accountSid: env.PAYTONE_ACCOUNT_SID || undefined,
+    authToken: env.PAYTONE_AUTH_TOKEN || undefined,
+    dtmfIntervalMs: integer('PAYTONE_DTMF_INTERVAL_MS', 150, 0, 10_000),
+    firstDigitTimeoutSeconds: integer('PAYTONE_FIRST_DIGIT_TIMEOUT', 15, 1, 600),
+    sandboxSlowMs: integer('PAYTONE_SANDBOX_SLOW_MS', 15_000, 0, 600_000),
+    logLevel,
+  };
+  if (problems.length > 0) throw new ConfigError(problems.join('\n'));
+  return config;
+}

@@ -1,0 +1,135 @@
+/**
+ * One rule per capture field: how many digits the caller may type, and whether an entry is valid.
+ * A `-matcher` capture is its field typed a second time: the same length, valid only when equal to the
+ * value already accepted for the field. An empty entry (only `#`) is invalid for every field.
+ */
+import { checkCardNumber, maxCardNumberLength, securityCodeLength } from './cards.js';
+import { CARD_FIELDS } from './types.js';
+import type { BankField, CaptureName, CardField, CardType, ErrorType, MatcherField, PaymentSettings, Session } from './types.js';
+
+/** What a rule may look at besides the digits. */
+export interface FieldContext {
+  settings: PaymentSettings;
+  values: Session['values'];
+  /** The type of the accepted card number, if any. */
+  cardType: CardType | null;
+  now: number;
+}
+
+export interface FieldRule {
+  /** The field ends by itself once this many digits are typed. */
+  maxLength(typed: string, context: FieldContext): number;
+  validate(digits: string, context: FieldContext): ErrorType | null;
+}
+
+const MATCHER_SUFFIX = '-matcher';
+
+function fixedLength(length: number): FieldRule['maxLength'] {
+  return () => length;
+}
+
+function validWhen(ok: boolean, error: ErrorType): ErrorType | null {
+  return ok ? null : error;
+}
+
+/** MMYY, a real month, not before the current month (UTC). */
+function isFutureExpiry(digits: string, now: number): boolean {
+  const match = /^(\d{2})(\d{2})$/.exec(digits);
+  if (!match) return false;
+  const month = Number(match[1]);
+  const year = 2000 + Number(match[2]);
+  const today = new Date(now);
+  return month >= 1 && month <= 12 && year * 12 + month - 1 >= today.getUTCFullYear() * 12 + today.getUTCMonth();
+}
+
+/** ABA routing number checksum: weights 3, 7, 1 repeated; the weighted sum is a multiple of 10. */
+function isAbaRoutingNumber(digits: string): boolean {
+  if (!/^\d{9}$/.test(digits)) return false;
+  const weights = [3, 7, 1, 3, 7, 1, 3, 7, 1];
+  const sum = weights.reduce((total, weight, i) => total + weight * Number(digits[i]), 0);
+  return sum % 10 === 0;
+}
+
+export const FIELD_RULES: Readonly<Record<CardField | BankField, FieldRule>> = {
+  'payment-card-number': {
+    maxLength: (typed) => maxCardNumberLength(typed),
+    validate(digits, { settings }) {
+      const check = checkCardNumber(digits, settings.validCardTypes);
+      return check.ok ? null : check.error;
+    },
+  },
+  'expiration-date': {
+    maxLength: fixedLength(4),
+    validate: (digits, { now }) => validWhen(isFutureExpiry(digits, now), 'invalid-date'),
+  },
+  'security-code': {
+    maxLength: (_typed, { cardType }) => securityCodeLength(cardType),
+    validate: (digits, { cardType }) =>
+      validWhen(/^\d+$/.test(digits) && digits.length === securityCodeLength(cardType), 'invalid-security-code'),
+  },
+  'postal-code': {
+    maxLength: fixedLength(10),
+    validate: (digits, { settings }) =>
+      validWhen(/^\d+$/.test(digits) && digits.length >= settings.minPostalCodeLength, 'invalid-postal-code'),
+  },
+  'bank-routing-number': {
+    maxLength: fixedLength(9),
+    validate: (digits) => validWhen(isAbaRoutingNumber(digits), 'invalid-bank-routing-number'),
+  },
+  'bank-account-number': {
+    maxLength: fixedLength(17),
+    validate: (digits) => validWhen(/^\d{4,17}$/.test(digits), 'invalid-bank-account-number'),
+  },
+};
+
+export function isMatcher(name: CaptureName): name is MatcherField {
+  return name.endsWith(MATCHER_SUFFIX);
+}
+
+/**
+ * The field a capture name enters.
+ *
+ * @example
+ *   baseField('postal-code-matcher'); // 'postal-code'
+ */
+export function baseField(name: CaptureName): CardField | BankField {
+  return isMatcher(name) ? (name.slice(0, -MATCHER_SUFFIX.length) as CardField) : name;
+}
+
+export function matcherOf(field: CardField): MatcherField {
+  return `${field}${MATCHER_SUFFIX}`;
+}
+
+/**
+ * The rule for any capture name, matchers included.
+ *
+ * @example
+ *   fieldRule('expiration-date').validate('1399', context); // 'invalid-date'
+ */
+export function fieldRule(name: CaptureName): FieldRule {
+  const field = FIELD_RULES[baseField(name)];
+  if (!isMatcher(name)) return field;
+  return {
+    maxLength: field.maxLength,
+    validate: (digits, { values }) => validWhen(digits === values[baseField(name)], 'input-matching-failed'),
+  };
+}
+
+function isCardFieldAsked(field: CardField, settings: PaymentSettings): boolean {
+  if (field === 'security-code') return settings.securityCode;
+  if (field === 'postal-code') return settings.postalCode;
+  return true;
+}
+
+/**
+ * Every capture the session asks of the caller, in the order `Required` lists them.
+ *
+ * @example
+ *   requestedFields(achSettings); // ['bank-routing-number', 'bank-account-number']
+ */
+export function requestedFields(settings: PaymentSettings): CaptureName[] {
+  if (settings.paymentMethod === 'ach-debit') return ['bank-routing-number', 'bank-account-number'];
+  return CARD_FIELDS.filter((field) => isCardFieldAsked(field, settings)).flatMap((field) =>
+    settings.requireMatchingInputs.includes(field) ? [field, matcherOf(field)] : [field],
+  );
+}

@@ -1,0 +1,87 @@
+/**
+ * What the agent and the app may see of cardholder data.
+ *
+ * PCI: a card number shows at most its last 4 digits and a bank account number its last 2, and only once
+ * the field has ended. While the caller is typing (PartialResult=true) neither shows any digit, so the
+ * sequence of partial callbacks never reveals more than the final mask. Security codes never show a digit.
+ */
+import { cardGaps } from './cards.js';
+import type { CaptureName, CardType } from './types.js';
+
+const CARD_VISIBLE_DIGITS = 4;
+const BANK_ACCOUNT_VISIBLE_DIGITS = 2;
+
+function maskAllBut(digits: string, visible: number, mask: string): string {
+  const hidden = Math.max(0, digits.length - visible);
+  return mask.repeat(hidden) + digits.slice(hidden);
+}
+
+function groupLikeCard(text: string, gaps: readonly number[]): string {
+  let grouped = '';
+  for (let i = 0; i < text.length; i += 1) {
+    if (i > 0 && gaps.includes(i)) grouped += '-';
+    grouped += text[i];
+  }
+  return grouped;
+}
+
+/**
+ * A card number grouped like the card, every digit but the last 4 as `x`; while partial, every digit.
+ *
+ * @example
+ *   maskCardNumber('378282246310005', 'amex', false); // 'xxxx-xxxxxx-x0005'
+ *   maskCardNumber('424242424', 'visa', true);        // 'xxxx-xxxx-x'
+ */
+export function maskCardNumber(digits: string, cardType: CardType | null, partial: boolean): string {
+  const masked = partial ? 'x'.repeat(digits.length) : maskAllBut(digits, CARD_VISIBLE_DIGITS, 'x');
+  return groupLikeCard(masked, cardGaps(cardType));
+}
+
+/**
+ * @example
+ *   maskSecurityCode('123'); // 'xxx'
+ */
+export function maskSecurityCode(digits: string): string {
+  return 'x'.repeat(digits.length);
+}
+
+/**
+ * A bank account number with all but its last 2 digits as `*`; while partial, every digit.
+ *
+ * @example
+ *   maskBankAccountNumber('000123456789', false); // '**********89'
+ */
+export function maskBankAccountNumber(digits: string, partial: boolean): string {
+  return partial ? '*'.repeat(digits.length) : maskAllBut(digits, BANK_ACCOUNT_VISIBLE_DIGITS, '*');
+}
+
+/**
+ * The callback parameters that show a captured field (or its matcher), masked.
+ *
+ * @example
+ *   maskedCaptureParams('payment-card-number', '4242424242424242', 'visa', false);
+ *   // { PaymentCardNumber: 'xxxx-xxxx-xxxx-4242', PaymentCardType: 'visa' }
+ */
+export function maskedCaptureParams(name: CaptureName, digits: string, cardType: CardType | null, partial: boolean): Record<string, string> {
+  switch (name) {
+    case 'payment-card-number':
+    case 'payment-card-number-matcher':
+      return {
+        PaymentCardNumber: maskCardNumber(digits, cardType, partial),
+        ...(cardType ? { PaymentCardType: cardType } : {}),
+      };
+    case 'expiration-date':
+    case 'expiration-date-matcher':
+      return { ExpirationDate: digits };
+    case 'security-code':
+    case 'security-code-matcher':
+      return { SecurityCode: maskSecurityCode(digits) };
+    case 'postal-code':
+    case 'postal-code-matcher':
+      return { PaymentCardPostalCode: digits };
+    case 'bank-routing-number':
+      return { BankRoutingNumber: digits };
+    case 'bank-account-number':
+      return { BankAccountNumber: maskBankAccountNumber(digits, partial) };
+  }
+}

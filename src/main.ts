@@ -1,0 +1,44 @@
+/**
+ * `npm start`: one process serves the Twilio-compatible API, the sandbox telephony and the callbacks.
+ */
+import { loadConfig, ConfigError } from './config.js';
+import { createLogger } from './log.js';
+import { createAppContext } from './app/context.js';
+import { bootstrapAccount } from './app/bootstrap.js';
+import { buildServer } from './api/server.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`paytone: configuration error\n${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = createLogger({ level: config.logLevel });
+  const app = await createAppContext(config, log);
+  await bootstrapAccount({ accounts: app.accounts, env: process.env, dataDir: config.dataDir, print: (text) => process.stdout.write(`${text}\n`) });
+  const server = buildServer(app);
+  const address = await server.listen({ host: config.host, port: config.port });
+  log.info({ address, dataDir: config.dataDir }, 'paytone listening');
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    log.info({ signal }, 'shutting down');
+    await server.close();
+    await app.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`paytone: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

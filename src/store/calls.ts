@@ -1,0 +1,92 @@
+/**
+ * Calls of the sandbox telephony, stored so that they survive restarts and can be listed like Twilio's.
+ */
+import type { Db } from './database.js';
+import type { CallsTable } from './schema.js';
+import type { CallRecord, CallStatus } from '../domain/callView.js';
+
+function toRecord(row: CallsTable): CallRecord {
+  return {
+    sid: row.sid,
+    accountSid: row.account_sid,
+    to: row.to_number,
+    from: row.from_number,
+    status: row.status as CallStatus,
+    direction: row.direction,
+    url: row.url,
+    twiml: row.twiml,
+    statusCallback: row.status_callback,
+    statusCallbackMethod: row.status_callback_method,
+    dateCreated: Number(row.date_created),
+    dateUpdated: Number(row.date_updated),
+    startTime: row.start_time === null ? null : Number(row.start_time),
+    endTime: row.end_time === null ? null : Number(row.end_time),
+  };
+}
+
+export interface CallListFilter {
+  status?: string;
+  to?: string;
+  from?: string;
+  limit: number;
+  offset: number;
+}
+
+export class CallStore {
+  constructor(private readonly db: Db) {}
+
+  async insert(call: CallRecord): Promise<void> {
+    await this.db
+      .insertInto('calls')
+      .values({
+        sid: call.sid,
+        account_sid: call.accountSid,
+        to_number: call.to,
+        from_number: call.from,
+        status: call.status,
+        direction: call.direction,
+        url: call.url,
+        twiml: call.twiml,
+        status_callback: call.statusCallback,
+        status_callback_method: call.statusCallbackMethod,
+        date_created: call.dateCreated,
+        date_updated: call.dateUpdated,
+        start_time: call.startTime,
+        end_time: call.endTime,
+      })
+      .execute();
+  }
+
+  async get(accountSid: string, sid: string): Promise<CallRecord | null> {
+    const row = await this.db
+      .selectFrom('calls')
+      .selectAll()
+      .where('sid', '=', sid)
+      .where('account_sid', '=', accountSid)
+      .executeTakeFirst();
+    return row ? toRecord(row) : null;
+  }
+
+  async list(accountSid: string, filter: CallListFilter): Promise<CallRecord[]> {
+    let query = this.db.selectFrom('calls').selectAll().where('account_sid', '=', accountSid);
+    if (filter.status) query = query.where('status', '=', filter.status);
+    if (filter.to) query = query.where('to_number', '=', filter.to);
+    if (filter.from) query = query.where('from_number', '=', filter.from);
+    const rows = await query
+      .orderBy('date_created', 'desc')
+      .orderBy('sid', 'desc')
+      .limit(filter.limit)
+      .offset(filter.offset)
+      .execute();
+    return rows.map(toRecord);
+  }
+
+  async end(call: CallRecord, status: CallStatus, now: number): Promise<CallRecord> {
+    await this.db
+      .updateTable('calls')
+      .set({ status, end_time: now, date_updated: now })
+      .where('sid', '=', call.sid)
+      .execute();
+    return { ...call, status, endTime: now, dateUpdated: now };
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * The one list of schema migrations, applied in order by Kysely's Migrator on SQLite and PostgreSQL alike.
+ */
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+
+const initial: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('accounts')
+      .addColumn('sid', 'varchar(34)', (c) => c.primaryKey())
+      .addColumn('friendly_name', 'text', (c) => c.notNull())
+      .addColumn('auth_token_sealed', 'text', (c) => c.notNull())
+      .addColumn('status', 'varchar(16)', (c) => c.notNull())
+      .addColumn('date_created', 'bigint', (c) => c.notNull())
+      .addColumn('date_updated', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('api_keys')
+      .addColumn('sid', 'varchar(34)', (c) => c.primaryKey())
+      .addColumn('account_sid', 'varchar(34)', (c) => c.notNull().references('accounts.sid'))
+      .addColumn('friendly_name', 'text', (c) => c.notNull())
+      .addColumn('secret_hash', 'text', (c) => c.notNull())
+      .addColumn('date_created', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('calls')
+      .addColumn('sid', 'varchar(34)', (c) => c.primaryKey())
+      .addColumn('account_sid', 'varchar(34)', (c) => c.notNull())
+      .addColumn('to_number', 'text', (c) => c.notNull())
+      .addColumn('from_number', 'text', (c) => c.notNull())
+      .addColumn('status', 'varchar(16)', (c) => c.notNull())
+      .addColumn('direction', 'varchar(16)', (c) => c.notNull())
+      .addColumn('url', 'text')
+      .addColumn('twiml', 'text')
+      .addColumn('status_callback', 'text')
+      .addColumn('status_callback_method', 'varchar(8)')
+      .addColumn('date_created', 'bigint', (c) => c.notNull())
+      .addColumn('date_updated', 'bigint', (c) => c.notNull())
+      .addColumn('start_time', 'bigint')
+      .addColumn('end_time', 'bigint')
+      .execute();
+    await db.schema.createIndex('calls_by_account').on('calls').columns(['account_sid', 'date_created']).execute();
+    await db.schema
+      .createTable('payment_sessions')
+      .addColumn('sid', 'varchar(34)', (c) => c.primaryKey())
+      .addColumn('account_sid', 'varchar(34)', (c) => c.notNull())
+      .addColumn('call_sid', 'varchar(34)', (c) => c.notNull())
+      .addColumn('status', 'varchar(24)', (c) => c.notNull())
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('sealed_secrets', 'text')
+      .addColumn('deadline', 'bigint')
+      .addColumn('date_created', 'bigint', (c) => c.notNull())
+      .addColumn('date_updated', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('sessions_by_call').on('payment_sessions').columns(['call_sid', 'date_created']).execute();
+    await db.schema.createIndex('sessions_by_status').on('payment_sessions').columns(['status']).execute();
+    await db.schema
+      .createTable('session_events')
+      .addColumn('session_sid', 'varchar(34)', (c) => c.notNull())
+      .addColumn('seq', 'integer', (c) => c.notNull())
+      .addColumn('account_sid', 'varchar(34)', (c) => c.notNull())
+      .addColumn('call_sid', 'varchar(34)', (c) => c.notNull())
+      .addColumn('kind', 'varchar(16)', (c) => c.notNull())
+      .addColumn('params', 'text', (c) => c.notNull())
+      .addColumn('url', 'text', (c) => c.notNull())
+      .addColumn('at', 'bigint', (c) => c.notNull())
+      .addColumn('delivery_status', 'varchar(16)', (c) => c.notNull())
+      .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('next_attempt_at', 'bigint')
+      .addColumn('last_attempt_at', 'bigint')
+      .addColumn('last_response_code', 'integer')
+      .addColumn('last_error', 'text')
+      .addPrimaryKeyConstraint('session_events_pk', ['session_sid', 'seq'])
+      .execute();
+    await db.schema
+      .createIndex('session_events_due')
+      .on('session_events')
+      .columns(['delivery_status', 'next_attempt_at'])
+      .execute();
+    await db.schema
+      .createTable('idempotency_records')
+      .addColumn('account_sid', 'varchar(34)', (c) => c.notNull())
+      .addColumn('scope', 'text', (c) => c.notNull())
+      .addColumn('idempotency_key', 'text', (c) => c.notNull())
+      .addColumn('fingerprint', 'varchar(64)', (c) => c.notNull())
+      .addColumn('session_sid', 'varchar(34)', (c) => c.notNull())
+      .addColumn('operation', 'integer', (c) => c.notNull())
+      .addColumn('status_code', 'integer', (c) => c.notNull())
+      .addColumn('body', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('idempotency_records_pk', ['account_sid', 'scope', 'idempotency_key', 'fingerprint'])
+      .execute();
+    await db.schema
+      .createTable('gateway_transactions')
+      .addColumn('transaction_id', 'varchar(64)', (c) => c.primaryKey())
+      .addColumn('connector', 'text', (c) => c.notNull())
+      .addColumn('method', 'varchar(16)', (c) => c.notNull())
+      .addColumn('summary', 'text', (c) => c.notNull())
+      .addColumn('outcome', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+  },
+};
+
+export const migrations: Record<string, Migration> = {
+  '0001_initial': initial,
+};
+
+export const migrationProvider: MigrationProvider = {
+  async getMigrations() {
+    return migrations;
+  },
+};

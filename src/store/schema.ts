@@ -1,0 +1,113 @@
+/**
+ * Table types for the query layer. One schema serves SQLite and PostgreSQL: times are epoch
+ * milliseconds (bigint-safe numbers), JSON is stored as text, sealed secrets as base64 text.
+ */
+import type { Generated } from 'kysely';
+
+export interface AccountsTable {
+  sid: string;
+  friendly_name: string;
+  /** The auth token, sealed by the vault: callbacks are signed with it, so it cannot be a one-way hash. */
+  auth_token_sealed: string;
+  status: string;
+  date_created: number;
+  date_updated: number;
+}
+
+export interface ApiKeysTable {
+  sid: string;
+  account_sid: string;
+  friendly_name: string;
+  /** scrypt hash of the secret, `salt:hash` in hex; the secret itself is shown once at creation. */
+  secret_hash: string;
+  date_created: number;
+}
+
+export interface CallsTable {
+  sid: string;
+  account_sid: string;
+  to_number: string;
+  from_number: string;
+  status: string;
+  direction: string;
+  url: string | null;
+  twiml: string | null;
+  status_callback: string | null;
+  status_callback_method: string | null;
+  date_created: number;
+  date_updated: number;
+  start_time: number | null;
+  end_time: number | null;
+}
+
+export interface PaymentSessionsTable {
+  sid: string;
+  account_sid: string;
+  call_sid: string;
+  status: string;
+  /** The session without its secrets (JSON). */
+  state: string;
+  /** The session's secrets sealed by the vault, or null once erased. */
+  sealed_secrets: string | null;
+  /** When the session's timer fires (epoch ms), or null. */
+  deadline: number | null;
+  date_created: number;
+  date_updated: number;
+}
+
+export interface SessionEventsTable {
+  session_sid: string;
+  seq: number;
+  account_sid: string;
+  call_sid: string;
+  kind: string;
+  /** The callback's form parameters (JSON): masked, never a secret. */
+  params: string;
+  url: string;
+  at: number;
+  /** pending | delivered | failed (gave up) */
+  delivery_status: string;
+  attempts: number;
+  next_attempt_at: number | null;
+  last_attempt_at: number | null;
+  last_response_code: number | null;
+  last_error: string | null;
+}
+
+export interface IdempotencyRecordsTable {
+  account_sid: string;
+  /** The request path the key was used on. */
+  scope: string;
+  idempotency_key: string;
+  /** sha256 of the request's parameters. */
+  fingerprint: string;
+  session_sid: string;
+  /** The session operation the request started (see Session.operation). */
+  operation: number;
+  status_code: number;
+  body: string;
+  created_at: number;
+}
+
+export interface GatewayTransactionsTable {
+  transaction_id: string;
+  connector: string;
+  method: string;
+  /** What was asked (JSON): amounts and types, never cardholder data. */
+  summary: string;
+  /** The gateway's answer (JSON), never a secret. */
+  outcome: string;
+  created_at: number;
+}
+
+export interface Database {
+  accounts: AccountsTable;
+  api_keys: ApiKeysTable;
+  calls: CallsTable;
+  payment_sessions: PaymentSessionsTable;
+  session_events: SessionEventsTable;
+  idempotency_records: IdempotencyRecordsTable;
+  gateway_transactions: GatewayTransactionsTable;
+}
+
+export type { Generated };

@@ -1,0 +1,221 @@
+/**
+ * Pay sessions, their events (the callback outbox) and idempotency records.
+ *
+ * PCI rule: a session's secrets (captured values, the digits being typed) are sealed by the vault before they
+ * are written; the `state` column holds everything else. Once a session ends its secrets are gone from the
+ * state, and the sealed column is set to null (secure_delete zeroes the old page content).
+ */
+import type { Db } from './database.js';
+import type { Vault } from '../vault/vault.js';
+import { FINAL_STATUSES, type Session, type SessionEvent } from '../domain/types.js';
+import { nextDeadline } from '../domain/session.js';
+
+interface SessionSecrets {
+  values: Session['values'];
+  captureDigits: string;
+}
+
+export interface IdempotencyRecord {
+  accountSid: string;
+  scope: string;
+  key: string;
+  fingerprint: string;
+  sessionSid: string;
+  operation: number;
+  statusCode: number;
+  body: string;
+}
+
+export interface StoredEvent extends SessionEvent {
+  sessionSid: string;
+  deliveryStatus: string;
+  attempts: number;
+  lastAttemptAt: number | null;
+  lastResponseCode: number | null;
+  lastError: string | null;
+  nextAttemptAt: number | null;
+}
+
+const UNFINISHED = ['in-progress', 'awaiting-confirmation', 'completing'];
+
+export class SessionStore {
+  constructor(
+    private readonly db: Db,
+    private readonly vault: Vault,
+  ) {}
+
+  private seal(session: Session): { state: string; sealed: string | null } {
+    const secrets: SessionSecrets = { values: session.values, captureDigits: session.capture?.digits ?? '' };
+    const hasSecrets = Object.keys(secrets.values).length > 0 || secrets.captureDigits !== '';
+    const bare: Session = {
+      ...session,
+      values: {},
+      capture: session.capture ? { ...session.capture, digits: '' } : null,
+    };
+    return {
+      state: JSON.stringify(bare),
+      sealed: hasSecrets ? this.vault.seal(JSON.stringify(secrets), session.sid) : null,
+    };
+  }
+
+  private unseal(state: string, sealed: string | null): Session {
+    const session = JSON.parse(state) as Session;
+    if (sealed === null) return session;
+    const secrets = JSON.parse(this.vault.unseal(sealed, session.sid)) as SessionSecrets;
+    return {
+      ...session,
+      values: secrets.values,
+      capture: session.capture ? { ...session.capture, digits: secrets.captureDigits } : null,
+    };
+  }
+
+  /**
+   * Writes a session, the events it emitted and (optionally) the idempotency record of the request that
+   * caused them, all or nothing.
+   */
+  async commit(session: Session, events: SessionEvent[], idempotency: IdempotencyRecord | null, isNew: boolean): Promise<void> {
+    const { state, sealed } = this.seal(session);
+    const row = {
+      status: session.status,
+      state,
+      sealed_secrets: sealed,
+      deadline: nextDeadline(session),
+      date_updated: session.dateUpdated,
+    };
+    await this.db.transaction().execute(async (trx) => {
+      if (isNew) {
+        await trx
+          .insertInto('payment_sessions')
+          .values({ ...row, sid: session.sid, account_sid: session.accountSid, call_sid: session.callSid, date_created: session.dateCreated })
+          .execute();
+      } else {
+        await trx.updateTable('payment_sessions').set(row).where('sid', '=', session.sid).execute();
+      }
+      if (events.length > 0) {
+        await trx
+          .insertInto('session_events')
+          .values(
+            events.map((event) => ({
+              session_sid: session.sid,
+              seq: event.seq,
+              account_sid: session.accountSid,
+              call_sid: session.callSid,
+              kind: event.kind,
+              params: JSON.stringify(event.params),
+              url: event.url,
+              at: event.at,
+              delivery_status: 'pending',
+              attempts: 0,
+              next_attempt_at: event.at,
+            })),
+          )
+          .execute();
+      }
+      if (idempotency) {
+        const values = {
+          account_sid: idempotency.accountSid,
+          scope: idempotency.scope,
+          idempotency_key: idempotency.key,
+          fingerprint: idempotency.fingerprint,
+          session_sid: idempotency.sessionSid,
+          operation: idempotency.operation,
+          status_code: idempotency.statusCode,
+          body: idempotency.body,
+          created_at: session.dateUpdated,
+        };
+        await trx
+          .insertInto('idempotency_records')
+          .values(values)
+          .onConflict((oc) =>
+            oc.columns(['account_sid', 'scope', 'idempotency_key', 'fingerprint']).doUpdateSet({
+              session_sid: values.session_sid,
+              operation: values.operation,
+              status_code: values.status_code,
+              body: values.body,
+              created_at: values.created_at,
+            }),
+          )
+          .execute();
+      }
+    });
+  }
+
+  async get(sid: string): Promise<Session | null> {
+    const row = await this.db.selectFrom('payment_sessions').select(['state', 'sealed_secrets']).where('sid', '=', sid).executeTakeFirst();
+    return row ? this.unseal(row.state, row.sealed_secrets) : null;
+  }
+
+  /** The sids of the call's sessions, newest first. */
+  async sidsOfCall(accountSid: string, callSid: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('payment_sessions')
+      .select('sid')
+      .where('account_sid', '=', accountSid)
+      .where('call_sid', '=', callSid)
+      .orderBy('date_created', 'desc')
+      .orderBy('sid', 'desc')
+      .execute();
+    return rows.map((r) => r.sid);
+  }
+
+  /** The call's session that has not ended yet, if any. */
+  async unfinishedSidOfCall(callSid: string): Promise<string | null> {
+    const row = await this.db
+      .selectFrom('payment_sessions')
+      .select('sid')
+      .where('call_sid', '=', callSid)
+      .where('status', 'in', UNFINISHED)
+      .executeTakeFirst();
+    return row?.sid ?? null;
+  }
+
+  /** Every session that has not ended: after a restart their timers and gateway calls are resumed. */
+  async unfinishedSids(): Promise<string[]> {
+    const rows = await this.db.selectFrom('payment_sessions').select('sid').where('status', 'in', UNFINISHED).execute();
+    return rows.map((r) => r.sid);
+  }
+
+  async findIdempotency(accountSid: string, scope: string, key: string, fingerprint: string): Promise<IdempotencyRecord | null> {
+    const row = await this.db
+      .selectFrom('idempotency_records')
+      .selectAll()
+      .where('account_sid', '=', accountSid)
+      .where('scope', '=', scope)
+      .where('idempotency_key', '=', key)
+      .where('fingerprint', '=', fingerprint)
+      .executeTakeFirst();
+    if (!row) return null;
+    return {
+      accountSid: row.account_sid,
+      scope: row.scope,
+      key: row.idempotency_key,
+      fingerprint: row.fingerprint,
+      sessionSid: row.session_sid,
+      operation: Number(row.operation),
+      statusCode: Number(row.status_code),
+      body: row.body,
+    };
+  }
+
+  async events(sessionSid: string): Promise<StoredEvent[]> {
+    const rows = await this.db.selectFrom('session_events').selectAll().where('session_sid', '=', sessionSid).orderBy('seq').execute();
+    return rows.map((row) => ({
+      sessionSid: row.session_sid,
+      seq: Number(row.seq),
+      kind: row.kind as SessionEvent['kind'],
+      params: JSON.parse(row.params) as Record<string, string>,
+      url: row.url,
+      at: Number(row.at),
+      deliveryStatus: row.delivery_status,
+      attempts: Number(row.attempts),
+      lastAttemptAt: row.last_attempt_at === null ? null : Number(row.last_attempt_at),
+      lastResponseCode: row.last_response_code === null ? null : Number(row.last_response_code),
+      lastError: row.last_error,
+      nextAttemptAt: row.next_attempt_at === null ? null : Number(row.next_attempt_at),
+    }));
+  }
+}
+
+export function isFinalStatus(status: string): boolean {
+  return (FINAL_STATUSES as readonly string[]).includes(status);
+}

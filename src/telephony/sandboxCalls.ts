@@ -1,0 +1,118 @@
+/**
+ * Sandbox telephony: calls that are answered at once, and a caller keypad that plays digits into them at a
+ * person's pace (Twilio's SendDigits syntax: `0-9 * #`, and `w` for half a second of pause).
+ *
+ * @example
+ *   const call = await telephony.placeCall(accountSid, { to: '+15551230000', from: '+15559870000', ... });
+ *   telephony.pressKeys(call, '4242 4242 4242 4242#'.replace(/ /g, ''));
+ */
+import { payError } from '../domain/errors.js';
+import { newSid } from '../domain/sids.js';
+import type { CallRecord } from '../domain/callView.js';
+import type { CallStore } from '../store/calls.js';
+import type { Logger } from '../log.js';
+
+export interface CallerEvents {
+  keypress(callSid: string, digit: string): Promise<void>;
+  hangup(callSid: string): Promise<void>;
+}
+
+export interface NewCall {
+  to: string;
+  from: string;
+  url: string | null;
+  twiml: string | null;
+  statusCallback: string | null;
+  statusCallbackMethod: string | null;
+}
+
+const PAUSE_MS = 500;
+const DIGITS = /^[0-9*#w]+$/;
+
+export class SandboxTelephony {
+  /** Digits waiting to be played, per call. In memory: a digit counts once the session has accepted it. */
+  private readonly keypads = new Map<string, { queue: string[]; playing: boolean }>();
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(
+    private readonly deps: {
+      calls: CallStore;
+      caller: CallerEvents;
+      dtmfIntervalMs: number;
+      log: Logger;
+      now?: () => number;
+      sleep?: (ms: number) => Promise<void>;
+    },
+  ) {
+    this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  private get now(): number {
+    return (this.deps.now ?? Date.now)();
+  }
+
+  async placeCall(accountSid: string, call: NewCall): Promise<CallRecord> {
+    const now = this.now;
+    const record: CallRecord = {
+      sid: newSid('CA'),
+      accountSid,
+      ...call,
+      status: 'in-progress',
+      direction: 'outbound-api',
+      dateCreated: now,
+      dateUpdated: now,
+      startTime: now,
+      endTime: null,
+    };
+    await this.deps.calls.insert(record);
+    return record;
+  }
+
+  async hangUp(call: CallRecord, status: 'completed' | 'canceled'): Promise<CallRecord> {
+    if (call.status !== 'in-progress') return call;
+    this.keypads.delete(call.sid);
+    const ended = await this.deps.calls.end(call, status === 'canceled' ? 'canceled' : 'completed', this.now);
+    await this.deps.caller.hangup(call.sid);
+    return ended;
+  }
+
+  /** Queues digits on a call in progress; they are played in order, one keypress every `dtmfIntervalMs`. */
+  pressKeys(call: CallRecord, digits: string): void {
+    if (call.status !== 'in-progress') {
+      throw payError(21220, `Call ${call.sid} is ${call.status}: digits can only be sent to a call in progress.`);
+    }
+    if (!DIGITS.test(digits)) {
+      throw payError(64020, 'Digits may contain only 0-9, *, # and w (a half-second pause); for example "4242424242424242#".');
+    }
+    const keypad = this.keypads.get(call.sid) ?? { queue: [], playing: false };
+    keypad.queue.push(...digits);
+    this.keypads.set(call.sid, keypad);
+    if (!keypad.playing) void this.play(call.sid, keypad);
+  }
+
+  private async play(callSid: string, keypad: { queue: string[]; playing: boolean }): Promise<void> {
+    keypad.playing = true;
+    try {
+      while (keypad.queue.length > 0 && this.keypads.get(callSid) === keypad) {
+        const key = keypad.queue.shift()!;
+        if (key === 'w') {
+          await this.sleep(PAUSE_MS);
+          continue;
+        }
+        try {
+          await this.deps.caller.keypress(callSid, key);
+        } catch (err) {
+          this.deps.log.error({ err, callSid }, 'keypress could not be applied');
+        }
+        if (keypad.queue.length > 0 && this.deps.dtmfIntervalMs > 0) await this.sleep(this.deps.dtmfIntervalMs);
+      }
+    } finally {
+      keypad.playing = false;
+    }
+  }
+
+  /** Resolves once every queued digit has been played (tests and shutdown). */
+  async drained(): Promise<void> {
+    while ([...this.keypads.values()].some((k) => k.playing || k.queue.length > 0)) await this.sleep(5);
+  }
+}

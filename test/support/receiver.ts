@@ -1,0 +1,72 @@
+/**
+ * A StatusCallback receiver on 127.0.0.1 that records every callback and checks its signature with the
+ * official client's `validateRequest`, as an app would.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import twilio from 'twilio';
+
+export interface ReceivedCallback {
+  path: string;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+  /** The raw body, to check that each key is sent once. */
+  raw: string;
+  params: Record<string, string>;
+  signatureValid: boolean;
+}
+
+export interface CallbackReceiver {
+  url: string;
+  received: ReceivedCallback[];
+  /** The callbacks of one payment session, in arrival order. */
+  forSession(sid: string): ReceivedCallback[];
+  /** Waits until `predicate` holds over what was received (polls; fails after `timeoutMs`). */
+  waitFor(predicate: (received: ReceivedCallback[]) => boolean, timeoutMs?: number): Promise<void>;
+  /** Makes the receiver answer with this status (e.g. 500) until set back to 200. */
+  answerWith(status: number): void;
+  close(): Promise<void>;
+}
+
+export async function startReceiver(authToken: string): Promise<CallbackReceiver> {
+  const received: ReceivedCallback[] = [];
+  let status = 200;
+  const server = http.createServer((req, res) => {
+    let raw = '';
+    req.on('data', (c: Buffer) => (raw += c.toString()));
+    req.on('end', () => {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${req.url}`;
+      const params = Object.fromEntries(new URLSearchParams(raw));
+      const signature = String(req.headers['x-twilio-signature'] ?? '');
+      if (status === 200) {
+        received.push({ path: req.url ?? '', url, headers: req.headers, raw, params, signatureValid: twilio.validateRequest(authToken, signature, url, params) });
+      }
+      res.writeHead(status, { 'content-type': 'text/plain' });
+      res.end(status === 200 ? 'ok' : 'unavailable');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url: base,
+    received,
+    forSession: (sid) => received.filter((r) => r.params.Sid === sid),
+    async waitFor(predicate, timeoutMs = 10_000) {
+      const until = Date.now() + timeoutMs;
+      while (!predicate(received)) {
+        if (Date.now() > until) {
+          throw new Error(`callbacks did not arrive in time; received:\n${received.map((r) => JSON.stringify(r.params)).join('\n')}`);
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+    answerWith(next) {
+      status = next;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
