@@ -95,7 +95,12 @@ export class PaymentSessions {
     const decision = decide(session, input, this.now(), this.deps.rules);
     if (!decision.ok) throw decision.error;
     const { session: next, effects } = decision.value;
-    if (next === session && effects.events.length === 0 && !request) return session;
+    // An input that did not apply (a key with no field requested, a stale timer) leaves nothing to write.
+    const unchanged = next.dateUpdated === session.dateUpdated && next.status === session.status && effects.events.length === 0;
+    if (unchanged && !effects.gateway && !request) {
+      this.arm(session);
+      return session;
+    }
     await this.commit(next, effects.events, request?.key ?? null, request?.body ?? null, false);
     if (effects.gateway) this.runGateway(next, effects.gateway);
     return next;
