@@ -28,6 +28,8 @@ export function buildServer(app: AppContext): FastifyInstance {
     keepAliveTimeout: 65_000,
     routerOptions: { ignoreTrailingSlash: true },
   });
+  // Twilio's API takes form posts only; a JSON or text body is refused (415) rather than half-understood.
+  server.removeAllContentTypeParsers();
   server.register(formBody, { bodyLimit: BODY_LIMIT_BYTES });
   installErrorHandling(server, app.log);
 
