@@ -44,7 +44,9 @@ export function callRoutes(server: FastifyInstance, app: AppContext): void {
     const rows = await app.calls.list(accountSid, { ...filter, limit: pageSize + 1, offset: page * pageSize });
     const calls = rows.slice(0, pageSize).map((c) => callView(c));
     const path = `/2010-04-01/Accounts/${accountSid}/Calls.json`;
-    const pageUri = (n: number) => `${path}?PageSize=${pageSize}&Page=${n}`;
+    // The filters ride along on every page link, as in Twilio's, so that following next_page_uri stays filtered.
+    const filters = Object.entries({ To: filter.to, From: filter.from, Status: filter.status }).flatMap(([k, v]) => (v === undefined ? [] : [[k, v]]));
+    const pageUri = (n: number) => `${path}?${new URLSearchParams([...filters, ['PageSize', String(pageSize)], ['Page', String(n)]])}`;
     return sendJson(reply, 200, {
       calls,
       end: page * pageSize + Math.max(calls.length - 1, 0),
