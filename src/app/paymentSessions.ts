@@ -102,6 +102,11 @@ export class PaymentSessions {
       return session;
     }
     await this.commit(next, effects.events, request?.key ?? null, request?.body ?? null, false);
+    // PCI: the input's kind only; a keypress's digit never reaches a log line.
+    this.deps.log.debug(
+      { paymentSid: next.sid, input: input.kind, status: next.status, capture: next.capture?.name ?? null, events: effects.events.length },
+      'session input applied',
+    );
     if (effects.gateway) this.runGateway(next, effects.gateway);
     return next;
   }

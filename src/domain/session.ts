@@ -215,7 +215,8 @@ function requestCapture(step: Step, name: CaptureName, callbackUrl: string): Han
     name,
     digits: '',
     startedAt: step.now,
-    deadline: step.now + step.rules.firstDigitTimeoutSeconds * 1000,
+    // The first digit never gets less time than the ones after it.
+    deadline: step.now + Math.max(step.rules.firstDigitTimeoutSeconds, s.settings.timeoutSeconds) * 1000,
     operation: s.operation,
   };
   return 'changed';

@@ -106,6 +106,14 @@ describe('timeouts', () => {
     assert.equal(pay.session.capture, null);
   });
 
+  it('never gives the first digit less time than Timeout gives the next ones', () => {
+    const pay = new PaySession(cardSettings({ timeoutSeconds: 30 }));
+    pay.capture('expiration-date');
+    assert.equal(pay.session.capture?.deadline, START + 30_000);
+    assert.deepEqual(pay.wait(29.999), []);
+    assert.equal(pay.wait(0.001).at(-1)?.params.ErrorType, 'input-timeout');
+  });
+
   it('ends a field Timeout seconds after the last digit and validates what was typed', () => {
     const pay = new PaySession(cardSettings({ timeoutSeconds: 3 }));
     pay.enter('payment-card-number', VISA);
