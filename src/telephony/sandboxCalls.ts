@@ -82,7 +82,7 @@ export class SandboxTelephony {
       throw payError(21220, `Call ${call.sid} is ${call.status}: digits can only be sent to a call in progress.`);
     }
     if (!DIGITS.test(digits)) {
-      throw payError(64020, 'Digits may contain only 0-9, *, # and w (a half-second pause); for example "4242424242424242#".');
+      throw payError(64020, 'Digits may contain only 0-9, *, # and w (a half-second pause); for example "1230#" or "94107w#".');
     }
     const keypad = this.keypads.get(call.sid) ?? { queue: [], playing: false };
     keypad.queue.push(...digits);

@@ -4,30 +4,18 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import SQLite from 'better-sqlite3';
-import type twilio from 'twilio';
-import type { PaymentCapture, PaymentStatus } from 'twilio/lib/rest/api/v2010/account/call/payment.js';
-import { ACCOUNT_SID, AUTH_TOKEN, startPaytone, type PaytoneProcess } from '../support/paytone.js';
-import { startReceiver, type CallbackReceiver, type ReceivedCallback } from '../support/receiver.js';
+import { until } from '../support/poll.js';
+import type { ReceivedCallback } from '../support/receiver.js';
+import { openPaytone, type PaytoneUnderTest } from './flows.js';
 
 const PARALLEL_SESSIONS = 20;
 const PARALLEL_COMPLETES = 10;
 
-let paytone: PaytoneProcess;
-let receiver: CallbackReceiver;
-let client: twilio.Twilio;
+let pay: PaytoneUnderTest;
 
-before(async () => {
-  receiver = await startReceiver(AUTH_TOKEN);
-  paytone = await startPaytone();
-  client = paytone.client();
-});
+before(async () => (pay = await openPaytone()));
 
-after(async () => {
-  await paytone?.stop();
-  await receiver?.close();
-});
+after(async () => pay?.close());
 
 const isFinal = (r: ReceivedCallback) => r.params.Result !== undefined;
 
@@ -36,55 +24,42 @@ interface PaySession {
   sid: string;
 }
 
+/** Session `n` on a call to its own number. */
 async function startSession(n: number): Promise<PaySession> {
-  const call = await client.calls.create({ to: `+1555123${String(n).padStart(4, '0')}`, from: '+15559870300', url: `${receiver.url}/voice` });
-  const session = await client
-    .calls(call.sid)
-    .payments.create({ idempotencyKey: `create-${call.sid}`, statusCallback: `${receiver.url}/pay`, chargeAmount: 10 + n, postalCode: false, timeout: 60 });
-  return { callSid: call.sid, sid: session.sid };
+  const callSid = await pay.startCall({ to: `+1555123${String(n).padStart(4, '0')}`, url: `${pay.receiver.url}/voice` });
+  return pay.startSession({ chargeAmount: 10 + n, postalCode: false, timeout: 60 }, callSid);
 }
 
-function agent(s: PaySession, request: { capture?: PaymentCapture; status?: PaymentStatus }, key: string) {
-  return client
-    .calls(s.callSid)
-    .payments(s.sid)
-    .update({ idempotencyKey: key, statusCallback: `${receiver.url}/pay`, ...request });
-}
-
-/** Asks for a field, has the caller type it, and waits for the callback that reports it accepted. */
-async function capture(s: PaySession, field: PaymentCapture, digits: string): Promise<void> {
-  await agent(s, { capture: field }, `${s.sid}-${field}`);
-  await paytone.press(s.callSid, digits);
-  await receiver.waitFor(() => receiver.forSession(s.sid).some((r) => r.params.Capture === field && r.params.PartialResult === 'false'), 20_000);
-  const ended = receiver.forSession(s.sid).find((r) => r.params.Capture === field && r.params.PartialResult === 'false');
-  assert.equal(ended?.params.ErrorType, undefined, `${field} accepted on ${s.sid}`);
-}
-
+/** Types a card, field by field, checking that the callback ending each field reports no error. */
 async function captureCard(s: PaySession): Promise<void> {
-  await capture(s, 'payment-card-number', '4242424242424242#');
-  await capture(s, 'expiration-date', '1230#');
-  await capture(s, 'security-code', '123#');
+  const typed: Array<[string, string]> = [
+    ['payment-card-number', '4242424242424242#'],
+    ['expiration-date', '1230#'],
+    ['security-code', '123#'],
+  ];
+  for (const [field, digits] of typed) {
+    const ended = await pay.capture(s.callSid, s.sid, field, digits);
+    assert.equal(ended.ErrorType, undefined, `${field} accepted on ${s.sid}`);
+  }
 }
 
+/** Waits until each session has ended and every callback it sent is delivered. */
 async function allDelivered(sessions: PaySession[]): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  for (const s of sessions) {
-    for (;;) {
-      const { body } = await paytone.get(`/2010-04-01/Accounts/${ACCOUNT_SID}/Calls/${s.callSid}/Payments/${s.sid}/Events.json`);
-      if (body.events.some((e: any) => e.kind === 'ended') && body.events.every((e: any) => e.callback.status === 'delivered')) break;
-      if (Date.now() > deadline) throw new Error(`callbacks of ${s.sid} were not all delivered: ${JSON.stringify(body.events.map((e: any) => e.callback))}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-}
-
-function transactionsOf(sid: string): number {
-  const db = new SQLite(path.join(paytone.dataDir, 'paytone.db'), { readonly: true, fileMustExist: true });
-  try {
-    return (db.prepare('SELECT COUNT(*) AS n FROM gateway_transactions WHERE transaction_id = ?').get(sid) as { n: number }).n;
-  } finally {
-    db.close();
-  }
+  let waiting: { sid: string; callbacks: unknown[] } | undefined;
+  await until(
+    () => `the callbacks of ${waiting?.sid} to be all delivered: ${JSON.stringify(waiting?.callbacks)}`,
+    async () => {
+      for (const s of sessions) {
+        const events = await pay.events(s.callSid, s.sid);
+        if (!events.some((e) => e.kind === 'ended') || !events.every((e) => e.callback.status === 'delivered')) {
+          waiting = { sid: s.sid, callbacks: events.map((e) => e.callback) };
+          return false;
+        }
+      }
+      return true;
+    },
+    20_000,
+  );
 }
 
 describe('concurrent sessions and requests', () => {
@@ -93,19 +68,19 @@ describe('concurrent sessions and requests', () => {
       Array.from({ length: PARALLEL_SESSIONS }, async (_, n) => {
         const s = await startSession(n);
         await captureCard(s);
-        await agent(s, { status: 'complete' }, `${s.sid}-complete`);
+        await pay.requestFinish(s.callSid, s.sid);
         return s;
       }),
     );
     await allDelivered(sessions);
     for (const s of sessions) {
-      const final = receiver.forSession(s.sid).filter(isFinal);
+      const final = pay.receiver.forSession(s.sid).filter(isFinal);
       assert.equal(final.length, 1, `one final callback for ${s.sid}`);
       assert.equal(final[0]!.params.Result, 'success');
-      assert.ok(receiver.forSession(s.sid).every((r) => r.signatureValid && r.params.CallSid === s.callSid));
-      assert.equal(transactionsOf(s.sid), 1, `one gateway transaction for ${s.sid}`);
+      assert.ok(pay.receiver.forSession(s.sid).every((r) => r.signatureValid && r.params.CallSid === s.callSid));
+      assert.equal(pay.gatewayTransactions(s.sid).length, 1, `one gateway transaction for ${s.sid}`);
     }
-    const confirmationCodes = new Set(sessions.map((s) => receiver.forSession(s.sid).find(isFinal)!.params.PaymentConfirmationCode));
+    const confirmationCodes = new Set(sessions.map((s) => pay.receiver.forSession(s.sid).find(isFinal)!.params.PaymentConfirmationCode));
     assert.equal(confirmationCodes.size, PARALLEL_SESSIONS, 'each session has its own charge');
   });
 
@@ -113,7 +88,7 @@ describe('concurrent sessions and requests', () => {
     const s = await startSession(99);
     await captureCard(s);
     const outcomes = await Promise.allSettled(
-      Array.from({ length: PARALLEL_COMPLETES }, (_, n) => agent(s, { status: 'complete' }, `${s.sid}-complete-${n}`)),
+      Array.from({ length: PARALLEL_COMPLETES }, (_, n) => pay.requestFinish(s.callSid, s.sid, 'complete', `${s.sid}-complete-${n}`)),
     );
     const accepted = outcomes.filter((o) => o.status === 'fulfilled');
     const refused = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as { status: number; code: number }] : []));
@@ -124,9 +99,9 @@ describe('concurrent sessions and requests', () => {
       'every other complete is refused as an invalid operation',
     );
     await allDelivered([s]);
-    const final = receiver.forSession(s.sid).filter(isFinal);
+    const final = pay.receiver.forSession(s.sid).filter(isFinal);
     assert.equal(final.length, 1, 'exactly one final callback');
     assert.equal(final[0]!.params.Result, 'success');
-    assert.equal(transactionsOf(s.sid), 1, 'exactly one gateway transaction');
+    assert.equal(pay.gatewayTransactions(s.sid).length, 1, 'exactly one gateway transaction');
   });
 });

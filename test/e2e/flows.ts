@@ -14,6 +14,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type twilio from 'twilio';
 import { ACCOUNT_SID, AUTH_TOKEN, startPaytone, type PaytoneProcess } from '../support/paytone.js';
+import { until } from '../support/poll.js';
 import { startReceiver, type CallbackReceiver, type ReceivedCallback } from '../support/receiver.js';
 
 /** A card expiry (MMYY) a few years ahead, so the test never ages into `invalid-date`. */
@@ -31,6 +32,7 @@ export function newKey(): string {
 }
 
 export interface PaytoneUnderTest {
+  /** The server as it runs now: a new process, port and client after `restart()`. */
   paytone: PaytoneProcess;
   receiver: CallbackReceiver;
   client: twilio.Twilio;
@@ -43,6 +45,13 @@ export interface PaytoneUnderTest {
   requestCapture(callSid: string, sid: string, capture: string, idempotencyKey?: string): Promise<void>;
   /** Asks for a field, types `digits` on the keypad and returns the callback that ends the field. */
   capture(callSid: string, sid: string, capture: string, digits: string): Promise<Record<string, string>>;
+  /**
+   * Asks for a field, types `digits` and waits until the session's GET shows it `accepted`: for when
+   * callbacks are held back (the receiver answers 500) or the stored value is what the test is about.
+   */
+  captureShown(callSid: string, sid: string, capture: string, digits: string, accepted: (view: Record<string, any>) => boolean): Promise<void>;
+  /** Asks to complete (or cancel) the session (202), without waiting for the outcome. */
+  requestFinish(callSid: string, sid: string, status?: 'complete' | 'cancel', idempotencyKey?: string): Promise<void>;
   /** Asks to complete (or cancel) and returns the session's final callback. */
   finish(callSid: string, sid: string, status?: 'complete' | 'cancel'): Promise<Record<string, string>>;
   /** Waits for the session's next callback that matches `predicate`, after the first `after` ones. */
@@ -54,8 +63,15 @@ export interface PaytoneUnderTest {
   /** Events.json once every callback of the session is recorded as delivered (polls). */
   deliveredEvents(callSid: string, sid: string): Promise<Array<Record<string, any>>>;
   /** Rows the sandbox gateway recorded for this session, read from the server's database. */
-  gatewayTransactions(sid: string): number;
+  gatewayTransactions(sid: string): Array<{ outcome: string }>;
+  /** `kill -9` and start again on the same data dir; `paytone` and `client` are replaced (the port changes). */
+  restart(): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** Shown every response body the client and the GET extensions receive (the leak search reads them all). */
+  onResponse?: (body: string) => void;
 }
 
 export const paymentsPath = (callSid: string, sid?: string): string =>
@@ -71,19 +87,38 @@ export const isFinalCallback = (params: Record<string, string>): boolean =>
  * @example
  *   before(async () => (pay = await openPaytone({ PAYTONE_FIRST_DIGIT_TIMEOUT: '1' })));
  */
-export async function openPaytone(env: Record<string, string> = {}): Promise<PaytoneUnderTest> {
+export async function openPaytone(env: Record<string, string> = {}, { onResponse }: OpenOptions = {}): Promise<PaytoneUnderTest> {
   const paytone = await startPaytone({ env });
   const receiver = await startReceiver(AUTH_TOKEN);
-  const client = paytone.client();
   const statusCallback = `${receiver.url}/pay`;
+
+  /** The official client for `running`, showing `onResponse` each body it receives. */
+  const clientOf = (running: PaytoneProcess): twilio.Twilio => {
+    const client = running.client();
+    if (!onResponse) return client;
+    const http = client.httpClient;
+    const request = http.request.bind(http);
+    http.request = async (options) => {
+      const response = await request(options);
+      onResponse(typeof response.body === 'string' ? response.body : JSON.stringify(response.body));
+      return response;
+    };
+    return client;
+  };
+  const get = async (urlPath: string): Promise<any> => {
+    const { status, body } = await self.paytone.get(urlPath);
+    onResponse?.(JSON.stringify(body));
+    assert.equal(status, 200, JSON.stringify(body));
+    return body;
+  };
 
   const self: PaytoneUnderTest = {
     paytone,
     receiver,
-    client,
+    client: clientOf(paytone),
     statusCallback,
     async startCall(options = {}) {
-      const call = await client.calls.create({
+      const call = await self.client.calls.create({
         to: options.to ?? '+14155550100',
         from: '+14155550199',
         ...(options.url ? { url: options.url } : { twiml: '<Response><Pause length="60"/></Response>' }),
@@ -92,24 +127,32 @@ export async function openPaytone(env: Record<string, string> = {}): Promise<Pay
     },
     async startSession(options = {}, existingCall) {
       const callSid = existingCall ?? (await self.startCall());
-      const payment = await client
+      const payment = await self.client
         .calls(callSid)
         .payments.create({ idempotencyKey: newKey(), statusCallback, ...options } as never);
       return { callSid, sid: payment.sid };
     },
     async requestCapture(callSid, sid, capture, idempotencyKey = newKey()) {
-      await client.calls(callSid).payments(sid).update({ idempotencyKey, statusCallback, capture: capture as never });
+      await self.client.calls(callSid).payments(sid).update({ idempotencyKey, statusCallback, capture: capture as never });
     },
     async capture(callSid, sid, capture, digits) {
       const before = receiver.forSession(sid).length;
       await self.requestCapture(callSid, sid, capture);
-      await paytone.press(callSid, digits);
+      await self.paytone.press(callSid, digits);
       const ended = await self.nextCallback(sid, before, (p) => p.Capture === capture && p.PartialResult === 'false');
       return ended.params;
     },
+    async captureShown(callSid, sid, capture, digits, accepted) {
+      await self.requestCapture(callSid, sid, capture);
+      await self.paytone.press(callSid, digits);
+      await until(`${capture} to be accepted`, async () => accepted(await self.session(callSid, sid)));
+    },
+    async requestFinish(callSid, sid, status = 'complete', idempotencyKey = newKey()) {
+      await self.client.calls(callSid).payments(sid).update({ idempotencyKey, statusCallback, status });
+    },
     async finish(callSid, sid, status = 'complete') {
       const before = receiver.forSession(sid).length;
-      await client.calls(callSid).payments(sid).update({ idempotencyKey: newKey(), statusCallback, status });
+      await self.requestFinish(callSid, sid, status);
       return (await self.nextCallback(sid, before, isFinalCallback)).params;
     },
     async nextCallback(sid, after, predicate) {
@@ -117,37 +160,36 @@ export async function openPaytone(env: Record<string, string> = {}): Promise<Pay
       await receiver.waitFor(() => found() !== undefined);
       return found()!;
     },
-    async session(callSid, sid) {
-      const { status, body } = await paytone.get(paymentsPath(callSid, sid));
-      assert.equal(status, 200, JSON.stringify(body));
-      return body;
-    },
+    session: (callSid, sid) => get(paymentsPath(callSid, sid)),
     async events(callSid, sid) {
-      const { status, body } = await paytone.get(paymentsPath(callSid, sid).replace(/\.json$/, '/Events.json'));
-      assert.equal(status, 200, JSON.stringify(body));
-      return body.events;
+      return (await get(paymentsPath(callSid, sid).replace(/\.json$/, '/Events.json'))).events;
     },
     async deliveredEvents(callSid, sid) {
-      const until = Date.now() + 10_000;
-      for (;;) {
-        const events = await self.events(callSid, sid);
-        if (events.every((e) => e.callback.status === 'delivered')) return events;
-        if (Date.now() > until) assert.fail(`callbacks not delivered: ${JSON.stringify(events.map((e) => e.callback))}`);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      let events: Array<Record<string, any>> = [];
+      return until(
+        () => `callbacks to be delivered: ${JSON.stringify(events.map((e) => e.callback))}`,
+        async () => {
+          events = await self.events(callSid, sid);
+          return events.every((e) => e.callback.status === 'delivered') && events;
+        },
+        10_000,
+      );
     },
     gatewayTransactions(sid) {
-      const db = new Database(path.join(paytone.dataDir, 'paytone.db'), { readonly: true, fileMustExist: true });
+      const db = new Database(path.join(self.paytone.dataDir, 'paytone.db'), { readonly: true, fileMustExist: true });
       try {
-        const row = db.prepare('SELECT count(*) AS n FROM gateway_transactions WHERE transaction_id = ?').get(sid) as { n: number };
-        return row.n;
+        return db.prepare('SELECT outcome FROM gateway_transactions WHERE transaction_id = ?').all(sid) as Array<{ outcome: string }>;
       } finally {
         db.close();
       }
     },
+    async restart() {
+      self.paytone = await self.paytone.restart();
+      self.client = clientOf(self.paytone);
+    },
     async close() {
       await receiver.close();
-      await paytone.stop();
+      await self.paytone.stop();
     },
   };
   return self;

@@ -12,10 +12,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import type twilio from 'twilio';
-import type { PaymentCapture, PaymentListInstanceCreateOptions, PaymentStatus } from 'twilio/lib/rest/api/v2010/account/call/payment.js';
-import { ACCOUNT_SID, AUTH_TOKEN, startPaytone, type PaytoneProcess } from '../support/paytone.js';
-import { startReceiver, type CallbackReceiver } from '../support/receiver.js';
+import type { PaymentListInstanceCreateOptions } from 'twilio/lib/rest/api/v2010/account/call/payment.js';
+import { until } from '../support/poll.js';
+import { openPaytone, type PaytoneUnderTest } from './flows.js';
 
 const EXPIRY = '1230';
 const CVC = '737';
@@ -38,111 +37,45 @@ function needles(): string[] {
   return [...cards, ...codes, BANK_ACCOUNT];
 }
 
-let paytone: PaytoneProcess;
-let receiver: CallbackReceiver;
+let pay: PaytoneUnderTest;
 /** Every API response body the tests saw. */
 const responses: string[] = [];
 
-before(async () => {
-  receiver = await startReceiver(AUTH_TOKEN);
-  paytone = await startPaytone({ env: { LOG_LEVEL: 'debug' } });
-});
+before(async () => (pay = await openPaytone({ LOG_LEVEL: 'debug' }, { onResponse: (body) => responses.push(body) })));
 
-after(async () => {
-  await paytone?.stop();
-  await receiver?.close();
-});
+after(async () => pay?.close());
 
-/** The official client, with every response body it receives kept for the search. */
-function client(): twilio.Twilio {
-  const official = paytone.client();
-  const http = official.httpClient;
-  const request = http.request.bind(http);
-  http.request = async (options) => {
-    const response = await request(options);
-    responses.push(typeof response.body === 'string' ? response.body : JSON.stringify(response.body));
-    return response;
-  };
-  return official;
+interface PaySession {
+  callSid: string;
+  sid: string;
 }
 
-async function get(p: string): Promise<any> {
-  const { status, body } = await paytone.get(p);
-  responses.push(JSON.stringify(body));
-  assert.equal(status, 200, JSON.stringify(body));
-  return body;
+async function startSession(options: Omit<PaymentListInstanceCreateOptions, 'idempotencyKey' | 'statusCallback'>): Promise<PaySession> {
+  const callSid = await pay.startCall({ to: '+15551230200', url: `${pay.receiver.url}/voice` });
+  return pay.startSession({ timeout: 120, postalCode: false, ...options }, callSid);
 }
 
-async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+async function card(s: PaySession, number: string, last4: string, code: string): Promise<void> {
+  await pay.captureShown(s.callSid, s.sid, 'payment-card-number', `${number}#`, (v) => String(v.payment_card_number).endsWith(last4));
+  await pay.captureShown(s.callSid, s.sid, 'expiration-date', `${EXPIRY}#`, (v) => v.expiration_date === EXPIRY);
+  await pay.captureShown(s.callSid, s.sid, 'security-code', `${code}#`, (v) => v.security_code === 'x'.repeat(code.length));
 }
 
-class Payment {
-  private requests = 0;
+/** Types some digits of the security code without ending it. */
+async function startTypingSecurityCode(s: PaySession, digits: string): Promise<void> {
+  await pay.requestCapture(s.callSid, s.sid, 'security-code');
+  await pay.paytone.press(s.callSid, digits);
+  await until('security-code to be partly typed', async () => {
+    const last = (await pay.events(s.callSid, s.sid)).at(-1)!;
+    return last.parameters.Capture === 'security-code' && last.parameters.PartialResult === 'true' && last.parameters.SecurityCode === 'x'.repeat(digits.length);
+  });
+}
 
-  private constructor(
-    readonly callSid: string,
-    readonly sid: string,
-  ) {}
-
-  static async start(options: Omit<PaymentListInstanceCreateOptions, 'idempotencyKey' | 'statusCallback'>): Promise<Payment> {
-    const call = await client().calls.create({ to: '+15551230200', from: '+15559870200', url: `${receiver.url}/voice` });
-    const session = await client()
-      .calls(call.sid)
-      .payments.create({ idempotencyKey: `create-${call.sid}`, statusCallback: `${receiver.url}/pay`, timeout: 120, postalCode: false, ...options });
-    return new Payment(call.sid, session.sid);
-  }
-
-  get path(): string {
-    return `/2010-04-01/Accounts/${ACCOUNT_SID}/Calls/${this.callSid}/Payments/${this.sid}`;
-  }
-
-  view(): Promise<Record<string, any>> {
-    return get(`${this.path}.json`);
-  }
-
-  async agent(request: { capture?: PaymentCapture; status?: PaymentStatus }): Promise<void> {
-    this.requests += 1;
-    await client()
-      .calls(this.callSid)
-      .payments(this.sid)
-      .update({ idempotencyKey: `${this.sid}-${this.requests}`, statusCallback: `${receiver.url}/pay`, ...request });
-  }
-
-  async capture(field: PaymentCapture, digits: string, accepted: (view: Record<string, any>) => boolean): Promise<void> {
-    await this.agent({ capture: field });
-    await paytone.press(this.callSid, digits);
-    await until(`${field} to be accepted`, async () => accepted(await this.view()));
-  }
-
-  /** Types some digits of `field` without ending it. */
-  async startTyping(field: PaymentCapture, digits: string): Promise<void> {
-    await this.agent({ capture: field });
-    await paytone.press(this.callSid, digits);
-    await until(`${field} to be partly typed`, async () => {
-      const last = (await get(`${this.path}/Events.json`)).events.at(-1);
-      return last.parameters.Capture === field && last.parameters.PartialResult === 'true' && last.parameters.SecurityCode === 'x'.repeat(digits.length);
-    });
-  }
-
-  async card(number: string, last4: string, code: string): Promise<void> {
-    await this.capture('payment-card-number', `${number}#`, (v) => String(v.payment_card_number).endsWith(last4));
-    await this.capture('expiration-date', `${EXPIRY}#`, (v) => v.expiration_date === EXPIRY);
-    await this.capture('security-code', `${code}#`, (v) => v.security_code === 'x'.repeat(code.length));
-  }
-
-  async ended(): Promise<Record<string, any>> {
-    return until('the session to end', async () => {
-      const v = await this.view();
-      return ['completed', 'failed', 'canceled'].includes(v.status) && v;
-    });
-  }
+async function ended(s: PaySession): Promise<Record<string, any>> {
+  return until('the session to end', async () => {
+    const v = await pay.session(s.callSid, s.sid);
+    return ['completed', 'failed', 'canceled'].includes(v.status) && v;
+  });
 }
 
 function filesUnder(dir: string): string[] {
@@ -161,71 +94,64 @@ function hits(where: string, bytes: Buffer | string): string[] {
 }
 
 function dataDirLeaks(): string[] {
-  return filesUnder(paytone.dataDir)
+  return filesUnder(pay.paytone.dataDir)
     .filter((file) => fs.statSync(file).isFile())
-    .flatMap((file) => hits(path.relative(paytone.dataDir, file), fs.readFileSync(file)));
+    .flatMap((file) => hits(path.relative(pay.paytone.dataDir, file), fs.readFileSync(file)));
 }
 
 describe('no cardholder data at rest or in transit', () => {
   it('leaves no card number, security code or bank account number anywhere', async () => {
-    const charged = await Payment.start({ chargeAmount: 20 });
-    await charged.card(CARDS.charged, '4242', CVC);
-    await charged.agent({ status: 'complete' });
-    assert.equal((await charged.ended()).result, 'success');
+    const charged = await startSession({ chargeAmount: 20 });
+    await card(charged, CARDS.charged, '4242', CVC);
+    await pay.requestFinish(charged.callSid, charged.sid);
+    assert.equal((await ended(charged)).result, 'success');
 
-    const amex = await Payment.start({ tokenType: 'reusable' });
-    await amex.card(CARDS.amex, '0005', AMEX_CVC);
-    await amex.agent({ status: 'complete' });
-    assert.equal((await amex.ended()).result, 'success');
+    const amex = await startSession({ tokenType: 'reusable' });
+    await card(amex, CARDS.amex, '0005', AMEX_CVC);
+    await pay.requestFinish(amex.callSid, amex.sid);
+    assert.equal((await ended(amex)).result, 'success');
 
-    const declined = await Payment.start({ chargeAmount: 20 });
-    await declined.card(CARDS.declined, '0002', CVC);
-    await declined.agent({ status: 'complete' });
-    assert.equal((await declined.ended()).connector_error, 'card_declined');
+    const declined = await startSession({ chargeAmount: 20 });
+    await card(declined, CARDS.declined, '0002', CVC);
+    await pay.requestFinish(declined.callSid, declined.sid);
+    assert.equal((await ended(declined)).connector_error, 'card_declined');
 
-    const ach = await Payment.start({ chargeAmount: 20, paymentMethod: 'ach-debit', bankAccountType: 'consumer-checking' });
-    await ach.capture('bank-routing-number', `${ROUTING_NUMBER}#`, (v) => v.bank_routing_number === ROUTING_NUMBER);
-    await ach.capture('bank-account-number', `${BANK_ACCOUNT}#`, (v) => v.bank_account_number === '**********89');
-    await ach.agent({ status: 'complete' });
-    assert.equal((await ach.ended()).result, 'success');
+    const ach = await startSession({ chargeAmount: 20, paymentMethod: 'ach-debit', bankAccountType: 'consumer-checking' });
+    await pay.captureShown(ach.callSid, ach.sid, 'bank-routing-number', `${ROUTING_NUMBER}#`, (v) => v.bank_routing_number === ROUTING_NUMBER);
+    await pay.captureShown(ach.callSid, ach.sid, 'bank-account-number', `${BANK_ACCOUNT}#`, (v) => v.bank_account_number === '**********89');
+    await pay.requestFinish(ach.callSid, ach.sid);
+    assert.equal((await ended(ach)).result, 'success');
 
-    const cancelled = await Payment.start({ chargeAmount: 20 });
-    await cancelled.capture('payment-card-number', `${CARDS.cancelled}#`, (v) => v.payment_card_number === 'xxxx-xxxx-xxxx-4444');
-    await cancelled.capture('expiration-date', `${EXPIRY}#`, (v) => v.expiration_date === EXPIRY);
-    await cancelled.startTyping('security-code', '73');
-    await cancelled.agent({ status: 'cancel' });
-    assert.equal((await cancelled.ended()).status, 'canceled');
+    const cancelled = await startSession({ chargeAmount: 20 });
+    await pay.captureShown(cancelled.callSid, cancelled.sid, 'payment-card-number', `${CARDS.cancelled}#`, (v) => v.payment_card_number === 'xxxx-xxxx-xxxx-4444');
+    await pay.captureShown(cancelled.callSid, cancelled.sid, 'expiration-date', `${EXPIRY}#`, (v) => v.expiration_date === EXPIRY);
+    await startTypingSecurityCode(cancelled, '73');
+    await pay.requestFinish(cancelled.callSid, cancelled.sid, 'cancel');
+    assert.equal((await ended(cancelled)).status, 'canceled');
 
-    const hungUp = await Payment.start({ chargeAmount: 20 });
-    await hungUp.capture('payment-card-number', `${CARDS.hungUp}#`, (v) => v.payment_card_number === 'xxxx-xxxx-xxxx-5556');
-    await hungUp.capture('expiration-date', `${EXPIRY}#`, (v) => v.expiration_date === EXPIRY);
-    await hungUp.startTyping('security-code', '73');
-    await client().calls(hungUp.callSid).update({ status: 'completed' });
-    assert.equal((await hungUp.ended()).result, 'caller-hung-up');
+    const hungUp = await startSession({ chargeAmount: 20 });
+    await pay.captureShown(hungUp.callSid, hungUp.sid, 'payment-card-number', `${CARDS.hungUp}#`, (v) => v.payment_card_number === 'xxxx-xxxx-xxxx-5556');
+    await pay.captureShown(hungUp.callSid, hungUp.sid, 'expiration-date', `${EXPIRY}#`, (v) => v.expiration_date === EXPIRY);
+    await startTypingSecurityCode(hungUp, '73');
+    await pay.client.calls(hungUp.callSid).update({ status: 'completed' });
+    assert.equal((await ended(hungUp)).result, 'caller-hung-up');
 
-    const sessions = [charged, amex, declined, ach, cancelled, hungUp];
-    await until('every callback to be delivered', async () => {
-      for (const session of sessions) {
-        const { events } = await get(`${session.path}/Events.json`);
-        if (!events.every((e: any) => e.callback.status === 'delivered')) return false;
-      }
-      return true;
-    });
+    for (const session of [charged, amex, declined, ach, cancelled, hungUp]) await pay.deliveredEvents(session.callSid, session.sid);
 
-    await paytone.kill('SIGKILL');
+    await pay.paytone.kill('SIGKILL');
     const afterCrash = dataDirLeaks();
-    paytone = await paytone.restart();
-    await paytone.stop();
+    await pay.restart();
+    await pay.paytone.stop();
     const afterStop = dataDirLeaks();
 
-    assert.ok(receiver.received.length > 30, 'the run produced callbacks to search');
-    assert.ok(paytone.output().includes('"msg":"callback delivered"'), 'the process output is there to search');
+    assert.ok(pay.receiver.received.length > 30, 'the run produced callbacks to search');
+    assert.ok(pay.paytone.output().includes('"msg":"callback delivered"'), 'the process output is there to search');
     assert.deepEqual(
       [
         ...afterCrash.map((hit) => `after kill -9, ${hit}`),
         ...afterStop.map((hit) => `after stop, ${hit}`),
-        ...hits('process output', paytone.output()),
-        ...receiver.received.flatMap((r) => hits(`callback ${r.headers['i-twilio-idempotency-token']}`, r.url + r.raw)),
+        ...hits('process output', pay.paytone.output()),
+        ...pay.receiver.received.flatMap((r) => hits(`callback ${r.headers['i-twilio-idempotency-token']}`, r.url + r.raw)),
         ...responses.flatMap((body, i) => hits(`API response #${i}`, body)),
       ],
       [],
@@ -233,16 +159,16 @@ describe('no cardholder data at rest or in transit', () => {
   });
 
   it('keeps the data dir, database, WAL and key file private to the server user', async () => {
-    paytone = await paytone.restart();
-    await client().calls.create({ to: '+15551230200', from: '+15559870200' });
-    await paytone.kill('SIGKILL');
-    const entries = [paytone.dataDir, ...filesUnder(paytone.dataDir)];
+    await pay.restart();
+    await pay.client.calls.create({ to: '+15551230200', from: '+15559870200' });
+    await pay.paytone.kill('SIGKILL');
+    const entries = [pay.paytone.dataDir, ...filesUnder(pay.paytone.dataDir)];
     const names = entries.map((entry) => path.basename(entry));
     for (const expected of ['paytone.db', 'paytone.db-wal', 'paytone.db-shm', 'vault.key']) assert.ok(names.includes(expected), `${expected} exists`);
     const loose = entries
       .map((entry) => ({ entry, stat: fs.statSync(entry) }))
       .filter(({ stat }) => (stat.mode & 0o777) !== (stat.isDirectory() ? 0o700 : 0o600))
-      .map(({ entry, stat }) => `${path.relative(paytone.dataDir, entry) || '.'} has mode ${(stat.mode & 0o777).toString(8)}`);
+      .map(({ entry, stat }) => `${path.relative(pay.paytone.dataDir, entry) || '.'} has mode ${(stat.mode & 0o777).toString(8)}`);
     assert.deepEqual(loose, []);
   });
 });

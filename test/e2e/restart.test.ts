@@ -9,122 +9,61 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import SQLite from 'better-sqlite3';
-import type { PaymentCapture, PaymentStatus } from 'twilio/lib/rest/api/v2010/account/call/payment.js';
-import { ACCOUNT_SID, AUTH_TOKEN, startPaytone, type PaytoneProcess } from '../support/paytone.js';
-import { startReceiver, type CallbackReceiver } from '../support/receiver.js';
+import { until } from '../support/poll.js';
+import { openPaytone, type PaytoneUnderTest } from './flows.js';
 
 const SLOW_CARD = '4000000000000077';
 
-let paytone: PaytoneProcess;
-let receiver: CallbackReceiver;
+let pay: PaytoneUnderTest;
 
-before(async () => {
-  receiver = await startReceiver(AUTH_TOKEN);
-  paytone = await startPaytone({ env: { PAYTONE_SANDBOX_SLOW_MS: '3000' } });
-});
+before(async () => (pay = await openPaytone({ PAYTONE_SANDBOX_SLOW_MS: '3000' })));
 
-after(async () => {
-  await paytone?.stop();
-  await receiver?.close();
-});
-
-/** Polls `probe` until it returns something truthy; the state it waits for is named in the failure. */
-async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+after(async () => pay?.close());
 
 interface PaySession {
   callSid: string;
   sid: string;
 }
 
-const sessionPath = (s: PaySession) => `/2010-04-01/Accounts/${ACCOUNT_SID}/Calls/${s.callSid}/Payments/${s.sid}`;
-
-async function view(s: PaySession): Promise<Record<string, any>> {
-  const { status, body } = await paytone.get(`${sessionPath(s)}.json`);
-  assert.equal(status, 200, JSON.stringify(body));
-  return body;
+/** A call and a card-charging session on it. */
+async function startSession(): Promise<PaySession> {
+  const callSid = await pay.startCall({ to: '+15551230100', url: `${pay.receiver.url}/voice` });
+  return pay.startSession({ chargeAmount: 12.5, postalCode: false, timeout: 120 }, callSid);
 }
 
-async function events(s: PaySession): Promise<any[]> {
-  const { status, body } = await paytone.get(`${sessionPath(s)}/Events.json`);
-  assert.equal(status, 200, JSON.stringify(body));
-  return body.events;
-}
-
-/** A call and a card-charging session on it; the client is made afresh because a restart changes the port. */
-async function startSession(label: string): Promise<PaySession> {
-  const call = await paytone.client().calls.create({ to: '+15551230100', from: '+15559870100', url: `${receiver.url}/voice` });
-  const session = await paytone
-    .client()
-    .calls(call.sid)
-    .payments.create({ idempotencyKey: `${label}-create`, statusCallback: `${receiver.url}/pay`, chargeAmount: 12.5, postalCode: false, timeout: 120 });
-  return { callSid: call.sid, sid: session.sid };
-}
-
-async function agent(s: PaySession, request: { capture?: PaymentCapture; status?: PaymentStatus }): Promise<void> {
-  const key = `${s.sid}-${request.capture ?? request.status}-${Date.now()}`;
-  await paytone
-    .client()
-    .calls(s.callSid)
-    .payments(s.sid)
-    .update({ idempotencyKey: key, statusCallback: `${receiver.url}/pay`, ...request });
-}
-
-/** Asks for a field, has the caller type it, and waits until the session shows it accepted. */
-async function capture(s: PaySession, field: PaymentCapture, digits: string, shown: (v: Record<string, any>) => boolean): Promise<void> {
-  await agent(s, { capture: field });
-  await paytone.press(s.callSid, digits);
-  await until(`${field} to be accepted`, async () => shown(await view(s)));
-}
-
-function gatewayTransactions(transactionId: string): Array<{ outcome: string }> {
-  const db = new SQLite(path.join(paytone.dataDir, 'paytone.db'), { readonly: true, fileMustExist: true });
-  try {
-    return db.prepare('SELECT outcome FROM gateway_transactions WHERE transaction_id = ?').all(transactionId) as Array<{ outcome: string }>;
-  } finally {
-    db.close();
-  }
-}
+const view = (s: PaySession) => pay.session(s.callSid, s.sid);
+const events = (s: PaySession) => pay.events(s.callSid, s.sid);
 
 describe('kill -9 and restart', () => {
   it('resumes a half-typed expiry and delivers every callback that was pending', async () => {
-    receiver.answerWith(500);
-    const s = await startSession('mid-capture');
-    await capture(s, 'payment-card-number', '4242424242424242#', (v) => v.payment_card_number === 'xxxx-xxxx-xxxx-4242');
-    await agent(s, { capture: 'expiration-date' });
-    await paytone.press(s.callSid, '12');
+    pay.receiver.answerWith(500);
+    const s = await startSession();
+    await pay.captureShown(s.callSid, s.sid, 'payment-card-number', '4242424242424242#', (v) => v.payment_card_number === 'xxxx-xxxx-xxxx-4242');
+    await pay.requestCapture(s.callSid, s.sid, 'expiration-date');
+    await pay.paytone.press(s.callSid, '12');
     await until('the first two expiry digits to be accepted', async () => {
       const last = (await events(s)).at(-1);
       return last?.parameters.Capture === 'expiration-date' && last.parameters.ExpirationDate === '12';
     });
     const pending = await until('a callback attempt to be refused with 500', async () => {
       const log = await events(s);
-      return log[0].callback.last_response_code === 500 && log;
+      return log[0]?.callback.last_response_code === 500 && log;
     });
     assert.ok(pending.every((e) => e.callback.status === 'pending'), 'every callback is still in the outbox');
     const before = await view(s);
     assert.equal(before.capture, 'expiration-date');
 
-    paytone = await paytone.restart();
+    await pay.restart();
 
     assert.deepEqual(await view(s), before, 'the session reads the same after the restart');
-    receiver.answerWith(200);
-    await paytone.press(s.callSid, '30#');
+    pay.receiver.answerWith(200);
+    await pay.paytone.press(s.callSid, '30#');
     await until('the expiry to be accepted', async () => (await view(s)).expiration_date === '1230');
-    await capture(s, 'security-code', '123#', (v) => v.security_code === 'xxx');
-    await agent(s, { status: 'complete' });
-    await until('the final callback', async () => receiver.forSession(s.sid).some((r) => r.params.Result !== undefined));
+    await pay.captureShown(s.callSid, s.sid, 'security-code', '123#', (v) => v.security_code === 'xxx');
+    await pay.requestFinish(s.callSid, s.sid);
+    await until('the final callback', async () => pay.receiver.forSession(s.sid).some((r) => r.params.Result !== undefined));
 
-    const final = receiver.forSession(s.sid).filter((r) => r.params.Result !== undefined);
+    const final = pay.receiver.forSession(s.sid).filter((r) => r.params.Result !== undefined);
     assert.equal(final.length, 1);
     assert.equal(final[0]!.params.Result, 'success');
     assert.match(final[0]!.params.PaymentConfirmationCode ?? '', /^ch_/);
@@ -133,7 +72,7 @@ describe('kill -9 and restart', () => {
       const all = await events(s);
       return all.every((e) => e.callback.status === 'delivered') && all;
     });
-    const received = receiver.forSession(s.sid);
+    const received = pay.receiver.forSession(s.sid);
     const firstArrival: number[] = [];
     for (const event of log) {
       const token = `${s.sid}-${event.sequence_number}`;
@@ -149,22 +88,22 @@ describe('kill -9 and restart', () => {
   });
 
   it('charges the slow card once when killed while the gateway is answering', async () => {
-    receiver.answerWith(200);
-    const s = await startSession('slow-card');
-    await capture(s, 'payment-card-number', `${SLOW_CARD}#`, (v) => v.payment_card_number === 'xxxx-xxxx-xxxx-0077');
-    await capture(s, 'expiration-date', '1230#', (v) => v.expiration_date === '1230');
-    await capture(s, 'security-code', '123#', (v) => v.security_code === 'xxx');
-    await agent(s, { status: 'complete' });
+    pay.receiver.answerWith(200);
+    const s = await startSession();
+    await pay.captureShown(s.callSid, s.sid, 'payment-card-number', `${SLOW_CARD}#`, (v) => v.payment_card_number === 'xxxx-xxxx-xxxx-0077');
+    await pay.captureShown(s.callSid, s.sid, 'expiration-date', '1230#', (v) => v.expiration_date === '1230');
+    await pay.captureShown(s.callSid, s.sid, 'security-code', '123#', (v) => v.security_code === 'xxx');
+    await pay.requestFinish(s.callSid, s.sid);
     assert.equal((await view(s)).status, 'completing', 'the gateway is still answering when the process dies');
 
-    paytone = await paytone.restart();
+    await pay.restart();
 
-    await until('the final callback', async () => receiver.forSession(s.sid).some((r) => r.params.Result !== undefined));
+    await until('the final callback', async () => pay.receiver.forSession(s.sid).some((r) => r.params.Result !== undefined));
     await until('every callback to be delivered', async () => (await events(s)).every((e) => e.callback.status === 'delivered'));
-    const final = receiver.forSession(s.sid).filter((r) => r.params.Result !== undefined);
+    const final = pay.receiver.forSession(s.sid).filter((r) => r.params.Result !== undefined);
     assert.equal(final.length, 1, 'exactly one final callback');
     assert.equal(final[0]!.params.Result, 'success');
-    const transactions = gatewayTransactions(s.sid);
+    const transactions = pay.gatewayTransactions(s.sid);
     assert.equal(transactions.length, 1, 'exactly one gateway transaction');
     assert.equal(JSON.parse(transactions[0]!.outcome).confirmationCode, final[0]!.params.PaymentConfirmationCode);
     assert.equal((await view(s)).payment_confirmation_code, final[0]!.params.PaymentConfirmationCode);
