@@ -11,6 +11,7 @@ import formBody from '@fastify/formbody';
 import type { AppContext } from '../app/context.js';
 import { installErrorHandling } from './errors.js';
 import { requireAccount } from './auth.js';
+import { Authenticator } from './credentials.js';
 import { callRoutes } from './twilio/calls.js';
 import { paymentRoutes } from './twilio/payments.js';
 import { sandboxRoutes } from './sandbox/dtmf.js';
@@ -45,7 +46,7 @@ export function buildServer(app: AppContext): FastifyInstance {
   );
 
   server.register(async (accountScope) => {
-    accountScope.addHook('preHandler', requireAccount(app.authenticator));
+    accountScope.addHook('preHandler', requireAccount(new Authenticator(app.accounts)));
     callRoutes(accountScope, app);
     paymentRoutes(accountScope, app);
     sandboxRoutes(accountScope, app);

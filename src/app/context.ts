@@ -13,7 +13,6 @@ import { AccountStore } from '../store/accounts.js';
 import { CallStore } from '../store/calls.js';
 import { SessionStore } from '../store/sessions.js';
 import { StoredGatewayLedger } from '../store/gatewayLedger.js';
-import { Authenticator } from '../api/credentials.js';
 import { CallbackOutbox } from '../callbacks/outbox.js';
 import { SandboxGateway } from '../connectors/sandboxGateway.js';
 import type { Connector } from '../connectors/connector.js';
@@ -28,7 +27,6 @@ export interface AppContext {
   db: Db;
   vault: Vault;
   accounts: AccountStore;
-  authenticator: Authenticator;
   calls: CallStore;
   sessionStore: SessionStore;
   ledger: StoredGatewayLedger;
@@ -92,7 +90,6 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
     db,
     vault,
     accounts,
-    authenticator: new Authenticator(accounts),
     calls,
     sessionStore,
     ledger,
