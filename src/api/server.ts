@@ -12,6 +12,7 @@ import type { AppContext } from '../app/context.js';
 import { installErrorHandling } from './errors.js';
 import { requireAccount } from './auth.js';
 import { Authenticator } from './credentials.js';
+import { accountRoutes } from './twilio/accounts.js';
 import { callRoutes } from './twilio/calls.js';
 import { paymentRoutes } from './twilio/payments.js';
 import { sandboxRoutes } from './sandbox/dtmf.js';
@@ -47,6 +48,7 @@ export function buildServer(app: AppContext): FastifyInstance {
 
   server.register(async (accountScope) => {
     accountScope.addHook('preHandler', requireAccount(new Authenticator(app.accounts)));
+    accountRoutes(accountScope, app);
     callRoutes(accountScope, app);
     paymentRoutes(accountScope, app);
     sandboxRoutes(accountScope, app);

@@ -79,7 +79,7 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
     now,
   });
   const payments = new PaymentRequests(sessions, sessionStore, calls);
-  const telephony = new SandboxTelephony({ calls, caller: payments, dtmfIntervalMs: config.dtmfIntervalMs, log, now });
+  const telephony = new SandboxTelephony({ calls, caller: payments, outbox, dtmfIntervalMs: config.dtmfIntervalMs, log, now });
   const resumed = await sessions.resume(gatewayRequestFor);
   if (resumed > 0) log.info({ sessions: resumed }, 'resumed unfinished pay sessions');
   outbox.start();

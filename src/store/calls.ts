@@ -81,12 +81,34 @@ export class CallStore {
     return rows.map(toRecord);
   }
 
-  async end(call: CallRecord, status: CallStatus, now: number): Promise<CallRecord> {
-    await this.db
-      .updateTable('calls')
-      .set({ status, end_time: now, date_updated: now })
-      .where('sid', '=', call.sid)
-      .execute();
-    return { ...call, status, endTime: now, dateUpdated: now };
+  /**
+   * Ends a call and, when the call has a StatusCallback, queues its status callback in the same transaction
+   * (in the outbox table, keyed by the call sid).
+   */
+  async end(call: CallRecord, status: CallStatus, now: number, callback: ((ended: CallRecord) => { url: string; params: Record<string, string> } | null) = () => null): Promise<CallRecord> {
+    const ended: CallRecord = { ...call, status, endTime: now, dateUpdated: now };
+    const event = callback(ended);
+    await this.db.transaction().execute(async (trx) => {
+      await trx.updateTable('calls').set({ status, end_time: now, date_updated: now }).where('sid', '=', call.sid).execute();
+      if (event) {
+        await trx
+          .insertInto('session_events')
+          .values({
+            session_sid: call.sid,
+            seq: 1,
+            account_sid: call.accountSid,
+            call_sid: call.sid,
+            kind: 'call-status',
+            params: JSON.stringify(event.params),
+            url: event.url,
+            at: now,
+            delivery_status: 'pending',
+            attempts: 0,
+            next_attempt_at: now,
+          })
+          .execute();
+      }
+    });
+    return ended;
   }
 }

@@ -55,6 +55,7 @@ export interface PaymentSessionsTable {
   date_updated: number;
 }
 
+/** The callback outbox and event log: a pay session's events, and a call's status callback (keyed by its CA sid). */
 export interface SessionEventsTable {
   session_sid: string;
   seq: number;

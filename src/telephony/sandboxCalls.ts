@@ -8,6 +8,7 @@
  */
 import { payError } from '../domain/errors.js';
 import { newSid } from '../domain/sids.js';
+import { callEndedParams } from '../domain/callEvents.js';
 import type { CallRecord } from '../domain/callView.js';
 import type { CallStore } from '../store/calls.js';
 import type { Logger } from '../log.js';
@@ -38,6 +39,7 @@ export class SandboxTelephony {
     private readonly deps: {
       calls: CallStore;
       caller: CallerEvents;
+      outbox: { kick(): void };
       dtmfIntervalMs: number;
       log: Logger;
       now?: () => number;
@@ -71,7 +73,10 @@ export class SandboxTelephony {
   async hangUp(call: CallRecord, status: 'completed' | 'canceled'): Promise<CallRecord> {
     if (call.status !== 'in-progress') return call;
     this.keypads.delete(call.sid);
-    const ended = await this.deps.calls.end(call, status === 'canceled' ? 'canceled' : 'completed', this.now);
+    const ended = await this.deps.calls.end(call, status, this.now, (c) =>
+      c.statusCallback ? { url: c.statusCallback, params: callEndedParams(c) } : null,
+    );
+    if (call.statusCallback) this.deps.outbox.kick();
     await this.deps.caller.hangup(call.sid);
     return ended;
   }
