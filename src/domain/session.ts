@@ -11,15 +11,14 @@
  *   if (!step.ok) throw step.error;
  */
 import { detectCardType, securityCodeLength } from './cards.js';
-import { formatRfc2822 } from './dates.js';
 import { PaytoneError, payError, type Decision } from './errors.js';
 import { baseField, fieldRule, isMatcher, matcherOf, requestedFields, type FieldContext } from './fieldRules.js';
 import { maskedCaptureParams } from './masking.js';
-import { bankAccountType, gatewayRequestFor } from './gatewayRequest.js';
+import { gatewayRequestFor } from './gatewayRequest.js';
+import { emit, outcomeParams, type EventLog } from './sessionEvents.js';
 import { BANK_FIELDS, CARD_FIELDS, FINAL_STATUSES } from './types.js';
 import type {
   ActiveCapture,
-  BankAccountType,
   CaptureName,
   Effects,
   ErrorType,
@@ -28,19 +27,11 @@ import type {
   PaymentSettings,
   PayResult,
   Session,
-  SessionEvent,
   SessionInput,
   SessionOutcome,
   SessionRules,
   SessionStatus,
 } from './types.js';
-
-/** A private copy of the session being moved on, and the events it emits. */
-interface EventLog {
-  session: Session;
-  now: number;
-  events: SessionEvent[];
-}
 
 /** One input being applied. */
 interface Step extends EventLog {
@@ -390,45 +381,3 @@ function end(step: Step, status: SessionStatus, result: PayResult | null, detail
   emit(step, 'ended', outcomeParams(s.outcome));
   return 'changed';
 }
-
-function outcomeParams(outcome: SessionOutcome): Record<string, string> {
-  const params: Record<string, string | number | null> = {
-    Result: outcome.result,
-    PaymentConfirmationCode: outcome.paymentConfirmationCode,
-    PaymentToken: outcome.paymentToken,
-    ProfileId: outcome.profileId,
-    PaymentError: outcome.paymentError,
-    PayErrorCode: outcome.payErrorCode,
-    ConnectorError: outcome.connectorError,
-  };
-  return Object.fromEntries(
-    Object.entries(params).flatMap(([key, value]) => (value === null ? [] : [[key, String(value)]])),
-  );
-}
-
-function emit(step: EventLog, kind: SessionEvent['kind'], params: Record<string, string>): void {
-  const s = step.session;
-  s.eventCount += 1;
-  step.events.push({
-    seq: s.eventCount,
-    kind,
-    params: { ...commonParams(s), ...(kind === 'started' ? {} : { DateUpdated: formatRfc2822(step.now) }), ...params },
-    url: s.callbackUrl,
-    at: step.now,
-  });
-}
-
-function commonParams(s: Session): Record<string, string> {
-  const { settings } = s;
-  return {
-    AccountSid: s.accountSid,
-    CallSid: s.callSid,
-    Sid: s.sid,
-    DateCreated: formatRfc2822(s.dateCreated),
-    PaymentMethod: settings.paymentMethod,
-    PaymentConnector: settings.paymentConnector,
-    ...(settings.chargeAmount !== null ? { ChargeAmount: settings.chargeAmount } : { TokenType: settings.tokenType }),
-    ...(settings.paymentMethod === 'ach-debit' ? { BankAccountType: bankAccountType(settings) } : {}),
-  };
-}
-
