@@ -7,7 +7,7 @@
  */
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
-import { openDatabase, type Db } from '../store/database.js';
+import { openDatabase } from '../store/database.js';
 import { Vault } from '../vault/vault.js';
 import { AccountStore } from '../store/accounts.js';
 import { CallStore } from '../store/calls.js';
@@ -16,25 +16,17 @@ import { StoredGatewayLedger } from '../store/gatewayLedger.js';
 import { CallbackOutbox } from '../callbacks/outbox.js';
 import { SandboxGateway } from '../connectors/sandboxGateway.js';
 import type { Connector } from '../connectors/connector.js';
-import { gatewayRequestFor } from '../domain/gatewayRequest.js';
 import { SandboxTelephony } from '../telephony/sandboxCalls.js';
 import { PaymentSessions, type ConnectorDirectory } from './paymentSessions.js';
 import { PaymentRequests } from './paymentRequests.js';
 
+/** What the HTTP layer needs; storage, vault, outbox and timers stay behind these. */
 export interface AppContext {
-  config: Config;
   log: Logger;
-  db: Db;
-  vault: Vault;
   accounts: AccountStore;
   calls: CallStore;
-  sessionStore: SessionStore;
-  ledger: StoredGatewayLedger;
-  outbox: CallbackOutbox;
-  sessions: PaymentSessions;
   payments: PaymentRequests;
   telephony: SandboxTelephony;
-  now: () => number;
   close(): Promise<void>;
 }
 
@@ -80,24 +72,16 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
   });
   const payments = new PaymentRequests(sessions, sessionStore, calls);
   const telephony = new SandboxTelephony({ calls, caller: payments, outbox, dtmfIntervalMs: config.dtmfIntervalMs, log, now });
-  const resumed = await sessions.resume(gatewayRequestFor);
+  const resumed = await sessions.resume();
   if (resumed > 0) log.info({ sessions: resumed }, 'resumed unfinished pay sessions');
   outbox.start();
 
   return {
-    config,
     log,
-    db,
-    vault,
     accounts,
     calls,
-    sessionStore,
-    ledger,
-    outbox,
-    sessions,
     payments,
     telephony,
-    now,
     async close() {
       sessions.stop();
       await outbox.stop();

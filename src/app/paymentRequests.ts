@@ -150,7 +150,7 @@ export class PaymentRequests {
 
   /** A keypress on the call reaches its open session; with none open it is ignored, as on a real call. */
   async keypress(callSid: string, digit: string): Promise<void> {
-    const sid = await this.store.unfinishedSidOfCall(callSid);
+    const sid = this.sessions.openSessionOf(callSid) ?? (await this.store.unfinishedSidOfCall(callSid));
     if (sid) await this.sessions.apply(sid, { kind: 'digit', digit });
   }
 

@@ -9,6 +9,7 @@
  *   await sessions.keypress(callSid, '4');
  */
 import { decide, isFinal, nextDeadline, openSession } from '../domain/session.js';
+import { gatewayRequestFor } from '../domain/gatewayRequest.js';
 import type { GatewayOutcome, GatewayRequest, PaymentSettings, Session, SessionInput, SessionRules, SessionEvent } from '../domain/types.js';
 import { payError } from '../domain/errors.js';
 import type { IdempotencyRecord, SessionStore } from '../store/sessions.js';
@@ -44,6 +45,8 @@ const GATEWAY_ATTEMPTS = 3;
 
 export class PaymentSessions {
   private readonly cache = new Map<string, Session>();
+  /** The open session of each call with one, so a keypress finds its session without a query. */
+  private readonly openByCall = new Map<string, string>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly locks = new KeyedLock();
   private readonly inFlight = new Set<string>();
@@ -126,13 +129,27 @@ export class PaymentSessions {
           }
         : null;
     await this.deps.store.commit(session, events, record, isNew);
-    if (isFinal(session)) this.cache.delete(session.sid);
-    else this.cache.set(session.sid, session);
+    this.remember(session);
     this.arm(session);
     if (events.length > 0) {
       this.deps.outbox.kick();
       this.deps.onEvents?.(session, events);
     }
+  }
+
+  private remember(session: Session): void {
+    if (isFinal(session)) {
+      this.cache.delete(session.sid);
+      if (this.openByCall.get(session.callSid) === session.sid) this.openByCall.delete(session.callSid);
+    } else {
+      this.cache.set(session.sid, session);
+      this.openByCall.set(session.callSid, session.sid);
+    }
+  }
+
+  /** The sid of the call's session that has not ended, if this process knows it. */
+  openSessionOf(callSid: string): string | undefined {
+    return this.openByCall.get(callSid);
   }
 
   /** One timer per session, at the domain's next deadline. */
@@ -186,17 +203,14 @@ export class PaymentSessions {
   }
 
   /** After a restart: re-arm every timer and resume every completion that was in flight. */
-  async resume(rebuildGatewayRequest: (s: Session) => GatewayRequest | null): Promise<number> {
+  async resume(): Promise<number> {
     const sids = await this.deps.store.unfinishedSids();
     for (const sid of sids) {
       const session = await this.deps.store.get(sid);
       if (!session || isFinal(session)) continue;
-      this.cache.set(sid, session);
+      this.remember(session);
       this.arm(session);
-      if (session.status === 'completing') {
-        const request = rebuildGatewayRequest(session);
-        if (request) this.runGateway(session, request);
-      }
+      if (session.status === 'completing') this.runGateway(session, gatewayRequestFor(session));
     }
     return sids.length;
   }

@@ -108,7 +108,7 @@ function isAccepted(cardType: CardType, validCardTypes: readonly CardType[]): bo
  * session accepts. A card of a type Twilio does not name (UnionPay, Mir...) is a valid card of a refused type.
  *
  * @example
- *   checkCardNumber('378282246310005', ['visa', 'optima']); // { ok: true, cardType: 'amex' }
+ *   checkCardNumber(amexCardNumber, ['visa', 'optima']); // { ok: true, cardType: 'amex' }
  */
 export function checkCardNumber(digits: string, validCardTypes: readonly CardType[]): CardNumberCheck {
   const info = detect(digits);

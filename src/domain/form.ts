@@ -22,7 +22,7 @@ const LONG_DIGIT_RUN = /\d{12,}/g;
  * A bad value as an error message may quote it: long digit runs masked, long values cut short.
  *
  * @example
- *   shownValue('4242424242424242') // '"************4242"'
+ *   shownValue(cardNumberSentInTheWrongField) // '"************4242"'
  */
 export function shownValue(value: string): string {
   const masked = value.replace(LONG_DIGIT_RUN, (digits) => '*'.repeat(digits.length - 4) + digits.slice(-4));

@@ -29,7 +29,7 @@ function groupLikeCard(text: string, gaps: readonly number[]): string {
  * A card number grouped like the card, every digit but the last 4 as `x`; while partial, every digit.
  *
  * @example
- *   maskCardNumber('378282246310005', 'amex', false); // 'xxxx-xxxxxx-x0005'
+ *   maskCardNumber(amexCardNumber, 'amex', false);   // 'xxxx-xxxxxx-x0005'
  *   maskCardNumber('424242424', 'visa', true);        // 'xxxx-xxxx-x'
  */
 export function maskCardNumber(digits: string, cardType: CardType | null, partial: boolean): string {
@@ -59,7 +59,7 @@ export function maskBankAccountNumber(digits: string, partial: boolean): string 
  * The callback parameters that show a captured field (or its matcher), masked.
  *
  * @example
- *   maskedCaptureParams('payment-card-number', '4242424242424242', 'visa', false);
+ *   maskedCaptureParams('payment-card-number', visaCardNumber, 'visa', false);
  *   // { PaymentCardNumber: 'xxxx-xxxx-xxxx-4242', PaymentCardType: 'visa' }
  */
 export function maskedCaptureParams(name: CaptureName, digits: string, cardType: CardType | null, partial: boolean): Record<string, string> {

@@ -7,7 +7,7 @@
  */
 import type { Db } from './database.js';
 import type { Vault } from '../vault/vault.js';
-import { FINAL_STATUSES, type Session, type SessionEvent } from '../domain/types.js';
+import type { Session, SessionEvent } from '../domain/types.js';
 import { nextDeadline } from '../domain/session.js';
 
 interface SessionSecrets {
@@ -214,8 +214,4 @@ export class SessionStore {
       nextAttemptAt: row.next_attempt_at === null ? null : Number(row.next_attempt_at),
     }));
   }
-}
-
-export function isFinalStatus(status: string): boolean {
-  return (FINAL_STATUSES as readonly string[]).includes(status);
 }

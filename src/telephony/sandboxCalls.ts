@@ -115,9 +115,4 @@ export class SandboxTelephony {
       keypad.playing = false;
     }
   }
-
-  /** Resolves once every queued digit has been played (tests and shutdown). */
-  async drained(): Promise<void> {
-    while ([...this.keypads.values()].some((k) => k.playing || k.queue.length > 0)) await this.sleep(5);
-  }
 }

@@ -8,8 +8,8 @@
  *
  * @example
  *   const vault = await Vault.open({ dataDir: './data', keyHex: process.env.PAYTONE_VAULT_KEY });
- *   const sealed = vault.seal('4242424242424242', 'PK0123...');
- *   vault.unseal(sealed, 'PK0123...'); // '4242424242424242'
+ *   const sealed = vault.seal(cardNumber, 'PK0123...');
+ *   vault.unseal(sealed, 'PK0123...'); // cardNumber again
  */
 import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
 import { loadVaultKey, type VaultKeyOptions } from './keyFile.js';
