@@ -10,6 +10,8 @@ export interface Config {
   host: string;
   port: number;
   dataDir: string;
+  /** `postgres://...`: state in PostgreSQL, shared by every process of a cluster; unset: the embedded SQLite file. */
+  databaseUrl: string | undefined;
   vaultKeyHex: string | undefined;
   accountSid: string | undefined;
   authToken: string | undefined;
@@ -44,6 +46,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     host: env.HOST || '127.0.0.1',
     port: integer('PORT', 8080, 0, 65535),
     dataDir: path.resolve(env.PAYTONE_DATA_DIR || './data'),
+    databaseUrl: env.DATABASE_URL || undefined,
     vaultKeyHex: env.PAYTONE_VAULT_KEY || undefined,
     accountSid: env.PAYTONE_ACCOUNT_SID || undefined,
     authToken: env.PAYTONE_AUTH_TOKEN || undefined,
@@ -52,6 +55,20 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     sandboxSlowMs: integer('PAYTONE_SANDBOX_SLOW_MS', 15_000, 0, 600_000),
     logLevel,
   };
+  problems.push(...clusterProblems(env));
   if (problems.length > 0) throw new ConfigError(problems.join('\n'));
   return config;
+}
+
+/** DATABASE_URL and what a cluster on it needs: the same vault key in every process, or none can read another's sessions. */
+function clusterProblems(env: NodeJS.ProcessEnv): string[] {
+  const url = env.DATABASE_URL;
+  if (!url) return [];
+  if (!/^postgres(ql)?:\/\/./.test(url) || !URL.canParse(url)) {
+    return ['DATABASE_URL must be a PostgreSQL URL such as postgres://user:password@host:5432/paytone; unset it for the embedded SQLite database.'];
+  }
+  if (!env.PAYTONE_VAULT_KEY) {
+    return ['PAYTONE_VAULT_KEY must be set with DATABASE_URL: every process sharing the database needs the same 64-hex-character key (e.g. `openssl rand -hex 32`).'];
+  }
+  return [];
 }

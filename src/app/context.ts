@@ -45,7 +45,7 @@ class BuiltInConnectors implements ConnectorDirectory {
 
 export async function createAppContext(config: Config, log: Logger): Promise<AppContext> {
   const now = Date.now;
-  const db = await openDatabase({ dataDir: config.dataDir });
+  const db = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
   const vault = await Vault.open({ dataDir: config.dataDir, keyHex: config.vaultKeyHex });
   const accounts = new AccountStore(db, vault, now);
   const calls = new CallStore(db);

@@ -17,6 +17,8 @@ const EXIT_USAGE = 2;
 export interface CliIo {
   /** Opens the store of the data dir; called only by commands that need it. */
   openAccounts: () => Promise<{ accounts: AccountStore; close: () => Promise<void> }>;
+  /** Applies the database's pending migrations; returns their names and which database it was (password hidden). */
+  migrate: () => Promise<{ applied: string[]; database: string }>;
   out: (text: string) => void;
   err: (text: string) => void;
 }
@@ -68,6 +70,31 @@ interface Command {
   operand?: { name: string; test: (value: string) => boolean; form: string };
   run: (call: Invocation) => Promise<void>;
 }
+
+/** A command on the database itself: it runs before (and without) the account store. */
+interface DatabaseCommand {
+  words: string;
+  usage: string;
+  summary: string;
+  options: OptionName[];
+  required?: undefined;
+  operand?: undefined;
+  runOnDatabase: (call: { values: Values; io: CliIo }) => Promise<void>;
+}
+
+const DATABASE_COMMANDS: DatabaseCommand[] = [
+  {
+    words: 'migrate',
+    usage: 'paytone migrate [--json]',
+    summary: 'apply pending database migrations (PostgreSQL: run once before starting or upgrading a cluster)',
+    options: ['json'],
+    async runOnDatabase({ values, io }) {
+      const { applied, database } = await io.migrate();
+      if (values.json) return io.out(json({ database, applied }));
+      io.out(applied.length === 0 ? `${database} is up to date.` : `Applied ${applied.length} migration(s) to ${database}: ${applied.join(', ')}.`);
+    },
+  },
+];
 
 const COMMANDS: Command[] = [
   {
@@ -153,10 +180,11 @@ const USAGE = 'usage: paytone <command> [options]   (`paytone help` lists the co
 const HELP = [
   'usage: paytone <command> [options]',
   '',
-  ...COMMANDS.flatMap((c) => [`  ${c.usage}`, `      ${c.summary}`]),
+  ...[...DATABASE_COMMANDS, ...COMMANDS].flatMap((c) => [`  ${c.usage}`, `      ${c.summary}`]),
   '  paytone help',
   '',
   'The data dir is PAYTONE_DATA_DIR (default ./data); set PAYTONE_VAULT_KEY if the server uses it.',
+  'With DATABASE_URL=postgres://... the commands work on that database (PAYTONE_VAULT_KEY is then required).',
 ].join('\n');
 
 /**
@@ -178,10 +206,15 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.out(HELP);
     return EXIT_OK;
   }
+  const { command } = invocation;
   let store: Awaited<ReturnType<CliIo['openAccounts']>> | undefined;
   try {
+    if ('runOnDatabase' in command) {
+      await command.runOnDatabase({ values: invocation.values, io });
+      return EXIT_OK;
+    }
     store = await io.openAccounts();
-    await invocation.command.run({ ...invocation, accounts: store.accounts, out: io.out });
+    await command.run({ values: invocation.values, operand: invocation.operand, accounts: store.accounts, out: io.out });
     return EXIT_OK;
   } catch (error) {
     io.err(`paytone: ${(error as Error).message}`);
@@ -191,12 +224,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-function parse(argv: string[]): 'help' | { command: Command; values: Values; operand: string | undefined } {
+function parse(argv: string[]): 'help' | { command: Command | DatabaseCommand; values: Values; operand: string | undefined } {
   const { values, positionals, tokens } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true, tokens: true });
   if (values.help || positionals[0] === 'help') return 'help';
-  const words = positionals.slice(0, 2).join(' ');
-  const command = COMMANDS.find((c) => c.words === words);
-  if (!command) throw new UsageError(positionals.length === 0 ? 'no command given' : `unknown command "${words}"`, USAGE);
+  const command = DATABASE_COMMANDS.find((c) => c.words === positionals[0]) ?? COMMANDS.find((c) => c.words === positionals.slice(0, 2).join(' '));
+  if (!command) throw new UsageError(positionals.length === 0 ? 'no command given' : `unknown command "${positionals.slice(0, 2).join(' ')}"`, USAGE);
   const fail = (problem: string): never => {
     throw new UsageError(problem, `usage: ${command.usage}`);
   };
@@ -210,7 +242,7 @@ function parse(argv: string[]): 'help' | { command: Command; values: Values; ope
     const value = values[name as OptionName];
     if (typeof value === 'string' && !test(value)) fail(`--${name} must be ${form}`);
   }
-  const operands = positionals.slice(2);
+  const operands = positionals.slice(command.words.split(' ').length);
   const operand = operands[0];
   if (operands.length > (command.operand ? 1 : 0)) fail(`${command.words} takes ${command.operand ? 'one argument' : 'no arguments'} besides options`);
   if (command.operand && (operand === undefined || !command.operand.test(operand))) fail(`${command.operand.name} must be ${command.operand.form}`);

@@ -1,13 +1,19 @@
 /**
- * Opens the embedded SQLite database (WAL, secure_delete) behind Kysely and brings its schema up to date.
+ * Opens paytone's database behind Kysely: the embedded SQLite file (WAL, secure_delete) by default, or
+ * PostgreSQL when a `DATABASE_URL` is given. One query layer and one list of migrations serve both.
+ *
+ * SQLite is brought up to date on open, so `npm start` stays one command. PostgreSQL is shared by every process
+ * of a cluster and is migrated on purpose, by `paytone migrate`; a server that finds it behind refuses to start.
  *
  * @example
  *   const db = await openDatabase({ dataDir: './data' });
+ *   const shared = await openDatabase({ dataDir: './data', databaseUrl: 'postgres://paytone@db/paytone' });
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect } from 'kysely';
 import { migrationProvider } from './migrations.js';
 import type { Database } from './schema.js';
 
@@ -15,13 +21,51 @@ export type Db = Kysely<Database>;
 
 export interface DatabaseOptions {
   dataDir: string;
+  /** `postgres://...`: PostgreSQL instead of the embedded SQLite file. */
+  databaseUrl?: string;
+  /**
+   * What to do with pending migrations: `auto` applies them (the SQLite default), `require` refuses to open
+   * (the PostgreSQL default: a shared database is migrated on purpose), `skip` opens the database as it is
+   * (for `paytone migrate`).
+   */
+  migrations?: 'auto' | 'require' | 'skip';
+  /** PostgreSQL only: the most connections this process opens for queries (10 by default). */
+  maxConnections?: number;
 }
 
 export const DATABASE_FILE = 'paytone.db';
 
+/** Thrown when PostgreSQL is behind the code's migrations; the message is the one line an operator needs. */
+export class DatabaseNotMigratedError extends Error {}
+
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//.test(url);
+}
+
 export async function openDatabase(options: DatabaseOptions): Promise<Db> {
-  fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
-  const file = path.join(options.dataDir, DATABASE_FILE);
+  const db = options.databaseUrl ? openPostgres(options.databaseUrl, options.maxConnections ?? 10) : openSqlite(options.dataDir);
+  const mode = options.migrations ?? (options.databaseUrl ? 'require' : 'auto');
+  try {
+    if (mode === 'auto') await migrate(db);
+    if (mode === 'require') {
+      const { pending } = await migrationStatus(db);
+      if (pending.length > 0) {
+        throw new DatabaseNotMigratedError(
+          `the database has ${pending.length} pending migration(s) (${pending.join(', ')}): run \`paytone migrate\` with the same DATABASE_URL, then start paytone again`,
+        );
+      }
+    }
+  } catch (err) {
+    await db.destroy();
+    if (err instanceof DatabaseNotMigratedError || !options.databaseUrl) throw err;
+    throw new Error(`cannot use the database at ${redactUrl(options.databaseUrl)}: ${(err as Error).message}`);
+  }
+  return db;
+}
+
+function openSqlite(dataDir: string): Db {
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const file = path.join(dataDir, DATABASE_FILE);
   const sqlite = new SQLite(file);
   sqlite.pragma('journal_mode = WAL');
   // Deleted rows (erased sessions' sealed secrets) are overwritten with zeros, not left in free pages.
@@ -33,17 +77,69 @@ export async function openDatabase(options: DatabaseOptions): Promise<Db> {
   for (const suffix of ['', '-wal', '-shm']) {
     if (fs.existsSync(file + suffix)) fs.chmodSync(file + suffix, 0o600);
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  await migrate(db);
-  return db;
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
 }
 
-export async function migrate(db: Db): Promise<void> {
-  // Branches land migrations in any order; each applies once whatever its position.
-  const migrator = new Migrator({ db, provider: migrationProvider, allowUnorderedMigrations: true });
-  const { error, results } = await migrator.migrateToLatest();
+/**
+ * Every time column is an epoch-millisecond `bigint`; node-postgres hands int8 back as a string to be safe
+ * beyond 2^53, which epoch milliseconds never reach. Parsing them here keeps both dialects returning numbers.
+ */
+const INT8_OID = 20;
+const postgresTypes = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID && format !== 'binary' ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+/** A node-postgres pool whose int8 columns come back as numbers (see `postgresTypes`). */
+export function postgresPool(databaseUrl: string, max: number): pg.Pool {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max, types: postgresTypes, application_name: 'paytone' });
+  // An idle connection the server dropped (restart, failover) must not take the process down; the pool replaces it.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+function openPostgres(databaseUrl: string, maxConnections: number): Db {
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: postgresPool(databaseUrl, maxConnections) }) });
+}
+
+export function dialectOf(db: Db): 'sqlite' | 'postgres' {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
+}
+
+// Branches land migrations in any order; each applies once whatever its position.
+const migratorFor = (db: Db): Migrator => new Migrator({ db, provider: migrationProvider, allowUnorderedMigrations: true });
+
+/**
+ * Which migrations the database has and which it still needs (by name). Throws when the database cannot be reached.
+ *
+ * @example
+ *   const { pending } = await migrationStatus(db); // [] when the schema is current
+ */
+export async function migrationStatus(db: Db): Promise<{ applied: string[]; pending: string[] }> {
+  const infos = await migratorFor(db).getMigrations();
+  return {
+    applied: infos.filter((m) => m.executedAt !== undefined).map((m) => m.name),
+    pending: infos.filter((m) => m.executedAt === undefined).map((m) => m.name),
+  };
+}
+
+/**
+ * Applies every pending migration and returns the names it applied. Kysely's Migrator takes a lock table, so
+ * two processes migrating at once apply each migration once.
+ */
+export async function migrate(db: Db): Promise<string[]> {
+  const { error, results } = await migratorFor(db).migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
     throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${String(error)}`);
   }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** The URL without its password, for messages and logs. */
+export function redactUrl(url: string): string {
+  if (!URL.canParse(url)) return 'the configured DATABASE_URL';
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
 }

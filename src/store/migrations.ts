@@ -1,7 +1,7 @@
 /**
  * The one list of schema migrations, applied in order by Kysely's Migrator on SQLite and PostgreSQL alike.
  */
-import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import { type Kysely, type Migration, type MigrationProvider, PostgresAdapter } from 'kysely';
 
 const initial: Migration = {
   async up(db: Kysely<any>) {
@@ -102,8 +102,34 @@ const initial: Migration = {
   },
 };
 
+/**
+ * What several processes sharing one PostgreSQL database need: who is making a session's gateway call, leases on
+ * the callbacks being sent, the sandbox keypad's queue in the database (so a keypress a process accepted survives
+ * that process), and an index for the timer sweep. Harmless columns on SQLite, where one process owns everything.
+ */
+const cluster: Migration = {
+  async up(db: Kysely<any>) {
+    const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+    await db.schema.alterTable('payment_sessions').addColumn('gateway_owner', 'varchar(64)').execute();
+    await db.schema.createIndex('sessions_by_deadline').on('payment_sessions').columns(['deadline']).execute();
+    await db.schema.alterTable('session_events').addColumn('lease_owner', 'varchar(64)').execute();
+    await db.schema.alterTable('session_events').addColumn('lease_until', 'bigint').execute();
+    await db.schema
+      .createTable('sandbox_keypresses')
+      .addColumn('id', postgres ? 'bigserial' : 'integer', (c) => (postgres ? c.primaryKey() : c.primaryKey().autoIncrement()))
+      .addColumn('call_sid', 'varchar(34)', (c) => c.notNull())
+      .addColumn('key', 'varchar(1)', (c) => c.notNull())
+      .addColumn('play_at', 'bigint', (c) => c.notNull())
+      .addColumn('lease_owner', 'varchar(64)')
+      .addColumn('lease_until', 'bigint')
+      .execute();
+    await db.schema.createIndex('keypresses_by_call').on('sandbox_keypresses').columns(['call_sid', 'id']).execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
+  '0005_cluster': cluster,
 };
 
 export const migrationProvider: MigrationProvider = {

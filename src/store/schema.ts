@@ -51,6 +51,8 @@ export interface PaymentSessionsTable {
   sealed_secrets: string | null;
   /** When the session's timer fires (epoch ms), or null. */
   deadline: number | null;
+  /** The cluster member making the session's gateway call while it is `completing`. */
+  gateway_owner: Generated<string | null>;
   date_created: number;
   date_updated: number;
 }
@@ -73,6 +75,9 @@ export interface SessionEventsTable {
   last_attempt_at: number | null;
   last_response_code: number | null;
   last_error: string | null;
+  /** The cluster member sending this callback now, and until when its claim holds (epoch ms). */
+  lease_owner: Generated<string | null>;
+  lease_until: Generated<number | null>;
 }
 
 export interface IdempotencyRecordsTable {
@@ -101,6 +106,16 @@ export interface GatewayTransactionsTable {
   created_at: number;
 }
 
+/** Sandbox keypresses waiting to reach their call, in `id` order per call, each due at `play_at` (cluster mode). */
+export interface SandboxKeypressesTable {
+  id: Generated<number>;
+  call_sid: string;
+  key: string;
+  play_at: number;
+  lease_owner: string | null;
+  lease_until: number | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
@@ -109,6 +124,7 @@ export interface Database {
   session_events: SessionEventsTable;
   idempotency_records: IdempotencyRecordsTable;
   gateway_transactions: GatewayTransactionsTable;
+  sandbox_keypresses: SandboxKeypressesTable;
 }
 
 export type { Generated };

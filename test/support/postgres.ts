@@ -1,0 +1,76 @@
+/**
+ * A fresh PostgreSQL database per test run, on the machine's server (127.0.0.1:5432, user postgres, or
+ * PAYTONE_TEST_POSTGRES_URL), dropped at the end. When no server answers, suites skip with the reason; under
+ * CI=true a missing server is a failure instead.
+ *
+ * @example
+ *   const pg = await postgresForTests();
+ *   if (pg.skip) return t.skip(pg.skip);
+ *   const scratch = await pg.createDatabase(); ... await scratch.drop();
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+
+export const POSTGRES_URL = process.env.PAYTONE_TEST_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export interface ScratchDatabase {
+  url: string;
+  name: string;
+  /** Runs one query on the scratch database (tests read what the server stored). */
+  query<T extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<T[]>;
+  drop(): Promise<void>;
+}
+
+export interface PostgresForTests {
+  /** Why PostgreSQL tests cannot run here, or null when they can. */
+  skip: string | null;
+  createDatabase(): Promise<ScratchDatabase>;
+}
+
+function urlFor(database: string): string {
+  const url = new URL(POSTGRES_URL);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+async function onAdmin<T>(task: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 5000 });
+  await client.connect();
+  try {
+    return await task(client);
+  } finally {
+    await client.end();
+  }
+}
+
+let probed: Promise<string | null> | undefined;
+
+export function postgresForTests(): Promise<PostgresForTests> {
+  probed ??= onAdmin(async (client) => {
+    await client.query('SELECT 1');
+    return null;
+  }).catch((err: Error) => `PostgreSQL is not reachable at ${POSTGRES_URL} (${err.message}); start it to run the cluster suites`);
+  return probed.then((reason) => {
+    if (reason && process.env.CI === 'true') throw new Error(`CI=true and ${reason}`);
+    return { skip: reason, createDatabase };
+  });
+}
+
+async function createDatabase(): Promise<ScratchDatabase> {
+  const name = `paytone_${randomBytes(6).toString('hex')}`;
+  await onAdmin((client) => client.query(`CREATE DATABASE ${name}`));
+  const url = urlFor(name);
+  const pool = new pg.Pool({ connectionString: url, max: 2 });
+  pool.on('error', () => undefined);
+  return {
+    url,
+    name,
+    async query(text, values) {
+      return (await pool.query(text, values)).rows;
+    },
+    async drop() {
+      await pool.end();
+      await onAdmin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+    },
+  };
+}
