@@ -15,17 +15,25 @@ export type FormValues = Record<string, string | string[]>;
 
 /** The longest stretch of a bad value that an error message repeats back. */
 const SHOWN_VALUE_MAX = 40;
-/** Card numbers are 12-19 digits: a value sent in the wrong parameter must not be echoed in clear. */
-const LONG_DIGIT_RUN = /\d{12,}/g;
+/**
+ * Card numbers are 12-19 digits, often written in groups (`4242 4242 4242 4242`, `4242-4242-...`): a value sent in
+ * the wrong parameter must not be echoed in clear, however it is spaced.
+ */
+const LONG_DIGIT_RUN = /\d(?:[\s./-]*\d){11,}/g;
 
 /**
  * A bad value as an error message may quote it: long digit runs masked, long values cut short.
  *
  * @example
  *   shownValue(cardNumberSentInTheWrongField) // '"************4242"'
+ *   shownValue(spacedCardNumber)              // '"**** **** **** 4242"'
  */
 export function shownValue(value: string): string {
-  const masked = value.replace(LONG_DIGIT_RUN, (digits) => '*'.repeat(digits.length - 4) + digits.slice(-4));
+  const masked = value.replace(LONG_DIGIT_RUN, (run) => {
+    let visible = 4;
+    const kept = [...run].reverse().map((c) => (/\d/.test(c) && visible-- <= 0 ? '*' : c));
+    return kept.reverse().join('');
+  });
   const cut = masked.length > SHOWN_VALUE_MAX ? `${masked.slice(0, SHOWN_VALUE_MAX)}...` : masked;
   return JSON.stringify(cut);
 }
