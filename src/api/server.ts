@@ -17,6 +17,7 @@ import { callRoutes } from './twilio/calls.js';
 import { paymentRoutes } from './twilio/payments.js';
 import { sandboxRoutes } from './sandbox/dtmf.js';
 import { sendJson } from './reply.js';
+import { eventRoutes } from './events.js';
 
 /** Payments and Calls requests are small form posts; anything near this is a mistake or an attack. */
 const BODY_LIMIT_BYTES = 64 * 1024;
@@ -46,6 +47,7 @@ export function buildServer(app: AppContext): FastifyInstance {
     sendJson(reply, 200, { name: 'paytone', api: '/2010-04-01', sandbox_keypad: '/sandbox/Accounts/{AccountSid}/Calls/{CallSid}/Dtmf.json' }),
   );
 
+  eventRoutes(server, app);
   server.register(async (accountScope) => {
     accountScope.addHook('preHandler', requireAccount(new Authenticator(app.accounts)));
     accountRoutes(accountScope, app);

@@ -19,6 +19,10 @@ import type { Connector } from '../connectors/connector.js';
 import { SandboxTelephony } from '../telephony/sandboxCalls.js';
 import { PaymentSessions, type ConnectorDirectory } from './paymentSessions.js';
 import { PaymentRequests } from './paymentRequests.js';
+import { InProcessLiveEventBus, LiveEventFeed } from './liveEvents.js';
+import { LiveEventStore } from '../store/liveEvents.js';
+import { EventTokens } from '../vault/eventTokens.js';
+import type { LiveEvent } from '../domain/liveEvents.js';
 
 /** What the HTTP layer needs; storage, vault, outbox and timers stay behind these. */
 export interface AppContext {
@@ -27,6 +31,8 @@ export interface AppContext {
   calls: CallStore;
   payments: PaymentRequests;
   telephony: SandboxTelephony;
+  liveEvents: LiveEventFeed;
+  eventTokens: EventTokens;
   close(): Promise<void>;
 }
 
@@ -61,6 +67,8 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
       return token;
     },
   });
+  const liveEvents = new LiveEventFeed(new LiveEventStore(db), new InProcessLiveEventBus(log));
+  const publish = (events: LiveEvent[]) => liveEvents.bus.publish(events);
   const sandbox = new SandboxGateway({ name: 'Default', ledger, slowMs: config.sandboxSlowMs });
   const sessions = new PaymentSessions({
     store: sessionStore,
@@ -69,9 +77,10 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
     rules: { firstDigitTimeoutSeconds: config.firstDigitTimeoutSeconds },
     log,
     now,
+    onEvents: publish,
   });
   const payments = new PaymentRequests(sessions, sessionStore, calls);
-  const telephony = new SandboxTelephony({ calls, caller: payments, outbox, dtmfIntervalMs: config.dtmfIntervalMs, log, now });
+  const telephony = new SandboxTelephony({ calls, caller: payments, outbox, onEvents: publish, dtmfIntervalMs: config.dtmfIntervalMs, log, now });
   const resumed = await sessions.resume();
   if (resumed > 0) log.info({ sessions: resumed }, 'resumed unfinished pay sessions');
   outbox.start();
@@ -82,6 +91,8 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
     calls,
     payments,
     telephony,
+    liveEvents,
+    eventTokens: new EventTokens(vault.deriveKey('event-tokens')),
     async close() {
       sessions.stop();
       await outbox.stop();

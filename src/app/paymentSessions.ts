@@ -15,6 +15,7 @@ import { payError } from '../domain/errors.js';
 import type { IdempotencyRecord, SessionStore } from '../store/sessions.js';
 import type { Connector } from '../connectors/connector.js';
 import type { Logger } from '../log.js';
+import type { LiveEvent } from '../domain/liveEvents.js';
 import { KeyedLock } from './keyedLock.js';
 
 export interface ConnectorDirectory {
@@ -28,8 +29,8 @@ export interface SessionsDeps {
   rules: SessionRules;
   log: Logger;
   now?: () => number;
-  /** Live listeners (the event stream); told after each commit. */
-  onEvents?: (session: Session, events: SessionEvent[]) => void;
+  /** Live listeners (the event stream); told after each commit, with the events' live twins. */
+  onEvents?: (events: LiveEvent[]) => void;
 }
 
 /** The request that caused a change, for idempotent replay. */
@@ -128,12 +129,12 @@ export class PaymentSessions {
             body: body(session),
           }
         : null;
-    await this.deps.store.commit(session, events, record, isNew);
+    const live = await this.deps.store.commit(session, events, record, isNew);
     this.remember(session);
     this.arm(session);
     if (events.length > 0) {
       this.deps.outbox.kick();
-      this.deps.onEvents?.(session, events);
+      this.deps.onEvents?.(live);
     }
   }
 

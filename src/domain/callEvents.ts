@@ -1,15 +1,18 @@
 /**
- * The status callback Twilio sends to a call's `StatusCallback` when the call ends (its default
- * `StatusCallbackEvent` is `completed`), so apps that close an agent's screen on it keep working.
+ * A call's status as Twilio's call status callback words it. paytone sends the `completed` one to a call's
+ * `StatusCallback` (Twilio's default `StatusCallbackEvent`), so apps that close an agent's screen on it keep
+ * working; the live event stream carries the same parameters when a call is placed and when it ends.
  *
  * @example
- *   const params = callEndedParams(endedCall); // { CallStatus: 'completed', CallDuration: '42', ... }
+ *   const params = callStatusParams(endedCall); // { CallStatus: 'completed', CallDuration: '42', ... }
  */
 import { formatRfc2822 } from './dates.js';
 import type { CallRecord } from './callView.js';
 
-export function callEndedParams(call: CallRecord): Record<string, string> {
+export function callStatusParams(call: CallRecord): Record<string, string> {
   const seconds = call.startTime !== null && call.endTime !== null ? Math.max(0, Math.round((call.endTime - call.startTime) / 1000)) : 0;
+  // Only an ended call has a duration.
+  const duration: Record<string, string> = call.endTime === null ? {} : { CallDuration: String(seconds), Duration: String(Math.ceil(seconds / 60)) };
   return {
     AccountSid: call.accountSid,
     ApiVersion: '2010-04-01',
@@ -20,9 +23,8 @@ export function callEndedParams(call: CallRecord): Record<string, string> {
     Direction: call.direction,
     From: call.from,
     To: call.to,
-    CallDuration: String(seconds),
     // Twilio's Duration is billed minutes, rounded up.
-    Duration: String(Math.ceil(seconds / 60)),
+    ...duration,
     Timestamp: formatRfc2822(call.endTime ?? call.dateUpdated),
     CallbackSource: 'call-progress-events',
     SequenceNumber: '0',

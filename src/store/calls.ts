@@ -4,6 +4,8 @@
 import type { Db } from './database.js';
 import type { CallsTable } from './schema.js';
 import type { CallRecord, CallStatus } from '../domain/callView.js';
+import { callLiveEvent, type LiveEvent } from '../domain/liveEvents.js';
+import { appendLiveEvents } from './liveEvents.js';
 
 function toRecord(row: CallsTable): CallRecord {
   return {
@@ -35,26 +37,30 @@ export interface CallListFilter {
 export class CallStore {
   constructor(private readonly db: Db) {}
 
-  async insert(call: CallRecord): Promise<void> {
-    await this.db
-      .insertInto('calls')
-      .values({
-        sid: call.sid,
-        account_sid: call.accountSid,
-        to_number: call.to,
-        from_number: call.from,
-        status: call.status,
-        direction: call.direction,
-        url: call.url,
-        twiml: call.twiml,
-        status_callback: call.statusCallback,
-        status_callback_method: call.statusCallbackMethod,
-        date_created: call.dateCreated,
-        date_updated: call.dateUpdated,
-        start_time: call.startTime,
-        end_time: call.endTime,
-      })
-      .execute();
+  /** Stores a new call and its live `call-status` event, which it returns. */
+  async insert(call: CallRecord): Promise<LiveEvent[]> {
+    return this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('calls')
+        .values({
+          sid: call.sid,
+          account_sid: call.accountSid,
+          to_number: call.to,
+          from_number: call.from,
+          status: call.status,
+          direction: call.direction,
+          url: call.url,
+          twiml: call.twiml,
+          status_callback: call.statusCallback,
+          status_callback_method: call.statusCallbackMethod,
+          date_created: call.dateCreated,
+          date_updated: call.dateUpdated,
+          start_time: call.startTime,
+          end_time: call.endTime,
+        })
+        .execute();
+      return appendLiveEvents(trx, [callLiveEvent(call)]);
+    });
   }
 
   async get(accountSid: string, sid: string): Promise<CallRecord | null> {
@@ -83,12 +89,17 @@ export class CallStore {
 
   /**
    * Ends a call and, when the call has a StatusCallback, queues its status callback in the same transaction
-   * (in the outbox table, keyed by the call sid).
+   * (in the outbox table, keyed by the call sid), with the live `call-status` event it returns.
    */
-  async end(call: CallRecord, status: CallStatus, now: number, callback: ((ended: CallRecord) => { url: string; params: Record<string, string> } | null) = () => null): Promise<CallRecord> {
+  async end(
+    call: CallRecord,
+    status: CallStatus,
+    now: number,
+    callback: (ended: CallRecord) => { url: string; params: Record<string, string> } | null = () => null,
+  ): Promise<{ ended: CallRecord; live: LiveEvent[] }> {
     const ended: CallRecord = { ...call, status, endTime: now, dateUpdated: now };
     const event = callback(ended);
-    await this.db.transaction().execute(async (trx) => {
+    return this.db.transaction().execute(async (trx) => {
       await trx.updateTable('calls').set({ status, end_time: now, date_updated: now }).where('sid', '=', call.sid).execute();
       if (event) {
         await trx
@@ -108,7 +119,7 @@ export class CallStore {
           })
           .execute();
       }
+      return { ended, live: await appendLiveEvents(trx, [callLiveEvent(ended)]) };
     });
-    return ended;
   }
 }

@@ -127,9 +127,29 @@ const cluster: Migration = {
   },
 };
 
+/** The live event feed; its id orders an account's events for resume, so it must only ever grow. */
+const liveEvents: Migration = {
+  async up(db: Kysely<any>) {
+    const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+    await db.schema
+      .createTable('live_events')
+      // SQLite's AUTOINCREMENT never reuses an id, even after the newest rows are deleted.
+      .addColumn('id', postgres ? 'bigint' : 'integer', (c) => (postgres ? c.generatedAlwaysAsIdentity() : c.autoIncrement()).primaryKey())
+      .addColumn('account_sid', 'varchar(34)', (c) => c.notNull())
+      .addColumn('call_sid', 'varchar(34)', (c) => c.notNull())
+      .addColumn('payment_sid', 'varchar(34)')
+      .addColumn('kind', 'varchar(16)', (c) => c.notNull())
+      .addColumn('params', 'text', (c) => c.notNull())
+      .addColumn('at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('live_events_by_account').on('live_events').columns(['account_sid', 'id']).execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0005_cluster': cluster,
+  '0003_live_events': liveEvents,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -116,6 +116,19 @@ export interface SandboxKeypressesTable {
   lease_until: number | null;
 }
 
+/** The live event feed: what the account's event stream carries, numbered for resume (see store/liveEvents.ts). */
+export interface LiveEventsTable {
+  id: Generated<number>;
+  account_sid: string;
+  call_sid: string;
+  /** The pay session, or null for a call's status. */
+  payment_sid: string | null;
+  kind: string;
+  /** The mirrored callback's parameters (JSON): masked, never a secret. */
+  params: string;
+  at: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
@@ -125,6 +138,7 @@ export interface Database {
   idempotency_records: IdempotencyRecordsTable;
   gateway_transactions: GatewayTransactionsTable;
   sandbox_keypresses: SandboxKeypressesTable;
+  live_events: LiveEventsTable;
 }
 
 export type { Generated };

@@ -9,6 +9,8 @@ import type { Db } from './database.js';
 import type { Vault } from '../vault/vault.js';
 import type { Session, SessionEvent } from '../domain/types.js';
 import { nextDeadline } from '../domain/session.js';
+import { sessionLiveEvents, type LiveEvent } from '../domain/liveEvents.js';
+import { appendLiveEvents } from './liveEvents.js';
 
 interface SessionSecrets {
   values: Session['values'];
@@ -71,9 +73,9 @@ export class SessionStore {
 
   /**
    * Writes a session, the events it emitted and (optionally) the idempotency record of the request that
-   * caused them, all or nothing.
+   * caused them, all or nothing. Returns the events' live twins, numbered by the feed.
    */
-  async commit(session: Session, events: SessionEvent[], idempotency: IdempotencyRecord | null, isNew: boolean): Promise<void> {
+  async commit(session: Session, events: SessionEvent[], idempotency: IdempotencyRecord | null, isNew: boolean): Promise<LiveEvent[]> {
     const { state, sealed } = this.seal(session);
     const row = {
       status: session.status,
@@ -82,7 +84,7 @@ export class SessionStore {
       deadline: nextDeadline(session),
       date_updated: session.dateUpdated,
     };
-    await this.db.transaction().execute(async (trx) => {
+    return this.db.transaction().execute(async (trx) => {
       if (isNew) {
         await trx
           .insertInto('payment_sessions')
@@ -137,6 +139,7 @@ export class SessionStore {
           )
           .execute();
       }
+      return appendLiveEvents(trx, sessionLiveEvents(session, events));
     });
   }
 

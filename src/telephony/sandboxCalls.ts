@@ -8,7 +8,8 @@
  */
 import { payError } from '../domain/errors.js';
 import { newSid } from '../domain/sids.js';
-import { callEndedParams } from '../domain/callEvents.js';
+import { callStatusParams } from '../domain/callEvents.js';
+import type { LiveEvent } from '../domain/liveEvents.js';
 import type { CallRecord } from '../domain/callView.js';
 import type { CallStore } from '../store/calls.js';
 import type { Logger } from '../log.js';
@@ -40,6 +41,8 @@ export class SandboxTelephony {
       calls: CallStore;
       caller: CallerEvents;
       outbox: { kick(): void };
+      /** Live listeners (the event stream); told when a call is placed or ends. */
+      onEvents?: (events: LiveEvent[]) => void;
       dtmfIntervalMs: number;
       log: Logger;
       now?: () => number;
@@ -66,17 +69,19 @@ export class SandboxTelephony {
       startTime: now,
       endTime: null,
     };
-    await this.deps.calls.insert(record);
+    const live = await this.deps.calls.insert(record);
+    this.deps.onEvents?.(live);
     return record;
   }
 
   async hangUp(call: CallRecord, status: 'completed' | 'canceled'): Promise<CallRecord> {
     if (call.status !== 'in-progress') return call;
     this.keypads.delete(call.sid);
-    const ended = await this.deps.calls.end(call, status, this.now, (c) =>
-      c.statusCallback ? { url: c.statusCallback, params: callEndedParams(c) } : null,
+    const { ended, live } = await this.deps.calls.end(call, status, this.now, (c) =>
+      c.statusCallback ? { url: c.statusCallback, params: callStatusParams(c) } : null,
     );
     if (call.statusCallback) this.deps.outbox.kick();
+    this.deps.onEvents?.(live);
     await this.deps.caller.hangup(call.sid);
     return ended;
   }

@@ -11,7 +11,7 @@
  *   const sealed = vault.seal(cardNumber, 'PK0123...');
  *   vault.unseal(sealed, 'PK0123...'); // cardNumber again
  */
-import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, hkdfSync, type KeyObject, randomBytes } from 'node:crypto';
 import { loadVaultKey, type VaultKeyOptions } from './keyFile.js';
 
 const VERSION = 1;
@@ -47,6 +47,17 @@ export class Vault {
     cipher.setAAD(associatedData(context));
     const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     return Buffer.concat([Buffer.of(VERSION), iv, ciphertext, cipher.getAuthTag()]).toString('base64url');
+  }
+
+  /**
+   * A 256-bit key for another job (signing event tokens, say), derived from the vault key with HKDF-SHA256:
+   * one secret to keep, and a derived key reveals nothing about the vault key or the other derived keys.
+   *
+   * @example
+   *   const signingKey = vault.deriveKey('event-tokens');
+   */
+  deriveKey(purpose: string): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.#key, Buffer.alloc(0), `paytone ${purpose}`, 32));
   }
 
   /**

@@ -1,0 +1,136 @@
+/**
+ * The live event stream (our extension): `GET /v1/Accounts/{AC}/Events` as Server-Sent Events, all of the
+ * account's pay sessions and calls, or one call (`CallSid`) or one session (`PaymentSid`). Each event mirrors a
+ * callback with the same masked parameters; its `id` lets the client resume (`Last-Event-ID` header, or the
+ * `LastEventId` query parameter for a browser opening a new EventSource).
+ *
+ * Authentication: HTTP Basic as everywhere, or `Token=` from `POST /v1/Accounts/{AC}/EventTokens.json` (Basic
+ * only), because a browser's EventSource cannot send an Authorization header.
+ *
+ * @example
+ *   curl -N -u "$AC:$TK" -H 'Accept: text/event-stream' "http://127.0.0.1:8080/v1/Accounts/$AC/Events?CallSid=$CA"
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ServerResponse } from 'node:http';
+import type { AppContext } from '../app/context.js';
+import { payError } from '../domain/errors.js';
+import { isSid } from '../domain/sids.js';
+import { formatRfc2822 } from '../domain/dates.js';
+import { liveEventJson, type LiveEvent, type LiveEventFilter } from '../domain/liveEvents.js';
+import { EVENT_TOKEN_TTL_SECONDS } from '../vault/eventTokens.js';
+import { requireAccount } from './auth.js';
+import { Authenticator } from './credentials.js';
+import { sendError } from './errors.js';
+import { sendJson } from './reply.js';
+
+interface AccountParams {
+  AccountSid: string;
+}
+
+type Query = Record<string, string | string[] | undefined>;
+
+/** A comment line this often keeps proxies from closing a quiet stream. */
+const HEARTBEAT_MS = 15_000;
+/** A client this far behind is cut off; it resumes from the store with Last-Event-ID, memory stays bounded. */
+const MAX_BUFFERED_BYTES = 1024 * 1024;
+/** How long a browser waits before reconnecting after the stream drops. */
+const RETRY_MS = 2000;
+
+export function eventRoutes(server: FastifyInstance, app: AppContext): void {
+  const authenticator = new Authenticator(app.accounts);
+  const open = new Set<ServerResponse>();
+  // An open stream would hold the server's close forever: end them all first.
+  server.addHook('preClose', async () => {
+    for (const response of open) response.end();
+  });
+
+  server.post<{ Params: AccountParams }>('/v1/Accounts/:AccountSid/EventTokens.json', { preHandler: requireAccount(authenticator) }, async (request, reply) => {
+    const { AccountSid } = request.params;
+    const { token, expiresAt } = app.eventTokens.issue(AccountSid);
+    return sendJson(reply, 201, {
+      account_sid: AccountSid,
+      token,
+      ttl: EVENT_TOKEN_TTL_SECONDS,
+      date_expires: formatRfc2822(expiresAt),
+      events_uri: `/v1/Accounts/${AccountSid}/Events`,
+    });
+  });
+
+  server.get<{ Params: AccountParams; Querystring: Query }>('/v1/Accounts/:AccountSid/Events', async (request, reply) => {
+    if (!(await authenticated(request, reply))) return reply;
+    const query = request.query ?? {};
+    const filter = streamFilter(query);
+    const afterId = lastEventId(request.headers['last-event-id'], query.LastEventId);
+
+    reply.hijack();
+    const response = reply.raw;
+    response.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    response.write(`retry: ${RETRY_MS}\n: paytone events for ${request.params.AccountSid}\n\n`);
+    open.add(response);
+
+    let stop: (() => void) | null = null;
+    const heartbeat = setInterval(() => response.write(': keep-alive\n\n'), HEARTBEAT_MS);
+    const finish = () => {
+      clearInterval(heartbeat);
+      stop?.();
+      stop = null;
+      open.delete(response);
+      if (!response.writableEnded) response.end();
+    };
+    response.on('close', finish);
+    const send = (event: LiveEvent) => {
+      if (response.writableEnded) return;
+      response.write(`id: ${event.id}\nevent: ${event.kind}\ndata: ${JSON.stringify(liveEventJson(event))}\n\n`);
+      if (response.writableLength > MAX_BUFFERED_BYTES) finish();
+    };
+    try {
+      stop = await app.liveEvents.open(request.params.AccountSid, filter, afterId, send);
+      if (response.writableEnded || response.destroyed) finish();
+    } catch (err) {
+      app.log.error({ err: err instanceof Error ? { message: err.message } : String(err) }, 'event stream could not be opened');
+      finish();
+    }
+    return reply;
+  });
+
+  /** Basic credentials, or a valid event token for the account in the path; otherwise a 20003 answer. */
+  async function authenticated(request: FastifyRequest<{ Params: AccountParams; Querystring: Query }>, reply: FastifyReply): Promise<boolean> {
+    const accountSid = request.params.AccountSid;
+    const token = request.query?.Token;
+    const ok =
+      token !== undefined
+        ? typeof token === 'string' && app.eventTokens.verify(token, accountSid)
+        : (await authenticator.authenticate(request.headers.authorization, accountSid)) !== null;
+    if (!ok) {
+      if (token === undefined) reply.header('WWW-Authenticate', 'Basic realm="paytone"');
+      await sendError(reply, payError(20003));
+    }
+    return ok;
+  }
+}
+
+function streamFilter(query: Query): LiveEventFilter {
+  const filter: LiveEventFilter = {};
+  for (const [name, prefix, key] of [['CallSid', 'CA', 'callSid'], ['PaymentSid', 'PK', 'paymentSid']] as const) {
+    const value = query[name];
+    if (value === undefined || value === '') continue;
+    if (!isSid(prefix, value)) throw payError(64020, `${name} must be a ${prefix} sid (${prefix} and 32 hex characters); got ${JSON.stringify(String(value)).slice(0, 60)}.`);
+    filter[key] = value;
+  }
+  return filter;
+}
+
+/** The header (set by EventSource when it reconnects) wins over the query parameter of the original URL. */
+function lastEventId(header: string | string[] | undefined, queryValue: string | string[] | undefined): number | null {
+  const raw = header ?? queryValue;
+  if (raw === undefined || raw === '') return null;
+  if (typeof raw !== 'string' || !/^\d{1,15}$/.test(raw)) {
+    throw payError(64020, `Last-Event-ID must be the id of an event this stream sent (a whole number); got ${JSON.stringify(String(raw)).slice(0, 40)}.`);
+  }
+  return Number(raw);
+}

@@ -1,0 +1,65 @@
+/**
+ * Live events: what the account's event stream carries. Each one mirrors a status callback (a pay session's
+ * `started`, `capture`, `completing`, `ended`) or a call's status (`call-status`: placed, ended), with the same
+ * masked parameters, and an id that orders the account's events and lets a client resume.
+ *
+ * @example
+ *   const wire = liveEventJson(event); // { id: 42, kind: 'capture', call_sid: 'CA...', parameters: { ... } }
+ */
+import { formatRfc2822 } from './dates.js';
+import type { SessionEvent } from './types.js';
+import type { CallRecord } from './callView.js';
+import { callStatusParams } from './callEvents.js';
+
+export type LiveEventKind = SessionEvent['kind'] | 'call-status';
+
+export const LIVE_EVENT_KINDS: readonly LiveEventKind[] = ['call-status', 'started', 'capture', 'completing', 'ended'];
+
+export interface LiveEvent {
+  /** Increasing over the whole installation; a stream resumes after the last id its client saw. */
+  id: number;
+  accountSid: string;
+  callSid: string;
+  /** The pay session's sid, or null for a call's status. */
+  paymentSid: string | null;
+  kind: LiveEventKind;
+  /** The callback's parameters: masked, never a secret. */
+  params: Record<string, string>;
+  at: number;
+}
+
+/** A live event before it is committed and numbered. */
+export type NewLiveEvent = Omit<LiveEvent, 'id'>;
+
+/** Narrows a stream to one call or one pay session; an empty filter passes all of the account's events. */
+export interface LiveEventFilter {
+  callSid?: string;
+  paymentSid?: string;
+}
+
+export function matchesFilter(event: LiveEvent, filter: LiveEventFilter): boolean {
+  return (filter.callSid === undefined || event.callSid === filter.callSid) && (filter.paymentSid === undefined || event.paymentSid === filter.paymentSid);
+}
+
+/** The event as JSON on the wire, in the same snake_case as the Events.json log. */
+export function liveEventJson(event: LiveEvent): Record<string, unknown> {
+  return {
+    id: event.id,
+    kind: event.kind,
+    account_sid: event.accountSid,
+    call_sid: event.callSid,
+    payment_sid: event.paymentSid,
+    date_created: formatRfc2822(event.at),
+    parameters: event.params,
+  };
+}
+
+/** The live twins of a session's callbacks. */
+export function sessionLiveEvents(s: { accountSid: string; callSid: string; sid: string }, events: SessionEvent[]): NewLiveEvent[] {
+  return events.map((e) => ({ accountSid: s.accountSid, callSid: s.callSid, paymentSid: s.sid, kind: e.kind, params: e.params, at: e.at }));
+}
+
+/** A call's status (placed, ended) as a live event, worded like Twilio's call status callback. */
+export function callLiveEvent(call: CallRecord): NewLiveEvent {
+  return { accountSid: call.accountSid, callSid: call.sid, paymentSid: null, kind: 'call-status', params: callStatusParams(call), at: call.dateUpdated };
+}

@@ -1,0 +1,74 @@
+/**
+ * The live event feed (`live_events`): one row per callback-worthy fact of an account, numbered by the database
+ * so that a stream can resume after the last id its client saw, across restarts and processes.
+ *
+ * Rows are written inside the transaction that makes the fact true (a session's commit, a call placed or ended),
+ * so the feed never shows something that did not happen and never misses something that did.
+ *
+ * Resume needs ids to become visible in increasing order: a reader that has passed id 11 must never later find a
+ * newly committed 10. SQLite has one writer at a time, so ids are handed out in commit order. On PostgreSQL
+ * identity values are taken when the row is inserted, not when the transaction commits, so two transactions
+ * could commit out of order; a transaction-scoped advisory lock taken just before the insert serializes feed
+ * writers from the insert to the commit (a short span: the feed rows are the transaction's last statements).
+ *
+ * @example
+ *   const [event] = await appendLiveEvents(trx, [{ accountSid, callSid, paymentSid: null, kind: 'call-status', params, at }]);
+ *   const missed = await feed.since(accountSid, 41, {}, 500);   // events 42, 43 ... of that account
+ */
+import { type Kysely, type Selectable, PostgresAdapter, sql } from 'kysely';
+import type { Database, LiveEventsTable } from './schema.js';
+import type { LiveEvent, LiveEventFilter, LiveEventKind, NewLiveEvent } from '../domain/liveEvents.js';
+
+/** Any key will do as long as every process uses the same one: the feed's writer lock on PostgreSQL. */
+const FEED_LOCK_KEY = 0x70617974; // "payt"
+
+function toEvent(row: Selectable<LiveEventsTable>): LiveEvent {
+  return {
+    id: Number(row.id),
+    accountSid: row.account_sid,
+    callSid: row.call_sid,
+    paymentSid: row.payment_sid,
+    kind: row.kind as LiveEventKind,
+    params: JSON.parse(row.params) as Record<string, string>,
+    at: Number(row.at),
+  };
+}
+
+/** Writes events to the feed inside the caller's transaction and returns them with their ids, in order. */
+export async function appendLiveEvents(trx: Kysely<Database>, events: NewLiveEvent[]): Promise<LiveEvent[]> {
+  if (events.length === 0) return [];
+  if (trx.getExecutor().adapter instanceof PostgresAdapter) {
+    await sql`select pg_advisory_xact_lock(${FEED_LOCK_KEY})`.execute(trx);
+  }
+  const written: LiveEvent[] = [];
+  // One insert per row: RETURNING of a multi-row insert does not promise the rows' order.
+  for (const event of events) {
+    const row = await trx
+      .insertInto('live_events')
+      .values({
+        account_sid: event.accountSid,
+        call_sid: event.callSid,
+        payment_sid: event.paymentSid,
+        kind: event.kind,
+        params: JSON.stringify(event.params),
+        at: event.at,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    written.push({ ...event, id: Number(row.id) });
+  }
+  return written;
+}
+
+export class LiveEventStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** The account's events after `afterId`, oldest first, at most `limit`. */
+  async since(accountSid: string, afterId: number, filter: LiveEventFilter, limit: number): Promise<LiveEvent[]> {
+    let query = this.db.selectFrom('live_events').selectAll().where('account_sid', '=', accountSid).where('id', '>', afterId);
+    if (filter.callSid !== undefined) query = query.where('call_sid', '=', filter.callSid);
+    if (filter.paymentSid !== undefined) query = query.where('payment_sid', '=', filter.paymentSid);
+    const rows = await query.orderBy('id').limit(limit).execute();
+    return rows.map(toEvent);
+  }
+}
