@@ -1,0 +1,43 @@
+/**
+ * How big each phase of a run is. `full` is `npm run bench`; `quick` (`-- --quick`) keeps every figure at full
+ * size except the two timed windows, and finishes in under two minutes; `tiny` is for the smoke test.
+ */
+import type { CreateProfile } from './scenarios/create.js';
+import type { SessionsProfile } from './scenarios/sessions.js';
+import type { KeypressProfile } from './scenarios/keypress.js';
+import type { MemoryProfile } from './scenarios/memory.js';
+
+export interface BenchProfile {
+  name: 'full' | 'quick' | 'tiny';
+  create: CreateProfile;
+  sessions: SessionsProfile;
+  keypress: KeypressProfile;
+  memory: MemoryProfile;
+}
+
+/** The simulated caller: one keypress every 250 ms, a brisk typist reading a card (4 keys a second). */
+export const HUMAN_KEYPAD_INTERVAL_MS = 250;
+
+export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
+  full: {
+    name: 'full',
+    create: { concurrency: 32, count: 40_000, seconds: 15, warmup: 1000 },
+    sessions: { concurrency: 64, count: 10_000, seconds: 30 },
+    keypress: { sessions: 1000, intervalMs: HUMAN_KEYPAD_INTERVAL_MS },
+    memory: { sessions: 10_000 },
+  },
+  quick: {
+    name: 'quick',
+    create: { concurrency: 32, count: 10_000, seconds: 4, warmup: 500 },
+    sessions: { concurrency: 64, count: 3000, seconds: 8 },
+    keypress: { sessions: 1000, intervalMs: HUMAN_KEYPAD_INTERVAL_MS },
+    memory: { sessions: 10_000 },
+  },
+  tiny: {
+    name: 'tiny',
+    create: { concurrency: 4, count: 100, seconds: 2, warmup: 20 },
+    sessions: { concurrency: 2, count: 4, seconds: 20 },
+    keypress: { sessions: 10, intervalMs: 100 },
+    memory: { sessions: 150 },
+  },
+};

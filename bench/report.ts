@@ -1,0 +1,119 @@
+/**
+ * The run's report: one table on stdout, and the same figures as JSON for bench/results/.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import type { CreateFigures } from './scenarios/create.js';
+import type { SessionsFigures } from './scenarios/sessions.js';
+import type { KeypressFigures } from './scenarios/keypress.js';
+import type { MemoryFigures } from './scenarios/memory.js';
+
+export interface CallbackCheck {
+  /** Callbacks paytone queued during the create and sessions phases, and how many the receiver got. */
+  queued: number;
+  received: number;
+  invalidSignatures: number;
+  duplicates: number;
+}
+
+export interface Machine {
+  cpus: number;
+  cpuModel: string;
+  memoryGb: number;
+  node: string;
+  /** 1-minute load average before and after the run: other work on the machine skews every figure. */
+  loadBefore: number;
+  loadAfter: number;
+  dataFilesystem: string;
+}
+
+export interface Report {
+  date: string;
+  command: string;
+  profile: string;
+  machine: Machine;
+  create: CreateFigures;
+  sessions: SessionsFigures;
+  callbacks: CallbackCheck;
+  keypress: KeypressFigures;
+  memory: MemoryFigures;
+  minimums: Array<{ figure: string; minimum: string; reached: string; pass: boolean }>;
+}
+
+export function describeMachine(loadBefore: number, dataFilesystem: string): Machine {
+  const cpuinfo = fs.existsSync('/proc/cpuinfo') ? fs.readFileSync('/proc/cpuinfo', 'utf8') : '';
+  return {
+    cpus: os.availableParallelism(),
+    cpuModel: /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1] ?? os.cpus()[0]?.model ?? 'unknown',
+    memoryGb: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    node: process.version,
+    loadBefore,
+    loadAfter: os.loadavg()[0]!,
+    dataFilesystem,
+  };
+}
+
+export function minimums(r: Pick<Report, 'create' | 'sessions' | 'keypress' | 'memory' | 'callbacks'>): Report['minimums'] {
+  const allDelivered = r.callbacks.received === r.callbacks.queued && r.callbacks.invalidSignatures === 0;
+  return [
+    { figure: 'payment create vs bare node:http', minimum: '>= 0.20x', reached: `${r.create.ratioToBare.toFixed(2)}x`, pass: r.create.ratioToBare >= 0.2 },
+    {
+      figure: 'full sessions/s (every callback received, valid)',
+      minimum: '>= 150',
+      reached: `${r.sessions.sessionsPerSecond.toFixed(1)}`,
+      pass: r.sessions.sessionsPerSecond >= 150 && r.sessions.failed === 0 && allDelivered,
+    },
+    {
+      figure: `keypress -> callback p99, ${r.keypress.sessions} typing`,
+      minimum: '< 50 ms',
+      reached: `${r.keypress.p99Ms.toFixed(1)} ms`,
+      pass: r.keypress.p99Ms < 50 && r.keypress.missing === 0,
+    },
+    {
+      figure: `resident size, ${r.memory.openSessions} open sessions`,
+      minimum: '< 512 MB',
+      reached: `${r.memory.residentMb.toFixed(0)} MB`,
+      pass: r.memory.residentMb < 512,
+    },
+  ];
+}
+
+const f = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : String(n));
+const cpu = (shares: Record<string, number>) =>
+  Object.entries(shares)
+    .map(([name, percent]) => `${name} ${percent}%`)
+    .join(', ');
+
+export function table(r: Report): string {
+  const rows: Array<[string, string, string]> = [
+    ['payment create, bare node:http', `${f(r.create.bare.requestsPerSecond, 0)} req/s, p50 ${f(r.create.bare.p50Ms, 2)} ms, p99 ${f(r.create.bare.p99Ms, 2)} ms`, cpu(r.create.bare.cpuPercent)],
+    [
+      'payment create, paytone',
+      `${f(r.create.paytone.requestsPerSecond, 0)} req/s (${f(r.create.ratioToBare, 2)}x bare), p50 ${f(r.create.paytone.p50Ms, 2)} ms, p99 ${f(r.create.paytone.p99Ms, 2)} ms`,
+      cpu(r.create.paytone.cpuPercent),
+    ],
+    [
+      'full card sessions',
+      `${f(r.sessions.sessionsPerSecond)} sessions/s, end to end p50 ${f(r.sessions.p50Ms, 0)} ms, p99 ${f(r.sessions.p99Ms, 0)} ms (${r.sessions.sessions} done, ${r.sessions.failed} failed)`,
+      cpu(r.sessions.cpuPercent),
+    ],
+    ['callbacks (create + sessions)', `${r.callbacks.received} of ${r.callbacks.queued} received, ${r.callbacks.invalidSignatures} bad signatures, ${r.callbacks.duplicates} duplicates`, ''],
+    [
+      `keypress -> callback, ${r.keypress.sessions} typing`,
+      `p50 ${f(r.keypress.p50Ms)} ms, p99 ${f(r.keypress.p99Ms)} ms, max ${f(r.keypress.maxMs)} ms over ${r.keypress.keypresses} keys taken during ${r.keypress.measuredOver} (${f(r.keypress.keypressesPerSecond, 0)}/s, one key per ${r.keypress.intervalMs} ms per caller); all ${r.keypress.allKeypresses} keys p99 ${f(r.keypress.allP99Ms)} ms, ${r.keypress.missing} missing`,
+      cpu(r.keypress.cpuPercent),
+    ],
+    ['memory', `${f(r.memory.residentMb, 0)} MB resident with ${r.memory.openSessions} open sessions (${f(r.memory.baselineMb, 0)} MB warm, ${f(r.memory.perSessionKb, 1)} KB per session)`, ''],
+  ];
+  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((row) => row[i]!.length), ['figure', 'measured', 'CPU, % of one core'][i]!.length));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  const out = [line(['figure', 'measured', 'CPU, % of one core']), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)];
+  out.push('', '| minimum | required | reached | |', '|---|---|---|---|');
+  for (const m of r.minimums) out.push(`| ${m.figure} | ${m.minimum} | ${m.reached} | ${m.pass ? 'pass' : 'FAIL'} |`);
+  const machine = r.machine;
+  out.push(
+    '',
+    `${r.date} · ${r.command} · ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGb} GB, node ${machine.node}, data on ${machine.dataFilesystem} · load ${f(machine.loadBefore, 2)} before, ${f(machine.loadAfter, 2)} after`,
+  );
+  return out.join('\n');
+}

@@ -1,0 +1,75 @@
+/**
+ * Payment create at fixed concurrency: paytone against the bare node:http server, same generator, same body,
+ * same concurrency, one after the other in the same run.
+ */
+import { Agent, paymentsPath } from '../flows.js';
+import { Client, fixedConcurrency, percentile, type LoopResult } from '../load.js';
+import { meterCpu, type CpuShares } from '../cpu.js';
+import { ACCOUNT_SID, AUTH_TOKEN, type BareServer, type Paytone, type Receiver } from '../processes.js';
+
+export interface CreateProfile {
+  concurrency: number;
+  count: number;
+  seconds: number;
+  warmup: number;
+}
+
+export interface Throughput {
+  requests: number;
+  failed: number;
+  seconds: number;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  cpuPercent: CpuShares;
+}
+
+export interface CreateFigures {
+  concurrency: number;
+  bare: Throughput;
+  paytone: Throughput;
+  ratioToBare: number;
+}
+
+export function throughput(result: LoopResult, cpuPercent: CpuShares): Throughput {
+  if (result.firstError !== null) process.stderr.write(`bench: ${result.failed} failed, first: ${result.firstError}\n`);
+  return {
+    requests: result.done,
+    failed: result.failed,
+    seconds: result.seconds,
+    requestsPerSecond: result.done / result.seconds,
+    p50Ms: percentile(result.latencies, 50),
+    p99Ms: percentile(result.latencies, 99),
+    cpuPercent,
+  };
+}
+
+export async function benchCreate(p: { paytone: Paytone; bare: BareServer; receiver: Receiver; profile: CreateProfile }): Promise<CreateFigures> {
+  const { profile } = p;
+  const credentials: [string, string] = [ACCOUNT_SID, AUTH_TOKEN];
+  const path = paymentsPath('CA' + '0'.repeat(32));
+
+  const bareClient = new Client(p.bare.url, profile.concurrency, credentials);
+  const bareAgent = new Agent(bareClient, p.receiver);
+  const bareLoop = (count: number) => fixedConcurrency({ ...profile, count }, () => bareClient.expect(201, path, bareAgent.createForm()).then(() => undefined));
+  await bareLoop(profile.warmup);
+  let cpu = meterCpu({ bare: p.bare.pid });
+  const bare = throughput(await bareLoop(profile.count), cpu.stop());
+  await bareClient.close();
+
+  // Every create needs a call of its own with no open session: placed beforehand, outside the measurement.
+  const client = new Client(p.paytone.baseUrl, profile.concurrency, credentials);
+  const agent = new Agent(client, p.receiver);
+  const calls: string[] = [];
+  await fixedConcurrency({ concurrency: profile.concurrency, count: profile.warmup + profile.count, seconds: 600 }, async () => {
+    calls.push(await agent.placeCall());
+  });
+  const create = (offset: number, count: number) =>
+    fixedConcurrency({ ...profile, count }, (i) => agent.startSession(calls[offset + i]!).then(() => undefined));
+  await create(0, profile.warmup);
+  cpu = meterCpu({ paytone: p.paytone.pid, receiver: p.receiver.pid });
+  const paytone = throughput(await create(profile.warmup, profile.count), cpu.stop());
+  await client.close();
+
+  return { concurrency: profile.concurrency, bare, paytone, ratioToBare: paytone.requestsPerSecond / bare.requestsPerSecond };
+}

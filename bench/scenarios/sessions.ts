@@ -1,0 +1,51 @@
+/**
+ * Full card sessions at fixed concurrency: sandbox call, pay session, four card fields typed through the sandbox
+ * keypad, complete; a session counts once its final callback (Result=success) has arrived, which, callbacks of
+ * a session arriving in order, means every one of its callbacks did.
+ */
+import { Agent } from '../flows.js';
+import { Client, fixedConcurrency, percentile } from '../load.js';
+import { meterCpu, type CpuShares } from '../cpu.js';
+import { ACCOUNT_SID, AUTH_TOKEN, type Paytone, type Receiver } from '../processes.js';
+
+export interface SessionsProfile {
+  concurrency: number;
+  count: number;
+  seconds: number;
+}
+
+export interface SessionsFigures {
+  concurrency: number;
+  sessions: number;
+  failed: number;
+  seconds: number;
+  sessionsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Requests the generator made per session, and callbacks paytone sent per session. */
+  requestsPerSession: number;
+  cpuPercent: CpuShares;
+}
+
+const SESSION_TIMEOUT_MS = 60_000;
+
+export async function benchSessions(p: { paytone: Paytone; receiver: Receiver; profile: SessionsProfile }): Promise<SessionsFigures> {
+  const client = new Client(p.paytone.baseUrl, p.profile.concurrency, [ACCOUNT_SID, AUTH_TOKEN]);
+  const agent = new Agent(client, p.receiver);
+  const cpu = meterCpu({ paytone: p.paytone.pid, receiver: p.receiver.pid });
+  const result = await fixedConcurrency(p.profile, () => agent.cardPayment(SESSION_TIMEOUT_MS));
+  const cpuPercent = cpu.stop();
+  await client.close();
+  if (result.firstError !== null) process.stderr.write(`bench: ${result.failed} sessions failed, first: ${result.firstError}\n`);
+  return {
+    concurrency: p.profile.concurrency,
+    sessions: result.done,
+    failed: result.failed,
+    seconds: result.seconds,
+    sessionsPerSecond: result.done / result.seconds,
+    p50Ms: percentile(result.latencies, 50),
+    p99Ms: percentile(result.latencies, 99),
+    requestsPerSession: 3 + 2 * 4,
+    cpuPercent,
+  };
+}

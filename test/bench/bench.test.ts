@@ -1,0 +1,60 @@
+/**
+ * The bench runs end to end in its tiny size and reports every figure as a finite number. No timing is
+ * asserted here: speed is the bench's own report, not a test.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+
+const RUN = fileURLToPath(new URL('../../bench/run.js', import.meta.url));
+
+/** Every numeric leaf of the report, by its path. */
+function numbers(value: unknown, at = ''): Array<[string, unknown]> {
+  if (typeof value === 'number') return [[at, value]];
+  if (value === null || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([key, inner]) => numbers(inner, at ? `${at}.${key}` : key));
+}
+
+test('the bench runs and reports every figure', { timeout: 240_000 }, async () => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'paytone-bench-smoke-'));
+  try {
+    const { stdout } = await promisify(execFile)(process.execPath, [RUN, '--tiny', '--out', out, '--log-level', 'warn'], { timeout: 220_000 });
+    const report = JSON.parse(fs.readFileSync(path.join(out, 'tiny.json'), 'utf8'));
+
+    const figures = [
+      'create.bare.requestsPerSecond', 'create.bare.p50Ms', 'create.bare.p99Ms',
+      'create.paytone.requestsPerSecond', 'create.paytone.p50Ms', 'create.paytone.p99Ms', 'create.ratioToBare',
+      'sessions.sessionsPerSecond', 'sessions.p50Ms', 'sessions.p99Ms',
+      'keypress.p50Ms', 'keypress.p99Ms', 'keypress.keypressesPerSecond',
+      'memory.residentMb', 'memory.perSessionKb',
+      'create.paytone.cpuPercent.paytone', 'create.paytone.cpuPercent.generator', 'create.paytone.cpuPercent.receiver',
+      'sessions.cpuPercent.paytone', 'keypress.cpuPercent.paytone',
+    ];
+    const found = new Map(numbers(report));
+    for (const figure of figures) {
+      assert.ok(found.has(figure), `the report has no ${figure}`);
+      assert.ok(Number.isFinite(found.get(figure)), `${figure} is ${found.get(figure)}, not a finite number`);
+    }
+    for (const [at, value] of found) assert.ok(Number.isFinite(value), `${at} is ${value}`);
+
+    // Every session of the tiny run completed, with every callback received and correctly signed.
+    assert.equal(report.sessions.failed, 0);
+    assert.ok(report.sessions.sessions > 0);
+    assert.equal(report.callbacks.received, report.callbacks.queued);
+    assert.equal(report.callbacks.invalidSignatures, 0);
+    assert.equal(report.keypress.missing, 0);
+    assert.equal(report.minimums.length, 4);
+
+    // The same figures are printed as one table.
+    for (const row of ['payment create, bare node:http', 'payment create, paytone', 'full card sessions', 'keypress -> callback', 'memory']) {
+      assert.ok(stdout.includes(row), `the table has no "${row}" row`);
+    }
+  } finally {
+    fs.rmSync(out, { recursive: true, force: true });
+  }
+});
