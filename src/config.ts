@@ -5,6 +5,7 @@
  *   const config = loadConfig(process.env);   // throws ConfigError listing every bad variable
  */
 import path from 'node:path';
+import { parseCallbackPolicy, ANY_CALLBACK, type CallbackPolicy } from './domain/callbackPolicy.js';
 
 export interface Config {
   host: string;
@@ -22,6 +23,39 @@ export interface Config {
   /** How long the sandbox gateway's slow test card takes to answer. */
   sandboxSlowMs: number;
   logLevel: string;
+  /** Where status callbacks may go (PAYTONE_CALLBACK_POLICY, PAYTONE_CALLBACK_ALLOW). */
+  callbackPolicy: CallbackPolicy;
+  /** Requests per account and window (PAYTONE_RATE_LIMIT), or null when switched off. */
+  rateLimit: RateLimit | null;
+}
+
+export interface RateLimit {
+  max: number;
+  windowMs: number;
+}
+
+/** The default, per account and process: generous for an agent desktop, a wall for a runaway loop. */
+export const DEFAULT_RATE_LIMIT: RateLimit = { max: 1000, windowMs: 10_000 };
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
+
+/**
+ * Reads `PAYTONE_RATE_LIMIT`: `<requests>/<window>` with the window in `ms`, `s` or `m` (`1000/10s`), or `off`.
+ * Returns the limit, null for `off`, or a sentence saying what is wrong.
+ *
+ * @example
+ *   parseRateLimit('50/1s') // { max: 50, windowMs: 1000 }
+ */
+export function parseRateLimit(raw: string | undefined): RateLimit | null | string {
+  if (raw === undefined || raw === '') return DEFAULT_RATE_LIMIT;
+  if (raw === 'off') return null;
+  const match = /^(\d{1,9})\/(\d{1,7})(ms|s|m)$/.exec(raw);
+  const max = Number(match?.[1]);
+  const windowMs = Number(match?.[2]) * (UNITS[match?.[3] ?? ''] ?? NaN);
+  if (!match || max < 1 || !(windowMs >= 100) || windowMs > 3_600_000) {
+    return `PAYTONE_RATE_LIMIT must be <requests>/<window> such as 1000/10s (window in ms, s or m, from 100ms to 60m), or off; got ${JSON.stringify(raw)}.`;
+  }
+  return { max, windowMs };
 }
 
 export class ConfigError extends Error {}
@@ -42,6 +76,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   };
   const logLevel = env.LOG_LEVEL || 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got "${logLevel}".`);
+  const callbacks = parseCallbackPolicy(env.PAYTONE_CALLBACK_POLICY, env.PAYTONE_CALLBACK_ALLOW);
+  problems.push(...callbacks.problems);
+  const rateLimit = parseRateLimit(env.PAYTONE_RATE_LIMIT);
+  if (typeof rateLimit === 'string') problems.push(rateLimit);
   const config: Config = {
     host: env.HOST || '127.0.0.1',
     port: integer('PORT', 8080, 0, 65535),
@@ -54,6 +92,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     firstDigitTimeoutSeconds: integer('PAYTONE_FIRST_DIGIT_TIMEOUT', 15, 1, 600),
     sandboxSlowMs: integer('PAYTONE_SANDBOX_SLOW_MS', 15_000, 0, 600_000),
     logLevel,
+    callbackPolicy: callbacks.policy ?? ANY_CALLBACK,
+    rateLimit: typeof rateLimit === 'string' ? null : rateLimit,
   };
   problems.push(...clusterProblems(env));
   if (problems.length > 0) throw new ConfigError(problems.join('\n'));

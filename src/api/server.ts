@@ -8,6 +8,7 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import formBody from '@fastify/formbody';
+import rateLimit from '@fastify/rate-limit';
 import type { AppContext } from '../app/context.js';
 import { installErrorHandling } from './errors.js';
 import { requireAccount } from './auth.js';
@@ -18,6 +19,7 @@ import { paymentRoutes } from './twilio/payments.js';
 import { sandboxRoutes } from './sandbox/dtmf.js';
 import { sendJson } from './reply.js';
 import { eventRoutes } from './events.js';
+import { accountRateLimit } from './rateLimit.js';
 
 /** Payments and Calls requests are small form posts; anything near this is a mistake or an attack. */
 const BODY_LIMIT_BYTES = 64 * 1024;
@@ -50,6 +52,7 @@ export function buildServer(app: AppContext): FastifyInstance {
   eventRoutes(server, app);
   server.register(async (accountScope) => {
     accountScope.addHook('preHandler', requireAccount(new Authenticator(app.accounts)));
+    if (app.rateLimit) await accountScope.register(rateLimit, accountRateLimit(app.rateLimit));
     accountRoutes(accountScope, app);
     callRoutes(accountScope, app);
     paymentRoutes(accountScope, app);

@@ -5,7 +5,7 @@
  * @example
  *   const app = await createAppContext(loadConfig(process.env), createLogger({ level: 'info' }));
  */
-import type { Config } from '../config.js';
+import type { Config, RateLimit } from '../config.js';
 import type { Logger } from '../log.js';
 import { openDatabase } from '../store/database.js';
 import { Vault } from '../vault/vault.js';
@@ -23,6 +23,7 @@ import { InProcessLiveEventBus, LiveEventFeed } from './liveEvents.js';
 import { LiveEventStore } from '../store/liveEvents.js';
 import { EventTokens } from '../vault/eventTokens.js';
 import type { LiveEvent } from '../domain/liveEvents.js';
+import type { CallbackPolicy } from '../domain/callbackPolicy.js';
 
 /** What the HTTP layer needs; storage, vault, outbox and timers stay behind these. */
 export interface AppContext {
@@ -33,6 +34,8 @@ export interface AppContext {
   telephony: SandboxTelephony;
   liveEvents: LiveEventFeed;
   eventTokens: EventTokens;
+  callbackPolicy: CallbackPolicy;
+  rateLimit: RateLimit | null;
   close(): Promise<void>;
 }
 
@@ -60,6 +63,7 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
   const outbox = new CallbackOutbox({
     db,
     now,
+    callbackPolicy: config.callbackPolicy,
     logger: log,
     authTokenFor: async (accountSid: string) => {
       const token = await accounts.authToken(accountSid);
@@ -79,7 +83,7 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
     now,
     onEvents: publish,
   });
-  const payments = new PaymentRequests(sessions, sessionStore, calls);
+  const payments = new PaymentRequests(sessions, sessionStore, calls, config.callbackPolicy);
   const telephony = new SandboxTelephony({ calls, caller: payments, outbox, onEvents: publish, dtmfIntervalMs: config.dtmfIntervalMs, log, now });
   const resumed = await sessions.resume();
   if (resumed > 0) log.info({ sessions: resumed }, 'resumed unfinished pay sessions');
@@ -93,6 +97,8 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
     telephony,
     liveEvents,
     eventTokens: new EventTokens(vault.deriveKey('event-tokens')),
+    callbackPolicy: config.callbackPolicy,
+    rateLimit: config.rateLimit,
     async close() {
       sessions.stop();
       await outbox.stop();

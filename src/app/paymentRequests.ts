@@ -20,6 +20,7 @@ import type { CallRecord } from '../domain/callView.js';
 import type { CallStore } from '../store/calls.js';
 import type { SessionStore, StoredEvent } from '../store/sessions.js';
 import type { PaymentSessions, RequestKey } from './paymentSessions.js';
+import { ANY_CALLBACK, type CallbackPolicy } from '../domain/callbackPolicy.js';
 
 export interface ApiResponse {
   status: number;
@@ -53,6 +54,7 @@ export class PaymentRequests {
     private readonly sessions: PaymentSessions,
     private readonly store: SessionStore,
     private readonly calls: CallStore,
+    private readonly callbackPolicy: CallbackPolicy = ANY_CALLBACK,
   ) {}
 
   private async call(accountSid: string, callSid: string): Promise<CallRecord> {
@@ -71,7 +73,7 @@ export class PaymentRequests {
 
   async create(accountSid: string, callSid: string, form: FormValues, scope: string): Promise<ApiResponse> {
     const call = await this.call(accountSid, callSid);
-    const parsed = parseCreatePayment(form, { callUrl: call.url });
+    const parsed = parseCreatePayment(form, { callUrl: call.url, callbackPolicy: this.callbackPolicy });
     const key: RequestKey = { scope, key: parsed.idempotencyKey, fingerprint: fingerprintOf(form), kind: 'create', statusCode: 201 };
     return this.sessions.serialize(callSid, async () => {
       const replayed = await this.replay(accountSid, key, (s, operation) => isOperationCurrent(s, { kind: 'create', operation }));
@@ -103,7 +105,7 @@ export class PaymentRequests {
 
   async update(accountSid: string, callSid: string, sid: string, form: FormValues, scope: string): Promise<ApiResponse> {
     const call = await this.call(accountSid, callSid);
-    const parsed = parseUpdatePayment(form, { callUrl: call.url });
+    const parsed = parseUpdatePayment(form, { callUrl: call.url, callbackPolicy: this.callbackPolicy });
     const kind = parsed.input.kind === 'capture' ? 'capture' : 'status';
     const key: RequestKey = { scope, key: parsed.idempotencyKey, fingerprint: fingerprintOf(form), kind, statusCode: 202 };
     return this.sessions.serialize(sid, async () => {

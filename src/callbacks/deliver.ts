@@ -6,6 +6,7 @@
  * so it can be stored and logged as is.
  */
 import { request, type Dispatcher } from 'undici';
+import { CALLBACK_ADDRESS_REFUSED } from './addressGuard.js';
 
 export interface CallbackPost {
   /** The StatusCallback URL exactly as stored. */
@@ -77,6 +78,10 @@ export async function postCallback(dispatcher: Dispatcher, post: CallbackPost): 
     // The status is the answer; a body that stalls or breaks afterwards does not change it.
     await response.body.dump().catch(() => undefined);
   } catch (err) {
+    const refused = [err, (err as { cause?: unknown } | null)?.cause].find(
+      (e) => (e as { code?: unknown } | null)?.code === CALLBACK_ADDRESS_REFUSED,
+    );
+    if (refused) return { kind: 'unsendable', error: `refused by the callback policy: the host ${(refused as Error).message}` };
     return { kind: 'no-response', error: describeNetworkError(err) };
   }
   return { kind: 'response', status };

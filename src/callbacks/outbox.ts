@@ -27,6 +27,8 @@ import type { Database } from '../store/schema.js';
 import { postCallback, type DeliveryResult } from './deliver.js';
 import { CALLBACK_RETRY, type CallbackRetryPolicy, isDelivered, nextAttemptAt, shouldRetry } from './retryPolicy.js';
 import { signCallback } from './signature.js';
+import { guardedLookup } from './addressGuard.js';
+import { ANY_CALLBACK, callbackUrlRefusal, type CallbackPolicy } from '../domain/callbackPolicy.js';
 
 export interface OutboxOptions {
   db: Kysely<Database>;
@@ -40,6 +42,8 @@ export interface OutboxOptions {
   logger?: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void };
   /** `User-Agent` of every callback; Twilio's `TwilioProxy/1.1` by default. */
   userAgent?: string;
+  /** Where callbacks may go, checked again at each attempt; `any` by default. */
+  callbackPolicy?: CallbackPolicy;
 }
 
 /** The most callbacks in flight at once, and to any one receiver origin. */
@@ -72,6 +76,7 @@ export class CallbackOutbox {
   private readonly retry: CallbackRetryPolicy;
   private readonly logger: NonNullable<OutboxOptions['logger']>;
   private readonly userAgent: string;
+  private readonly callbackPolicy: CallbackPolicy;
   private readonly agent: Agent;
 
   private started = false;
@@ -94,10 +99,14 @@ export class CallbackOutbox {
     this.retry = { ...CALLBACK_RETRY, ...options.retry };
     this.logger = options.logger ?? silentLogger;
     this.userAgent = options.userAgent ?? 'TwilioProxy/1.1';
+    this.callbackPolicy = options.callbackPolicy ?? ANY_CALLBACK;
     this.agent = new Agent({
       connections: MAX_IN_FLIGHT_PER_ORIGIN,
       keepAliveTimeout: 30_000,
-      connect: { timeout: this.retry.timeoutMs },
+      connect: {
+        timeout: this.retry.timeoutMs,
+        ...(this.callbackPolicy.mode === 'any' ? {} : { lookup: guardedLookup(this.callbackPolicy) }),
+      },
     });
   }
 
@@ -228,6 +237,9 @@ export class CallbackOutbox {
   private async attempt(row: CallbackRow): Promise<DeliveryResult> {
     const params = readParams(row.params);
     if (params === null) return { kind: 'unsendable', error: 'invalid params' };
+    // The policy may have changed since the callback was stored: what goes out is judged now.
+    const refusal = callbackUrlRefusal(row.url, this.callbackPolicy);
+    if (refusal !== null) return { kind: 'unsendable', error: `refused by the callback policy: the URL ${refusal}` };
     let authToken: string;
     try {
       authToken = await this.authTokenFor(row.account_sid);

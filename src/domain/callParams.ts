@@ -8,6 +8,7 @@
  *   const call = parseCreateCall({ To: '+14155550100', From: '+14155550199', Url: 'https://example.com/voice' });
  */
 import { payError, type PaytoneError } from './errors.js';
+import { ANY_CALLBACK, assertCallbackAllowed, type CallbackPolicy } from './callbackPolicy.js';
 import { formEnum, formValue, isAbsoluteHttpUrl, shownValue, type FormValues } from './form.js';
 
 export interface CreateCallParams {
@@ -35,13 +36,13 @@ const UPDATE_STATUSES = ['canceled', 'completed'] as const;
  * @example
  *   parseCreateCall({ To: '+14155550100', From: '+14155550199' }).statusCallbackMethod // 'POST'
  */
-export function parseCreateCall(form: FormValues): CreateCallParams {
+export function parseCreateCall(form: FormValues, callbackPolicy: CallbackPolicy = ANY_CALLBACK): CreateCallParams {
   return {
     to: required(formValue(form, 'To'), () => payError(21201, 'Required parameter "To" is missing.')),
     from: required(formValue(form, 'From'), () => payError(21213, 'Required parameter "From" is missing.')),
     url: callUrl(form),
     twiml: formValue(form, 'Twiml') ?? null,
-    statusCallback: statusCallback(form),
+    statusCallback: statusCallback(form, callbackPolicy),
     statusCallbackMethod: formEnum(form, 'StatusCallbackMethod', HTTP_METHODS, { ignoreCase: true }) ?? 'POST',
   };
 }
@@ -67,12 +68,13 @@ function callUrl(form: FormValues): string | null {
   return url;
 }
 
-function statusCallback(form: FormValues): string | null {
+function statusCallback(form: FormValues, policy: CallbackPolicy): string | null {
   const url = formValue(form, 'StatusCallback');
   if (url === undefined) return null;
   if (!isAbsoluteHttpUrl(url)) {
     throw payError(64020, `StatusCallback must be an absolute http or https URL; got ${shownValue(url)}.`);
   }
+  assertCallbackAllowed('StatusCallback', url, policy);
   return url;
 }
 

@@ -9,6 +9,7 @@
  *   const { idempotencyKey, callbackUrl, settings } = parseCreatePayment(form, { callUrl: call.url });
  */
 import { payError } from './errors.js';
+import { ANY_CALLBACK, assertCallbackAllowed, type CallbackPolicy } from './callbackPolicy.js';
 import {
   BANK_ACCOUNT_TYPES,
   CAPTURE_NAMES,
@@ -35,6 +36,8 @@ import {
 export interface PaymentRequestContext {
   /** The call's `Url`, against which a relative StatusCallback resolves; null when the call has none. */
   callUrl: string | null;
+  /** Where callbacks may go; `any` (the sandbox default) when not given. */
+  callbackPolicy?: CallbackPolicy;
 }
 
 export type PaymentUpdateInput = { kind: 'capture'; name: CaptureName } | { kind: 'complete' } | { kind: 'cancel' };
@@ -56,7 +59,7 @@ export function parseCreatePayment(
   ctx: PaymentRequestContext,
 ): { idempotencyKey: string; callbackUrl: string; settings: PaymentSettings } {
   const idempotencyKey = formRequired(form, 'IdempotencyKey');
-  const callbackUrl = resolveCallbackUrl(formRequired(form, 'StatusCallback'), ctx.callUrl);
+  const callbackUrl = statusCallbackOf(form, ctx);
 
   const paymentMethod = formEnum(form, 'PaymentMethod', PAYMENT_METHODS) ?? 'credit-card';
   const postalCode = formBoolean(form, 'PostalCode') ?? true;
@@ -98,7 +101,7 @@ export function parseUpdatePayment(
   ctx: PaymentRequestContext,
 ): { idempotencyKey: string; callbackUrl: string; input: PaymentUpdateInput } {
   const idempotencyKey = formRequired(form, 'IdempotencyKey');
-  const callbackUrl = resolveCallbackUrl(formRequired(form, 'StatusCallback'), ctx.callUrl);
+  const callbackUrl = statusCallbackOf(form, ctx);
   const capture = formEnum(form, 'Capture', CAPTURE_NAMES);
   const status = formEnum(form, 'Status', UPDATE_STATUSES);
   if (capture !== undefined && status !== undefined) {
@@ -125,6 +128,13 @@ export function resolveCallbackUrl(raw: string, callUrl: string | null): string 
     throw payError(64020, `StatusCallback ${shownValue(raw)} is relative, but the call has no Url to resolve it against; give an absolute http(s) URL.`);
   }
   return new URL(raw, callUrl).href;
+}
+
+/** The request's StatusCallback, resolved and allowed by the callback policy. */
+function statusCallbackOf(form: FormValues, ctx: PaymentRequestContext): string {
+  const url = resolveCallbackUrl(formRequired(form, 'StatusCallback'), ctx.callUrl);
+  assertCallbackAllowed('StatusCallback', url, ctx.callbackPolicy ?? ANY_CALLBACK);
+  return url;
 }
 
 function parseBankAccountType(form: FormValues, paymentMethod: PaymentSettings['paymentMethod']): PaymentSettings['bankAccountType'] {

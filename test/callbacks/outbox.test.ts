@@ -9,6 +9,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import twilio from 'twilio';
 import { CallbackOutbox, type OutboxOptions } from '../../src/callbacks/outbox.js';
 import { verifyCallback } from '../../src/callbacks/signature.js';
+import { parseCallbackPolicy } from '../../src/domain/callbackPolicy.js';
 import { type Db, openDatabase } from '../../src/store/database.js';
 
 const ACCOUNT = 'AC00000000000000000000000000000001';
@@ -371,4 +372,23 @@ test('stored times come from the injected clock', async () => {
   const [row] = await rows(db);
   assert.equal(row?.delivery_status, 'failed');
   assert.equal(row?.last_attempt_at, clock);
+});
+
+test('the callback policy is applied at each attempt: a refused URL is given up at once and the next callback goes', async () => {
+  const db = await open(await freshDataDir());
+  const app = await startReceiver();
+  const publicOnly = parseCallbackPolicy('public', '').policy!;
+  await insertCallback(db, 'PK01', 1, app.url('/status').replace('http:', 'https:'));
+  await insertCallback(db, 'PK01', 2, app.url('/status'));
+  const outbox = startOutbox(db, { callbackPolicy: publicOnly });
+  await settled(outbox, db);
+  const [loopback, plainHttp] = await rows(db);
+  assert.deepEqual(
+    [loopback, plainHttp].map((r) => [r?.delivery_status, r?.attempts, r?.last_error]),
+    [
+      ['failed', 1, 'refused by the callback policy: the URL points at a loopback address'],
+      ['failed', 1, 'refused by the callback policy: the URL uses plain http'],
+    ],
+  );
+  assert.equal(app.received.length, 0);
 });

@@ -4,14 +4,11 @@
  * Also the input leniency real clients rely on, and API-key authentication.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import twilio from 'twilio';
-import { ACCOUNT_SID, AUTH_TOKEN } from '../support/paytone.js';
+import { ACCOUNT_SID, AUTH_TOKEN, paytoneCli } from '../support/paytone.js';
 import { futureExpiry, newKey, openPaytone, paymentsPath, postRaw, type PaytoneUnderTest } from './flows.js';
 
-const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const UNKNOWN_CALL = 'CA' + '0'.repeat(32);
 const UNKNOWN_SESSION = 'PK' + '0'.repeat(32);
 
@@ -34,8 +31,7 @@ describe('errors through the twilio client', () => {
     client.api.baseUrl = pay.paytone.baseUrl;
     return client;
   };
-  const cli = (...args: string[]): any =>
-    JSON.parse(execFileSync(process.execPath, [CLI, ...args, '--json'], { env: { PATH: process.env.PATH ?? '', PAYTONE_DATA_DIR: pay.paytone.dataDir } }).toString());
+  const cli = (...args: string[]): any => paytoneCli(pay.paytone.dataDir, ...args);
 
   /** Asserts that a call has no pay session and that no callback mentioned it. */
   async function untouched(callSid: string): Promise<void> {

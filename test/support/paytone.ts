@@ -2,7 +2,7 @@
  * Runs the real paytone server as a child process (so tests can `kill -9` it) on 127.0.0.1 with a fresh data
  * directory, and captures everything it writes for the leak checks.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +13,17 @@ export const ACCOUNT_SID = 'AC' + '0123456789abcdef'.repeat(2);
 export const AUTH_TOKEN = 'fedcba9876543210'.repeat(2);
 
 const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+/**
+ * Runs the `paytone` command on a data dir with `--json` and returns what it printed, parsed.
+ *
+ * @example
+ *   const other = paytoneCli(paytone.dataDir, 'accounts', 'create', '--friendly-name', 'other desk');
+ */
+export function paytoneCli(dataDir: string, ...args: string[]): any {
+  return JSON.parse(execFileSync(process.execPath, [CLI, ...args, '--json'], { env: { PATH: process.env.PATH ?? '', PAYTONE_DATA_DIR: dataDir } }).toString());
+}
 
 export interface PaytoneProcess {
   baseUrl: string;

@@ -28,14 +28,15 @@ export interface CallbackReceiver {
   close(): Promise<void>;
 }
 
-export async function startReceiver(authToken: string): Promise<CallbackReceiver> {
+/** Listens on `host` (any 127.x address works on Linux: a second host lets tests tell two receivers apart). */
+export async function startReceiver(authToken: string, host = '127.0.0.1'): Promise<CallbackReceiver> {
   const received: ReceivedCallback[] = [];
   let status = 200;
   const server = http.createServer((req, res) => {
     let raw = '';
     req.on('data', (c: Buffer) => (raw += c.toString()));
     req.on('end', () => {
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${req.url}`;
+      const url = `http://${host}:${(server.address() as AddressInfo).port}${req.url}`;
       const params = Object.fromEntries(new URLSearchParams(raw));
       const signature = String(req.headers['x-twilio-signature'] ?? '');
       if (status === 200) {
@@ -45,8 +46,8 @@ export async function startReceiver(authToken: string): Promise<CallbackReceiver
       res.end(status === 200 ? 'ok' : 'unavailable');
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  const base = `http://${host}:${(server.address() as AddressInfo).port}`;
   return {
     url: base,
     received,

@@ -26,7 +26,7 @@ export function callRoutes(server: FastifyInstance, app: AppContext): void {
   };
 
   server.post<{ Params: CallParams; Body: FormValues }>(`${base}/Calls.json`, async (request, reply) => {
-    const parsed = parseCreateCall(request.body ?? {});
+    const parsed = parseCreateCall(request.body ?? {}, app.callbackPolicy);
     const call = await app.telephony.placeCall(request.params.AccountSid, parsed);
     return sendJson(reply, 201, callView(call));
   });

@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, test } from 'node:test';
+import { Agent } from 'undici';
+import { guardedLookup } from '../../src/callbacks/addressGuard.js';
+import { postCallback } from '../../src/callbacks/deliver.js';
+import { parseCallbackPolicy } from '../../src/domain/callbackPolicy.js';
+
+let received = 0;
+const receiver = http.createServer((req, res) => {
+  req.resume();
+  req.on('end', () => {
+    received += 1;
+    res.writeHead(204).end();
+  });
+});
+const agents: Agent[] = [];
+let port = 0;
+
+before(async () => {
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  port = (receiver.address() as AddressInfo).port;
+});
+after(async () => {
+  await Promise.all(agents.map((a) => a.close()));
+  receiver.close();
+});
+
+/** POSTs to `localhost` (which resolves to 127.0.0.1) through an agent guarded by the given policy. */
+async function postToLocalhost(mode: string, allow = '') {
+  const agent = new Agent({ connect: { lookup: guardedLookup(parseCallbackPolicy(mode, allow).policy!) } });
+  agents.push(agent);
+  return postCallback(agent, {
+    url: `http://localhost:${port}/pay`,
+    params: { Sid: 'PK01' },
+    signature: 'sig',
+    idempotencyToken: 'PK01-1',
+    userAgent: 'TwilioProxy/1.1',
+    timeoutMs: 5000,
+  });
+}
+
+test('a host name that resolves to a loopback address is refused before connecting, and not retried', async () => {
+  const before = received;
+  assert.deepEqual(await postToLocalhost('public'), {
+    kind: 'unsendable',
+    error: 'refused by the callback policy: the host resolves to a loopback address',
+  });
+  assert.equal(received, before, 'nothing reached the receiver');
+});
+
+test('an allowed host name, or an allowed network, lets the same callback through', async () => {
+  assert.deepEqual(await postToLocalhost('public', 'localhost'), { kind: 'response', status: 204 });
+  assert.deepEqual(await postToLocalhost('public', '127.0.0.0/8,::1'), { kind: 'response', status: 204 });
+  assert.deepEqual(await postToLocalhost('any'), { kind: 'response', status: 204 });
+});
+
+test('a name that does not resolve is a network failure to retry, not a refusal', async () => {
+  const agent = new Agent({ connect: { lookup: guardedLookup(parseCallbackPolicy('public', '').policy!) } });
+  agents.push(agent);
+  const result = await postCallback(agent, {
+    url: 'http://no-such-host.invalid/pay',
+    params: {},
+    signature: 'sig',
+    idempotencyToken: 'PK01-2',
+    userAgent: 'TwilioProxy/1.1',
+    timeoutMs: 5000,
+  });
+  assert.equal(result.kind, 'no-response');
+});
