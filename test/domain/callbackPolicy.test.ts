@@ -80,11 +80,11 @@ describe('callback URL policy at request time', () => {
 
   it('refuses with a 64020 that names the parameter and says what to do', () => {
     assert.throws(
-      () => assertCallbackAllowed('StatusCallback', 'https://169.254.169.254/x', PUBLIC),
+      () => assertCallbackAllowed('StatusCallback', 'https://169.254.1.1/x', PUBLIC),
       (err: unknown) =>
         err instanceof PaytoneError &&
         err.code === 64020 &&
-        err.message.startsWith('StatusCallback "https://169.254.169.254/x" is refused: it points at a link-local address.') &&
+        err.message.startsWith('StatusCallback "https://169.254.1.1/x" is refused: it points at a link-local address.') &&
         err.message.includes('PAYTONE_CALLBACK_ALLOW'),
     );
   });
