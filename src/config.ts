@@ -1,11 +1,20 @@
 /**
- * Start-up configuration from the environment, validated once: one clear line per mistake.
+ * Start-up configuration from the environment, validated once: every mistake is reported together, one line
+ * each, naming the variable, the value (unless it is a secret) and what is allowed. A `PAYTONE_*` variable that
+ * paytone does not know is named in `unknownVariables`, so start-up can warn about a misspelt setting instead of
+ * silently ignoring it (it is not refused: test harnesses and wrappers use the prefix for their own knobs).
+ *
+ * Each setting is read through one of the readers below, which is also how paytone learns the names it knows:
+ * a new setting is one more `integer(...)`/`text(...)` line here.
  *
  * @example
  *   const config = loadConfig(process.env);   // throws ConfigError listing every bad variable
  */
+import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { parseCallbackPolicy, ANY_CALLBACK, type CallbackPolicy } from './domain/callbackPolicy.js';
+import { isSecret, isSid } from './domain/sids.js';
 
 export interface Config {
   host: string;
@@ -27,6 +36,14 @@ export interface Config {
   callbackPolicy: CallbackPolicy;
   /** Requests per account and window (PAYTONE_RATE_LIMIT), or null when switched off. */
   rateLimit: RateLimit | null;
+  /** A JSON file of payment connectors to register at start-up. */
+  connectorsFile: string | undefined;
+  /** When set, `GET /metrics` wants `Authorization: Bearer <token>`. */
+  metricsToken: string | undefined;
+  /** On SIGTERM, how long in-flight requests, gateway calls and callbacks may take before the process exits anyway. */
+  shutdownGraceMs: number;
+  /** `PAYTONE_*` variables that are set but are no paytone setting, each with a line saying so. */
+  unknownVariables: string[];
 }
 
 export interface RateLimit {
@@ -61,54 +78,130 @@ export function parseRateLimit(raw: string | undefined): RateLimit | null | stri
 export class ConfigError extends Error {}
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const HOSTNAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i;
+const VAULT_KEY = /^[0-9a-f]{64}$/i;
+const MIN_METRICS_TOKEN_LENGTH = 16;
+
+/**
+ * What is wrong with the start-up account variables: both or neither, each in its format. A token is never
+ * quoted back.
+ *
+ * @example
+ *   accountVariableProblems({ PAYTONE_ACCOUNT_SID: 'AC123' }) // ['PAYTONE_ACCOUNT_SID is set but PAYTONE_AUTH_TOKEN is not: ...']
+ */
+export function accountVariableProblems(env: Record<string, string | undefined>): string[] {
+  const sid = env.PAYTONE_ACCOUNT_SID || undefined;
+  const token = env.PAYTONE_AUTH_TOKEN || undefined;
+  if (sid === undefined && token === undefined) return [];
+  if (sid === undefined) return ['PAYTONE_AUTH_TOKEN is set but PAYTONE_ACCOUNT_SID is not: set both, or neither for a development account'];
+  if (token === undefined) return ['PAYTONE_ACCOUNT_SID is set but PAYTONE_AUTH_TOKEN is not: set both, or neither for a development account'];
+  const problems: string[] = [];
+  if (!isSid('AC', sid)) problems.push(`PAYTONE_ACCOUNT_SID must be "AC" followed by 32 hex characters; got "${sid}"`);
+  if (!isSecret(token)) problems.push('PAYTONE_AUTH_TOKEN must be 32 hex characters, e.g. the output of `openssl rand -hex 16` (the value is not shown: it is a secret)');
+  return problems;
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const problems: string[] = [];
-  const integer = (name: string, fallback: number, min: number, max: number): number => {
+  const known = new Set<string>();
+  /** The variable's value, or undefined when unset or empty ("not given"). */
+  const text = (name: string): string | undefined => {
+    known.add(name);
     const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
+    return raw === undefined || raw === '' ? undefined : raw;
+  };
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = text(name);
+    if (raw === undefined) return fallback;
     const value = Number(raw);
-    if (!Number.isInteger(value) || value < min || value > max) {
+    if (!/^\s*-?\d+\s*$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max) {
       problems.push(`${name} must be a whole number from ${min} to ${max}; got "${raw}".`);
       return fallback;
     }
     return value;
   };
-  const logLevel = env.LOG_LEVEL || 'info';
+
+  const host = text('HOST') ?? '127.0.0.1';
+  if (net.isIP(host) === 0 && !HOSTNAME.test(host)) {
+    problems.push(`HOST must be an IP address (e.g. 0.0.0.0, 127.0.0.1, ::) or a host name; got "${host}".`);
+  }
+  const logLevel = text('LOG_LEVEL') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got "${logLevel}".`);
-  const callbacks = parseCallbackPolicy(env.PAYTONE_CALLBACK_POLICY, env.PAYTONE_CALLBACK_ALLOW);
+  const callbacks = parseCallbackPolicy(text('PAYTONE_CALLBACK_POLICY'), text('PAYTONE_CALLBACK_ALLOW'));
   problems.push(...callbacks.problems);
-  const rateLimit = parseRateLimit(env.PAYTONE_RATE_LIMIT);
+  const rateLimit = parseRateLimit(text('PAYTONE_RATE_LIMIT'));
   if (typeof rateLimit === 'string') problems.push(rateLimit);
+
+  const dataDir = path.resolve(text('PAYTONE_DATA_DIR') ?? './data');
+  if (fs.existsSync(dataDir) && !fs.statSync(dataDir).isDirectory()) {
+    problems.push(`PAYTONE_DATA_DIR must be a directory (it is created if missing); "${dataDir}" is a file.`);
+  }
+  const vaultKeyHex = text('PAYTONE_VAULT_KEY');
+  if (vaultKeyHex !== undefined && !VAULT_KEY.test(vaultKeyHex.trim())) {
+    problems.push('PAYTONE_VAULT_KEY must be 64 hex characters (32 bytes), e.g. the output of `openssl rand -hex 32` (the value is not shown: it is a secret).');
+  }
+  const accountSid = text('PAYTONE_ACCOUNT_SID');
+  const authToken = text('PAYTONE_AUTH_TOKEN');
+  problems.push(...accountVariableProblems(env));
+
+  const databaseUrl = text('DATABASE_URL');
+  if (databaseUrl !== undefined) problems.push(...databaseUrlProblems(databaseUrl));
+  if (databaseUrl !== undefined && vaultKeyHex === undefined) {
+    problems.push('PAYTONE_VAULT_KEY must be set with DATABASE_URL: every process sharing the database needs the same 64-hex-character key (e.g. `openssl rand -hex 32`).');
+  }
+  const connectorsFile = text('PAYTONE_CONNECTORS_FILE');
+  if (connectorsFile !== undefined && !isReadableFile(connectorsFile)) {
+    problems.push(`PAYTONE_CONNECTORS_FILE must name a readable JSON file; "${path.resolve(connectorsFile)}" is not one.`);
+  }
+  const metricsToken = text('PAYTONE_METRICS_TOKEN');
+  if (metricsToken !== undefined && (metricsToken.length < MIN_METRICS_TOKEN_LENGTH || /\s/.test(metricsToken))) {
+    problems.push(`PAYTONE_METRICS_TOKEN must be at least ${MIN_METRICS_TOKEN_LENGTH} characters without spaces, e.g. the output of \`openssl rand -hex 16\` (the value is not shown: it is a secret).`);
+  }
+
   const config: Config = {
-    host: env.HOST || '127.0.0.1',
+    host,
     port: integer('PORT', 8080, 0, 65535),
-    dataDir: path.resolve(env.PAYTONE_DATA_DIR || './data'),
-    databaseUrl: env.DATABASE_URL || undefined,
-    vaultKeyHex: env.PAYTONE_VAULT_KEY || undefined,
-    accountSid: env.PAYTONE_ACCOUNT_SID || undefined,
-    authToken: env.PAYTONE_AUTH_TOKEN || undefined,
+    dataDir,
+    vaultKeyHex,
+    accountSid,
+    authToken,
     dtmfIntervalMs: integer('PAYTONE_DTMF_INTERVAL_MS', 150, 0, 10_000),
     firstDigitTimeoutSeconds: integer('PAYTONE_FIRST_DIGIT_TIMEOUT', 15, 1, 600),
     sandboxSlowMs: integer('PAYTONE_SANDBOX_SLOW_MS', 15_000, 0, 600_000),
     logLevel,
     callbackPolicy: callbacks.policy ?? ANY_CALLBACK,
     rateLimit: typeof rateLimit === 'string' ? null : rateLimit,
+    databaseUrl,
+    connectorsFile,
+    metricsToken,
+    shutdownGraceMs: integer('PAYTONE_SHUTDOWN_GRACE_MS', 30_000, 1_000, 600_000),
+    unknownVariables: [],
   };
-  problems.push(...clusterProblems(env));
+  const settings = [...known].filter((name) => name.startsWith('PAYTONE_')).sort().join(', ');
+  config.unknownVariables = Object.keys(env)
+    .filter((name) => name.startsWith('PAYTONE_') && !known.has(name))
+    .sort()
+    .map((name) => `${name} is not a paytone setting (misspelt?) and is ignored; the settings are ${settings}.`);
+
   if (problems.length > 0) throw new ConfigError(problems.join('\n'));
   return config;
 }
 
-/** DATABASE_URL and what a cluster on it needs: the same vault key in every process, or none can read another's sessions. */
-function clusterProblems(env: NodeJS.ProcessEnv): string[] {
-  const url = env.DATABASE_URL;
-  if (!url) return [];
-  if (!/^postgres(ql)?:\/\/./.test(url) || !URL.canParse(url)) {
-    return ['DATABASE_URL must be a PostgreSQL URL such as postgres://user:password@host:5432/paytone; unset it for the embedded SQLite database.'];
+/** A postgres URL, named without its password. */
+function databaseUrlProblems(raw: string): string[] {
+  const example = 'e.g. postgres://paytone:secret@db.internal:5432/paytone';
+  if (!URL.canParse(raw)) return [`DATABASE_URL must be a PostgreSQL URL, ${example}; the value given is not a URL (not shown: it may hold a password).`];
+  const url = new URL(raw);
+  if (url.protocol === 'postgres:' || url.protocol === 'postgresql:') return [];
+  if (url.password !== '') url.password = '***';
+  return [`DATABASE_URL must start with postgres:// or postgresql://, ${example}; got "${url.toString()}". Leave it unset for the embedded SQLite database.`];
+}
+
+function isReadableFile(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.R_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
   }
-  if (!env.PAYTONE_VAULT_KEY) {
-    return ['PAYTONE_VAULT_KEY must be set with DATABASE_URL: every process sharing the database needs the same 64-hex-character key (e.g. `openssl rand -hex 32`).'];
-  }
-  return [];
 }

@@ -18,6 +18,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  for (const line of config.unknownVariables) process.stderr.write(`paytone: warning: ${line}\n`);
   const log = createLogger({ level: config.logLevel });
   const app = await createAppContext(config, log);
   await bootstrapAccount({ accounts: app.accounts, env: process.env, dataDir: config.dataDir, print: (text) => process.stdout.write(`${text}\n`) });
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
     if (closing) return;
     closing = true;
     log.info({ signal }, 'shutting down');
+    app.ops.health.beginDraining();
     await server.close();
     await app.close();
     process.exit(0);

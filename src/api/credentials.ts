@@ -58,7 +58,7 @@ function parseBasic(header: string | undefined): { username: string; password: s
 }
 
 /** Digests first: timingSafeEqual needs equal lengths, and comparing digests leaks neither content nor length. */
-function equalInConstantTime(given: string, expected: string): boolean {
+export function equalInConstantTime(given: string, expected: string): boolean {
   const a = createHash('sha256').update(given).digest();
   const b = createHash('sha256').update(expected).digest();
   return timingSafeEqual(a, b);

@@ -20,6 +20,7 @@ import { sandboxRoutes } from './sandbox/dtmf.js';
 import { sendJson } from './reply.js';
 import { eventRoutes } from './events.js';
 import { accountRateLimit } from './rateLimit.js';
+import { opsRoutes } from './ops.js';
 
 /** Payments and Calls requests are small form posts; anything near this is a mistake or an attack. */
 const BODY_LIMIT_BYTES = 64 * 1024;
@@ -32,11 +33,14 @@ export function buildServer(app: AppContext): FastifyInstance {
     connectionTimeout: 60_000,
     keepAliveTimeout: 65_000,
     routerOptions: { ignoreTrailingSlash: true },
+    // While shutting down, requests on open connections are still served (see opsRoutes), not refused.
+    return503OnClosing: false,
   });
   // Twilio's API takes form posts only; a JSON or text body is refused (415) rather than half-understood.
   server.removeAllContentTypeParsers();
   server.register(formBody, { bodyLimit: BODY_LIMIT_BYTES });
   installErrorHandling(server, app.log);
+  opsRoutes(server, app.ops);
 
   server.addHook('onResponse', async (request, reply) => {
     app.log.info(

@@ -9,7 +9,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { isSecret, isSid, newSid } from '../domain/sids.js';
+import { isSid, newSid } from '../domain/sids.js';
+import { accountVariableProblems } from '../config.js';
 import type { AccountStore } from '../store/accounts.js';
 
 export const DEV_ACCOUNT_FILE = 'dev-account.json';
@@ -32,11 +33,9 @@ export interface BootstrapOptions {
 export async function bootstrapAccount(options: BootstrapOptions): Promise<{ accountSid: string; created: boolean }> {
   const sid = options.env.PAYTONE_ACCOUNT_SID || undefined;
   const token = options.env.PAYTONE_AUTH_TOKEN || undefined;
-  if (sid === undefined && token === undefined) return developmentAccount(options);
-  if (sid === undefined) throw new Error('PAYTONE_AUTH_TOKEN is set but PAYTONE_ACCOUNT_SID is not: set both, or neither for a development account');
-  if (token === undefined) throw new Error('PAYTONE_ACCOUNT_SID is set but PAYTONE_AUTH_TOKEN is not: set both, or neither for a development account');
-  if (!isSid('AC', sid)) throw new Error('PAYTONE_ACCOUNT_SID must be "AC" followed by 32 hex characters');
-  if (!isSecret(token)) throw new Error('PAYTONE_AUTH_TOKEN must be 32 hex characters, e.g. the output of `openssl rand -hex 16`');
+  const [problem] = accountVariableProblems(options.env);
+  if (problem !== undefined) throw new Error(problem);
+  if (sid === undefined || token === undefined) return developmentAccount(options);
   const existed = (await options.accounts.getAccount(sid)) !== null;
   await options.accounts.upsertAccount(sid, token);
   return { accountSid: sid, created: !existed };

@@ -24,6 +24,7 @@ import { LiveEventStore } from '../store/liveEvents.js';
 import { EventTokens } from '../vault/eventTokens.js';
 import type { LiveEvent } from '../domain/liveEvents.js';
 import type { CallbackPolicy } from '../domain/callbackPolicy.js';
+import { createOps, type OpsContext } from '../ops/wiring.js';
 
 /** What the HTTP layer needs; storage, vault, outbox and timers stay behind these. */
 export interface AppContext {
@@ -36,6 +37,7 @@ export interface AppContext {
   eventTokens: EventTokens;
   callbackPolicy: CallbackPolicy;
   rateLimit: RateLimit | null;
+  ops: OpsContext;
   close(): Promise<void>;
 }
 
@@ -55,6 +57,7 @@ class BuiltInConnectors implements ConnectorDirectory {
 export async function createAppContext(config: Config, log: Logger): Promise<AppContext> {
   const now = Date.now;
   const db = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  const ops = createOps(db, config, log);
   const vault = await Vault.open({ dataDir: config.dataDir, keyHex: config.vaultKeyHex });
   const accounts = new AccountStore(db, vault, now);
   const calls = new CallStore(db);
@@ -70,6 +73,7 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
       if (token === null) throw new Error(`account ${accountSid} has no auth token`);
       return token;
     },
+    onAttempt: (callback, finishedAt) => ops.metrics.callbackAttempted(callback, finishedAt),
   });
   const liveEvents = new LiveEventFeed(new LiveEventStore(db), new InProcessLiveEventBus(log));
   const publish = (events: LiveEvent[]) => liveEvents.bus.publish(events);
@@ -82,6 +86,7 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
     log,
     now,
     onEvents: publish,
+    onGatewayCall: (type, outcome, seconds) => ops.metrics.gatewayCall(type, outcome, seconds),
   });
   const payments = new PaymentRequests(sessions, sessionStore, calls, config.callbackPolicy);
   const telephony = new SandboxTelephony({ calls, caller: payments, outbox, onEvents: publish, dtmfIntervalMs: config.dtmfIntervalMs, log, now });
@@ -99,6 +104,7 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
     eventTokens: new EventTokens(vault.deriveKey('event-tokens')),
     callbackPolicy: config.callbackPolicy,
     rateLimit: config.rateLimit,
+    ops,
     async close() {
       sessions.stop();
       await outbox.stop();

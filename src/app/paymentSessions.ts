@@ -31,6 +31,8 @@ export interface SessionsDeps {
   now?: () => number;
   /** Live listeners (the event stream); told after each commit, with the events' live twins. */
   onEvents?: (events: LiveEvent[]) => void;
+  /** Told how each gateway call went and how long it took (metrics). */
+  onGatewayCall?: (connectorType: string, outcome: 'approved' | 'declined' | 'error', seconds: number) => void;
 }
 
 /** The request that caused a change, for idempotent replay. */
@@ -193,9 +195,11 @@ export class PaymentSessions {
       try {
         const outcome = await connector.execute(request);
         this.deps.log.info({ paymentSid: session.sid, connector: connector.name, ok: outcome.ok, ms: this.now() - started }, 'gateway answered');
+        this.deps.onGatewayCall?.(connector.type, outcome.ok ? 'approved' : 'declined', (this.now() - started) / 1000);
         return outcome;
       } catch (err) {
         lastError = err instanceof Error ? err.message : String(err);
+        this.deps.onGatewayCall?.(connector.type, 'error', (this.now() - started) / 1000);
         this.deps.log.warn({ paymentSid: session.sid, connector: connector.name, attempt, error: lastError }, 'gateway call failed');
         await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
       }

@@ -44,6 +44,18 @@ export interface OutboxOptions {
   userAgent?: string;
   /** Where callbacks may go, checked again at each attempt; `any` by default. */
   callbackPolicy?: CallbackPolicy;
+  /** Told after each attempt is recorded (metrics); `finishedAt` is when the answer (or the failure) came. */
+  onAttempt?(callback: AttemptedCallback, finishedAt: number): void;
+}
+
+/** One callback attempt as the outbox recorded it: what was sent and what came of it. */
+export interface AttemptedCallback {
+  kind: string;
+  /** When the session emitted the event (epoch ms). */
+  at: number;
+  params: Record<string, string> | null;
+  attempts: number;
+  deliveryStatus: AttemptRecord['delivery_status'];
 }
 
 /** The most callbacks in flight at once, and to any one receiver origin. */
@@ -54,7 +66,7 @@ const HEADS_PER_PASS = MAX_IN_FLIGHT * 8;
 
 type CallbackRow = Pick<
   Database['session_events'],
-  'session_sid' | 'seq' | 'account_sid' | 'params' | 'url' | 'attempts' | 'next_attempt_at'
+  'session_sid' | 'seq' | 'account_sid' | 'kind' | 'params' | 'url' | 'at' | 'attempts' | 'next_attempt_at'
 >;
 
 interface AttemptRecord {
@@ -78,6 +90,7 @@ export class CallbackOutbox {
   private readonly userAgent: string;
   private readonly callbackPolicy: CallbackPolicy;
   private readonly agent: Agent;
+  private readonly onAttempt: NonNullable<OutboxOptions['onAttempt']>;
 
   private started = false;
   private stopped = false;
@@ -100,6 +113,7 @@ export class CallbackOutbox {
     this.logger = options.logger ?? silentLogger;
     this.userAgent = options.userAgent ?? 'TwilioProxy/1.1';
     this.callbackPolicy = options.callbackPolicy ?? ANY_CALLBACK;
+    this.onAttempt = options.onAttempt ?? (() => {});
     this.agent = new Agent({
       connections: MAX_IN_FLIGHT_PER_ORIGIN,
       keepAliveTimeout: 30_000,
@@ -222,6 +236,10 @@ export class CallbackOutbox {
     try {
       await recordAttempt(this.db, row, record);
       this.logOutcome(row, record);
+      this.onAttempt(
+        { kind: row.kind, at: Number(row.at), params: readParams(row.params), attempts: record.attempts, deliveryStatus: record.delivery_status },
+        this.now(),
+      );
     } catch (err) {
       // The row stays as it was, so the callback goes again with the same idempotency token; holding the claim
       // for a poll interval first keeps a failing store from turning into a burst of identical POSTs.
@@ -314,7 +332,7 @@ export class CallbackOutbox {
 async function selectSessionHeads(db: Kysely<Database>, inFlightSessions: string[], limit: number): Promise<CallbackRow[]> {
   return db
     .selectFrom('session_events as e')
-    .select(['e.session_sid', 'e.seq', 'e.account_sid', 'e.params', 'e.url', 'e.attempts', 'e.next_attempt_at'])
+    .select(['e.session_sid', 'e.seq', 'e.account_sid', 'e.kind', 'e.params', 'e.url', 'e.at', 'e.attempts', 'e.next_attempt_at'])
     .where('e.delivery_status', '=', 'pending')
     .where(({ not, exists, selectFrom }) =>
       not(

@@ -109,13 +109,19 @@ export function dialectOf(db: Db): 'sqlite' | 'postgres' {
 // Branches land migrations in any order; each applies once whatever its position.
 const migratorFor = (db: Db): Migrator => new Migrator({ db, provider: migrationProvider, allowUnorderedMigrations: true });
 
+export interface MigrationStatus {
+  applied: string[];
+  /** Migrations this build has that the database has not applied yet. */
+  pending: string[];
+}
+
 /**
  * Which migrations the database has and which it still needs (by name). Throws when the database cannot be reached.
  *
  * @example
  *   const { pending } = await migrationStatus(db); // [] when the schema is current
  */
-export async function migrationStatus(db: Db): Promise<{ applied: string[]; pending: string[] }> {
+export async function migrationStatus(db: Db): Promise<MigrationStatus> {
   const infos = await migratorFor(db).getMigrations();
   return {
     applied: infos.filter((m) => m.executedAt !== undefined).map((m) => m.name),

@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+const MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
+const dataDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'paytone-config-'));
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, String(error));
+    return error.message.split('\n');
+  }
+  return [];
+}
+
+test('an empty environment gives the documented defaults', () => {
+  const config = loadConfig({});
+  assert.equal(config.host, '127.0.0.1');
+  assert.equal(config.port, 8080);
+  assert.equal(config.dataDir, path.resolve('./data'));
+  assert.equal(config.logLevel, 'info');
+  assert.equal(config.dtmfIntervalMs, 150);
+  assert.equal(config.firstDigitTimeoutSeconds, 15);
+  assert.equal(config.shutdownGraceMs, 30_000);
+  assert.equal(config.databaseUrl, undefined);
+  assert.equal(config.metricsToken, undefined);
+});
+
+test('every mistake is reported at once, one line each, naming the variable, the value and what is allowed', () => {
+  const lines = problemsOf({
+    PORT: '80a',
+    HOST: 'not a host!',
+    LOG_LEVEL: 'loud',
+    PAYTONE_DTMF_INTERVAL_MS: '-5',
+    PAYTONE_FIRST_DIGIT_TIMEOUT: '1.5',
+    PAYTONE_SHUTDOWN_GRACE_MS: '10',
+  });
+  assert.deepEqual(lines, [
+    'HOST must be an IP address (e.g. 0.0.0.0, 127.0.0.1, ::) or a host name; got "not a host!".',
+    'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got "loud".',
+    'PORT must be a whole number from 0 to 65535; got "80a".',
+    'PAYTONE_DTMF_INTERVAL_MS must be a whole number from 0 to 10000; got "-5".',
+    'PAYTONE_FIRST_DIGIT_TIMEOUT must be a whole number from 1 to 600; got "1.5".',
+    'PAYTONE_SHUTDOWN_GRACE_MS must be a whole number from 1000 to 600000; got "10".',
+  ]);
+});
+
+test('secrets are named but never quoted back', () => {
+  const vaultKey = 'zz'.repeat(32);
+  const authToken = 'not-a-token-hunter2';
+  const metricsToken = 'short pw';
+  const lines = problemsOf({
+    PAYTONE_VAULT_KEY: vaultKey,
+    PAYTONE_ACCOUNT_SID: 'AC' + '1'.repeat(32),
+    PAYTONE_AUTH_TOKEN: authToken,
+    PAYTONE_METRICS_TOKEN: metricsToken,
+    DATABASE_URL: 'mysql://app:s3cretpass@db:3306/pay',
+  });
+  assert.equal(lines.length, 4, lines.join('\n'));
+  const text = lines.join('\n');
+  for (const secret of [vaultKey, authToken, metricsToken, 's3cretpass']) assert.ok(!text.includes(secret), `${secret} was shown: ${text}`);
+  assert.match(text, /^PAYTONE_VAULT_KEY must be 64 hex characters/m);
+  assert.match(text, /^PAYTONE_AUTH_TOKEN must be 32 hex characters/m);
+  assert.match(text, /^PAYTONE_METRICS_TOKEN must be at least 16 characters/m);
+  assert.match(text, /^DATABASE_URL must start with postgres:\/\/ or postgresql:\/\/.*got "mysql:\/\/app:\*\*\*@db:3306\/pay"/m);
+});
+
+test('a DATABASE_URL that is not a URL is refused without being shown', () => {
+  const key = 'ab'.repeat(32);
+  const lines = problemsOf({ DATABASE_URL: 'host=db password=hunter22', PAYTONE_VAULT_KEY: key });
+  assert.equal(lines.length, 1);
+  assert.match(lines[0]!, /^DATABASE_URL must be a PostgreSQL URL/);
+  assert.ok(!lines[0]!.includes('hunter22'));
+  const url = 'postgres://paytone:pw@127.0.0.1:5432/paytone';
+  assert.equal(loadConfig({ DATABASE_URL: url, PAYTONE_VAULT_KEY: key }).databaseUrl, url);
+});
+
+test('a cluster needs the one vault key every process shares', () => {
+  assert.deepEqual(problemsOf({ DATABASE_URL: 'postgres://paytone@db/paytone' }), [
+    'PAYTONE_VAULT_KEY must be set with DATABASE_URL: every process sharing the database needs the same 64-hex-character key (e.g. `openssl rand -hex 32`).',
+  ]);
+});
+
+test('the start-up account needs both variables, each in its format', () => {
+  assert.deepEqual(problemsOf({ PAYTONE_ACCOUNT_SID: 'AC' + '1'.repeat(32) }), [
+    'PAYTONE_ACCOUNT_SID is set but PAYTONE_AUTH_TOKEN is not: set both, or neither for a development account',
+  ]);
+  assert.deepEqual(problemsOf({ PAYTONE_ACCOUNT_SID: 'AC123', PAYTONE_AUTH_TOKEN: 'f'.repeat(32) }), [
+    'PAYTONE_ACCOUNT_SID must be "AC" followed by 32 hex characters; got "AC123"',
+  ]);
+});
+
+test('a misspelt PAYTONE_ variable is named, not silently ignored', () => {
+  const config = loadConfig({ PAYTONE_DTMF_INTERVAL: '100', PAYTONE_DTMF_INTERVAL_MS: '100' });
+  assert.equal(config.unknownVariables.length, 1);
+  assert.match(config.unknownVariables[0]!, /^PAYTONE_DTMF_INTERVAL is not a paytone setting \(misspelt\?\) and is ignored; the settings are .*PAYTONE_DTMF_INTERVAL_MS/);
+  assert.deepEqual(loadConfig({ PAYTONE_DTMF_INTERVAL_MS: '100' }).unknownVariables, []);
+});
+
+test('paths must be usable: the data dir a directory, the connectors file readable', () => {
+  const dir = dataDir();
+  const file = path.join(dir, 'plain-file');
+  fs.writeFileSync(file, 'x');
+  assert.deepEqual(problemsOf({ PAYTONE_DATA_DIR: file, PAYTONE_CONNECTORS_FILE: path.join(dir, 'missing.json') }), [
+    `PAYTONE_DATA_DIR must be a directory (it is created if missing); "${file}" is a file.`,
+    `PAYTONE_CONNECTORS_FILE must name a readable JSON file; "${path.join(dir, 'missing.json')}" is not one.`,
+  ]);
+});
+
+test('paytone refuses to start on a bad configuration: one line per mistake on stderr, exit code 2', () => {
+  const dir = dataDir();
+  const result = spawnSync(process.execPath, [MAIN], {
+    env: { PATH: process.env.PATH ?? '', PAYTONE_DATA_DIR: dir, PORT: '99999', LOG_LEVEL: 'chatty', PAYTONE_VAULT_KEY: 'abc' },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  assert.equal(result.status, 2, result.stderr);
+  assert.deepEqual(result.stderr.trim().split('\n'), [
+    'paytone: configuration error',
+    'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got "chatty".',
+    'PAYTONE_VAULT_KEY must be 64 hex characters (32 bytes), e.g. the output of `openssl rand -hex 32` (the value is not shown: it is a secret).',
+    'PORT must be a whole number from 0 to 65535; got "99999".',
+  ]);
+  assert.equal(result.stdout, '');
+  assert.deepEqual(fs.readdirSync(dir), [], 'nothing was written to the data dir');
+});

@@ -1,0 +1,111 @@
+/**
+ * The operations endpoints of a running server, after a real pay session: liveness, readiness, and metrics
+ * that show what happened (requests by route pattern, sessions by status, callbacks, gateway and keypress
+ * latency) without a sid, a digit or a secret in them.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { futureExpiry, openPaytone, type PaytoneUnderTest } from './flows.js';
+import { startPaytone, ACCOUNT_SID, AUTH_TOKEN } from '../support/paytone.js';
+
+const CARD = '4242424242424242';
+const METRICS_TOKEN = 'ops-token-0123456789abcdef';
+
+let pay: PaytoneUnderTest;
+before(async () => (pay = await openPaytone({ PAYTONE_METRICS_TOKEN: METRICS_TOKEN })));
+after(async () => pay?.close());
+
+async function fetchText(path: string, headers: Record<string, string> = {}): Promise<{ status: number; type: string; text: string }> {
+  const response = await fetch(pay.paytone.baseUrl + path, { headers });
+  return { status: response.status, type: response.headers.get('content-type') ?? '', text: await response.text() };
+}
+
+const scrape = async () => {
+  const { status, text } = await fetchText('/metrics', { authorization: `Bearer ${METRICS_TOKEN}` });
+  assert.equal(status, 200);
+  return text;
+};
+
+const value = (text: string, series: string): number => {
+  const line = text.split('\n').find((l) => l.startsWith(series + ' '));
+  assert.ok(line, `${series} is missing from /metrics`);
+  return Number(line.slice(series.length + 1));
+};
+
+describe('operations endpoints', () => {
+  it('/healthz says the process is alive, without credentials', async () => {
+    const { status, text } = await fetchText('/healthz');
+    assert.equal(status, 200);
+    assert.deepEqual(JSON.parse(text), { status: 'ok' });
+  });
+
+  it('/readyz says the database answers and every migration is applied', async () => {
+    const { status, text } = await fetchText('/readyz');
+    assert.equal(status, 200);
+    const body = JSON.parse(text);
+    assert.equal(body.status, 'ready');
+    assert.equal(body.database, 'ok');
+    assert.deepEqual(body.migrations.pending, []);
+  });
+
+  it('/metrics wants the bearer token when PAYTONE_METRICS_TOKEN is set', async () => {
+    for (const headers of [{} as Record<string, string>, { authorization: 'Bearer wrong-token-0123456789' }, { authorization: `Basic ${Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString('base64')}` }]) {
+      const { status, text } = await fetchText('/metrics', headers);
+      assert.equal(status, 401);
+      assert.equal(JSON.parse(text).code, 20003);
+    }
+    const { status, type } = await fetchText('/metrics', { authorization: `Bearer ${METRICS_TOKEN}` });
+    assert.equal(status, 200);
+    assert.match(type, /^text\/plain; version=0\.0\.4/);
+  });
+
+  it('/metrics shows a pay session: requests by route, sessions by status, callbacks, gateway and keypress latency', async () => {
+    const { callSid, sid } = await pay.startSession({ chargeAmount: 20, postalCode: false });
+    await pay.capture(callSid, sid, 'payment-card-number', `${CARD}#`);
+    await pay.capture(callSid, sid, 'expiration-date', futureExpiry());
+    await pay.capture(callSid, sid, 'security-code', '123');
+    const final = await pay.finish(callSid, sid);
+    assert.equal(final.Result, 'success');
+    await pay.deliveredEvents(callSid, sid);
+
+    const text = await scrape();
+    const payments = '/2010-04-01/Accounts/:AccountSid/Calls/:CallSid/Payments';
+    assert.equal(value(text, `paytone_http_requests_total{method="POST",route="${payments}.json",status_code="201"}`), 1);
+    assert.equal(value(text, `paytone_http_requests_total{method="POST",route="${payments}/:Sid.json",status_code="202"}`), 4);
+    assert.ok(value(text, `paytone_http_request_duration_seconds_count{method="POST",route="${payments}/:Sid.json",status_code="202"}`) === 4);
+    assert.equal(value(text, 'paytone_sessions{status="completed"}'), 1);
+    assert.equal(value(text, 'paytone_sessions{status="in-progress"}'), 0);
+    assert.equal(value(text, 'paytone_outbox_depth'), 0);
+    const callbacks = pay.receiver.forSession(sid).length;
+    assert.equal(value(text, 'paytone_callback_deliveries_total{outcome="delivered"}'), callbacks);
+    const keypressCallbacks = pay.receiver.forSession(sid).filter((r) => r.params.PartialResult !== undefined).length;
+    assert.ok(keypressCallbacks >= 16 + 4 + 3);
+    assert.equal(value(text, 'paytone_dtmf_to_callback_seconds_count'), keypressCallbacks);
+    assert.equal(value(text, 'paytone_gateway_request_duration_seconds_count{connector_type="sandbox",outcome="approved"}'), 1);
+    assert.ok(value(text, 'nodejs_eventloop_lag_seconds') >= 0, 'default Node metrics are there');
+
+    assert.ok(!text.includes(sid) && !text.includes(callSid) && !text.includes(ACCOUNT_SID), 'no sid in any label');
+    assert.ok(!text.includes(CARD) && !text.includes('4242'), 'no card digits');
+    assert.ok(!text.includes(AUTH_TOKEN) && !text.includes(METRICS_TOKEN), 'no secret');
+  });
+
+  it('an unknown path is counted as unmatched, not by its raw URL', async () => {
+    await fetchText('/2010-04-01/Accounts/AC00000000000000000000000000000000/Nope/CA1234.json');
+    const text = await scrape();
+    assert.ok(value(text, 'paytone_http_requests_total{method="GET",route="unmatched",status_code="404"}') >= 1);
+    assert.ok(!text.includes('CA1234'));
+  });
+});
+
+describe('without PAYTONE_METRICS_TOKEN', () => {
+  it('/metrics is open, for a scraper on a private network', async () => {
+    const paytone = await startPaytone();
+    try {
+      const response = await fetch(`${paytone.baseUrl}/metrics`);
+      assert.equal(response.status, 200);
+      assert.match(await response.text(), /^# HELP paytone_http_requests_total/m);
+    } finally {
+      await paytone.stop();
+    }
+  });
+});
