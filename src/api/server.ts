@@ -17,6 +17,7 @@ import { accountRoutes } from './twilio/accounts.js';
 import { callRoutes } from './twilio/calls.js';
 import { paymentRoutes } from './twilio/payments.js';
 import { sandboxRoutes } from './sandbox/dtmf.js';
+import { payConnectorRoutes } from './v1/payConnectors.js';
 import { sendJson } from './reply.js';
 import { eventRoutes } from './events.js';
 import { accountRateLimit } from './rateLimit.js';
@@ -61,6 +62,7 @@ export function buildServer(app: AppContext): FastifyInstance {
     callRoutes(accountScope, app);
     paymentRoutes(accountScope, app);
     sandboxRoutes(accountScope, app);
+    payConnectorRoutes(accountScope, app);
   });
   return server;
 }

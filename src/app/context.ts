@@ -14,10 +14,9 @@ import { CallStore } from '../store/calls.js';
 import { SessionStore } from '../store/sessions.js';
 import { StoredGatewayLedger } from '../store/gatewayLedger.js';
 import { CallbackOutbox } from '../callbacks/outbox.js';
-import { SandboxGateway } from '../connectors/sandboxGateway.js';
-import type { Connector } from '../connectors/connector.js';
+import { PayConnectorStore } from '../store/payConnectors.js';
 import { SandboxTelephony } from '../telephony/sandboxCalls.js';
-import { PaymentSessions, type ConnectorDirectory } from './paymentSessions.js';
+import { PaymentSessions } from './paymentSessions.js';
 import { PaymentRequests } from './paymentRequests.js';
 import { InProcessLiveEventBus, LiveEventFeed } from './liveEvents.js';
 import { LiveEventStore } from '../store/liveEvents.js';
@@ -25,6 +24,7 @@ import { EventTokens } from '../vault/eventTokens.js';
 import type { LiveEvent } from '../domain/liveEvents.js';
 import type { CallbackPolicy } from '../domain/callbackPolicy.js';
 import { createOps, type OpsContext } from '../ops/wiring.js';
+import { ConnectorRegistry } from './connectorRegistry.js';
 
 /** What the HTTP layer needs; storage, vault, outbox and timers stay behind these. */
 export interface AppContext {
@@ -32,6 +32,7 @@ export interface AppContext {
   accounts: AccountStore;
   calls: CallStore;
   payments: PaymentRequests;
+  connectors: ConnectorRegistry;
   telephony: SandboxTelephony;
   liveEvents: LiveEventFeed;
   eventTokens: EventTokens;
@@ -39,19 +40,6 @@ export interface AppContext {
   rateLimit: RateLimit | null;
   ops: OpsContext;
   close(): Promise<void>;
-}
-
-/** The built-in connectors every account has: `Default` is the sandbox gateway. */
-class BuiltInConnectors implements ConnectorDirectory {
-  private readonly defaults: Map<string, Connector>;
-
-  constructor(sandbox: Connector) {
-    this.defaults = new Map([[sandbox.name, sandbox]]);
-  }
-
-  find(_accountSid: string, uniqueName: string): Connector | null {
-    return this.defaults.get(uniqueName) ?? null;
-  }
 }
 
 export async function createAppContext(config: Config, log: Logger): Promise<AppContext> {
@@ -77,11 +65,18 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
   });
   const liveEvents = new LiveEventFeed(new LiveEventStore(db), new InProcessLiveEventBus(log));
   const publish = (events: LiveEvent[]) => liveEvents.bus.publish(events);
-  const sandbox = new SandboxGateway({ name: 'Default', ledger, slowMs: config.sandboxSlowMs });
+  const connectors = new ConnectorRegistry({
+    store: new PayConnectorStore(db, vault, now),
+    ledger,
+    sandboxSlowMs: config.sandboxSlowMs,
+    gatewayTimeoutMs: config.gatewayTimeoutMs,
+    log,
+  });
+  if (config.connectorsFile) await connectors.loadFile(config.connectorsFile, process.env);
   const sessions = new PaymentSessions({
     store: sessionStore,
     outbox,
-    connectors: new BuiltInConnectors(sandbox),
+    connectors,
     rules: { firstDigitTimeoutSeconds: config.firstDigitTimeoutSeconds },
     log,
     now,
@@ -99,6 +94,7 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
     accounts,
     calls,
     payments,
+    connectors,
     telephony,
     liveEvents,
     eventTokens: new EventTokens(vault.deriveKey('event-tokens')),
@@ -107,6 +103,7 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
     ops,
     async close() {
       sessions.stop();
+      connectors.close();
       await outbox.stop();
       await db.destroy();
     },

@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { payError } from '../domain/errors.js';
 import type { FormValues } from '../domain/form.js';
 import { parseCreatePayment, parseUpdatePayment } from '../domain/paymentParams.js';
+import { capabilityRefusal } from '../domain/connectorSettings.js';
 import { isOperationCurrent } from '../domain/session.js';
 import { sessionView } from '../domain/sessionView.js';
 import { formatRfc2822 } from '../domain/dates.js';
@@ -86,14 +87,9 @@ export class PaymentRequests {
       if (open) {
         throw payError(64021, `Call ${callSid} already has an active payment session (${open}). Complete or cancel it before starting another.`);
       }
-      const connector = this.sessions.connectorFor(accountSid, parsed.settings.paymentConnector);
-      const charging = parsed.settings.chargeAmount !== null;
-      if (charging && !connector.capabilities.charge) {
-        throw payError(64007, `PaymentConnector "${connector.name}" cannot charge. Leave ChargeAmount empty (or 0) to tokenize, or choose a connector that can charge.`);
-      }
-      if (!charging && !connector.capabilities.tokenize) {
-        throw payError(64005, `PaymentConnector "${connector.name}" cannot tokenize. Give a ChargeAmount greater than 0 to charge, or choose a connector that can tokenize.`);
-      }
+      const connector = await this.sessions.connectorFor(accountSid, parsed.settings.paymentConnector);
+      const refused = capabilityRefusal(connector.name, connector.capabilities, parsed.settings);
+      if (refused) throw refused;
       const session = await this.sessions.open(
         { sid: newSid('PK'), accountSid, callSid, settings: parsed.settings, callbackUrl: parsed.callbackUrl },
         key,

@@ -18,8 +18,9 @@ import type { Logger } from '../log.js';
 import type { LiveEvent } from '../domain/liveEvents.js';
 import { KeyedLock } from './keyedLock.js';
 
+/** Finds an account's connector by unique name; read from the database each time (another process may have changed it). */
 export interface ConnectorDirectory {
-  find(accountSid: string, uniqueName: string): Connector | null;
+  find(accountSid: string, uniqueName: string): Promise<Connector | null>;
 }
 
 export interface SessionsDeps {
@@ -44,8 +45,6 @@ export interface RequestKey {
   statusCode: number;
 }
 
-const GATEWAY_ATTEMPTS = 3;
-
 export class PaymentSessions {
   private readonly cache = new Map<string, Session>();
   /** The open session of each call with one, so a keypress finds its session without a query. */
@@ -69,8 +68,8 @@ export class PaymentSessions {
     return this.cache.get(sid) ?? (await this.deps.store.get(sid));
   }
 
-  connectorFor(accountSid: string, name: string): Connector {
-    const connector = this.deps.connectors.find(accountSid, name);
+  async connectorFor(accountSid: string, name: string): Promise<Connector> {
+    const connector = await this.deps.connectors.find(accountSid, name);
     if (!connector) {
       throw payError(64004, `PaymentConnector "${name}" is not configured for this account. Use "Default" (the sandbox gateway) or the unique name of a connector you created.`);
     }
@@ -170,14 +169,16 @@ export class PaymentSessions {
   }
 
   /**
-   * Asks the connector once per session (the connector is idempotent by transaction id, so a retry after a
-   * crash or a failed attempt cannot make a second transaction), then feeds the answer back to the session.
+   * Asks the connector once per session and feeds its answer back to the session. The connector owns
+   * retries (same transaction id every time) and never throws for a decline; if this process stops before
+   * the answer, the session stays `completing` and `resume()` asks again with the same transaction id.
    */
   private runGateway(session: Session, request: GatewayRequest): void {
     if (this.inFlight.has(session.sid)) return;
     this.inFlight.add(session.sid);
     void (async () => {
       const outcome = await this.askConnector(session, request);
+      if (this.stopped) return;
       await this.apply(session.sid, { kind: 'gateway-answer', outcome });
     })()
       .catch((err: unknown) => this.deps.log.error({ err, paymentSid: session.sid }, 'gateway answer could not be applied'))
@@ -185,26 +186,21 @@ export class PaymentSessions {
   }
 
   private async askConnector(session: Session, request: GatewayRequest): Promise<GatewayOutcome> {
-    const connector = this.deps.connectors.find(session.accountSid, request.connector);
+    const connector = await this.deps.connectors.find(session.accountSid, request.connector);
     if (!connector) {
       return { ok: false, payErrorCode: 64004, paymentError: `Payment connector ${request.connector} is no longer configured.`, connectorError: 'connector_missing' };
     }
-    let lastError = 'unknown';
-    for (let attempt = 1; attempt <= GATEWAY_ATTEMPTS && !this.stopped; attempt++) {
-      const started = this.now();
-      try {
-        const outcome = await connector.execute(request);
-        this.deps.log.info({ paymentSid: session.sid, connector: connector.name, ok: outcome.ok, ms: this.now() - started }, 'gateway answered');
-        this.deps.onGatewayCall?.(connector.type, outcome.ok ? 'approved' : 'declined', (this.now() - started) / 1000);
-        return outcome;
-      } catch (err) {
-        lastError = err instanceof Error ? err.message : String(err);
-        this.deps.onGatewayCall?.(connector.type, 'error', (this.now() - started) / 1000);
-        this.deps.log.warn({ paymentSid: session.sid, connector: connector.name, attempt, error: lastError }, 'gateway call failed');
-        await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
-      }
+    const started = this.now();
+    const seconds = () => (this.now() - started) / 1000;
+    try {
+      const outcome = await connector.execute(request);
+      this.deps.log.info({ paymentSid: session.sid, connector: connector.name, type: connector.type, ok: outcome.ok, ms: this.now() - started }, 'gateway answered');
+      this.deps.onGatewayCall?.(connector.type, outcome.ok ? 'approved' : 'declined', seconds());
+      return outcome;
+    } catch (err) {
+      this.deps.onGatewayCall?.(connector.type, 'error', seconds());
+      throw err;
     }
-    return { ok: false, payErrorCode: 64010, paymentError: 'The payment gateway could not be reached.', connectorError: 'gateway_unreachable' };
   }
 
   /** After a restart: re-arm every timer and resume every completion that was in flight. */

@@ -4,7 +4,10 @@
  *
  * A session is charged at most once whatever is retried: the domain fixes one `transactionId` per
  * session, and `oncePerTransaction` answers a repeated id from the ledger (or from the call still in
- * flight) instead of asking the gateway again.
+ * flight) instead of asking the gateway again. Before a request leaves, the ledger durably notes that it was
+ * sent; a restart that finds such a note without an answer sends the same transaction id again, and the
+ * gateway's idempotency (the Generic protocol's `transaction_id`, Stripe's idempotency keys) makes that a
+ * lookup of the first transaction, not a second one.
  *
  * @example
  *   class MyGateway implements Connector {
@@ -12,20 +15,15 @@
  *   }
  */
 import type { CardType, GatewayOutcome, GatewayRequest, TokenType } from '../domain/types.js';
+import type { ConnectorCapabilities, ConnectorMode, ConnectorType } from '../domain/connectorSettings.js';
 
-export interface ConnectorCapabilities {
-  charge: boolean;
-  tokenize: boolean;
-  ach: boolean;
-  tokenTypes: TokenType[];
-  /** ISO 4217 codes the gateway accepts, or 'any'. */
-  currencies: string[] | 'any';
-}
+export type { ConnectorCapabilities };
 
 export interface Connector {
   /** Unique name within the account, as given in `PaymentConnector` (e.g. 'Default'). */
   readonly name: string;
-  readonly type: 'sandbox' | 'generic' | 'stripe';
+  readonly type: ConnectorType;
+  readonly mode: ConnectorMode;
   readonly capabilities: ConnectorCapabilities;
   /** Carries out a GatewayRequest. Must be idempotent by request.transactionId. Never throws for a decline. */
   execute(request: GatewayRequest): Promise<GatewayOutcome>;
@@ -48,7 +46,20 @@ export interface GatewayRequestSummary {
 /** Durable memory of finished transactions, keyed by transaction id (the `gateway_transactions` table). */
 export interface GatewayLedger {
   find(transactionId: string): Promise<GatewayOutcome | null>;
+  /** Durably notes that the request is about to be sent; returns how many times it was sent before (0 the first time). */
+  markSent(summary: GatewayRequestSummary): Promise<number>;
   record(transactionId: string, summary: GatewayRequestSummary, outcome: GatewayOutcome): Promise<void>;
+}
+
+/** What a gateway adapter is told about the request it sends. */
+export interface Sending {
+  /** How many times this transaction id was sent before: after a restart, the gateway may already know it. */
+  previousSends: number;
+}
+
+export interface GuardOptions {
+  /** An answer given without sending anything (a test-mode refusal); it is recorded like the gateway's. */
+  preflight?: (request: GatewayRequest) => GatewayOutcome | null;
 }
 
 /**
@@ -73,10 +84,12 @@ export function summarizeGatewayRequest(request: GatewayRequest): GatewayRequest
 }
 
 /**
- * Wraps a gateway call so each transaction id reaches the gateway at most once:
+ * Wraps a gateway call so each transaction id makes at most one transaction:
  * 1. a call with the same id still in flight is shared, not repeated;
  * 2. an id the ledger already knows is answered from the ledger;
- * 3. otherwise the gateway is asked once and its answer recorded before it is returned.
+ * 3. a request the connector refuses before sending (`preflight`) is answered and recorded, nothing sent;
+ * 4. otherwise the ledger notes the send, the gateway is asked (with the same id as any earlier send),
+ *    and its answer is recorded before it is returned.
  *
  * @example
  *   const execute = oncePerTransaction(ledger, (request) => gateway.charge(request));
@@ -84,14 +97,17 @@ export function summarizeGatewayRequest(request: GatewayRequest): GatewayRequest
  */
 export function oncePerTransaction(
   ledger: GatewayLedger,
-  transact: (request: GatewayRequest) => Promise<GatewayOutcome>,
+  transact: (request: GatewayRequest, sending: Sending) => Promise<GatewayOutcome>,
+  options: GuardOptions = {},
 ): (request: GatewayRequest) => Promise<GatewayOutcome> {
   const inFlight = new Map<string, Promise<GatewayOutcome>>();
   const settle = async (request: GatewayRequest): Promise<GatewayOutcome> => {
     const recorded = await ledger.find(request.transactionId);
     if (recorded) return recorded;
-    const outcome = await transact(request);
-    await ledger.record(request.transactionId, summarizeGatewayRequest(request), outcome);
+    const summary = summarizeGatewayRequest(request);
+    const refused = options.preflight?.(request) ?? null;
+    const outcome = refused ?? (await transact(request, { previousSends: await ledger.markSent(summary) }));
+    await ledger.record(request.transactionId, summary, outcome);
     return outcome;
   };
   return (request) => {

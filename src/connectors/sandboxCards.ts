@@ -44,3 +44,29 @@ export const SANDBOX_BANK_ACCOUNT_FAILURES: Readonly<Record<string, SandboxFailu
   '000111111113': { payErrorCode: DECLINED, paymentError: 'The bank account has been closed.', connectorError: 'account_closed' },
   '000222222227': { payErrorCode: DECLINED, paymentError: 'The bank account has insufficient funds.', connectorError: 'insufficient_funds' },
 };
+
+/**
+ * Cards a connector in test mode takes (anything else is refused with 64022 before it is sent): Stripe's
+ * published test numbers that succeed, the failure cards above and the slow card.
+ */
+export const TEST_CARDS: ReadonlySet<string> = new Set([
+  '4242424242424242',
+  '4000056655665556',
+  '4111111111111111',
+  '5555555555554444',
+  '2223003122003222',
+  '5200828282828210',
+  '5105105105105100',
+  '378282246310005',
+  '371449635398431',
+  '6011111111111117',
+  '6011000990139424',
+  '3056930009020004',
+  '36227206271667',
+  '3566002020360505',
+  ...Object.keys(SANDBOX_CARD_FAILURES),
+  SANDBOX_SLOW_CARD,
+]);
+
+/** Bank accounts a connector in test mode takes (anything else is refused with 64023 before it is sent). */
+export const TEST_BANK_ACCOUNTS: ReadonlySet<string> = new Set(['000123456789', ...Object.keys(SANDBOX_BANK_ACCOUNT_FAILURES)]);

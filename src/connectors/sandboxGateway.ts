@@ -11,7 +11,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { GatewayOutcome, GatewayRequest } from '../domain/types.js';
-import { oncePerTransaction, type Connector, type ConnectorCapabilities, type GatewayLedger } from './connector.js';
+import { TYPE_LIMITS, type ConnectorCapabilities } from '../domain/connectorSettings.js';
+import { oncePerTransaction, type Connector, type GatewayLedger } from './connector.js';
 import { SANDBOX_BANK_ACCOUNT_FAILURES, SANDBOX_CARD_FAILURES, SANDBOX_SLOW_CARD, type SandboxFailure } from './sandboxCards.js';
 
 export interface SandboxGatewayOptions {
@@ -19,6 +20,8 @@ export interface SandboxGatewayOptions {
   ledger: GatewayLedger;
   /** How long the slow test card takes to succeed, in milliseconds (default 15000). */
   slowMs?: number;
+  /** What this sandbox pretends its gateway can do (everything unless narrowed, to try capability errors). */
+  capabilities?: ConnectorCapabilities;
 }
 
 const ID_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
@@ -27,19 +30,16 @@ const ID_LENGTH = 24;
 export class SandboxGateway implements Connector {
   readonly name: string;
   readonly type = 'sandbox' as const;
-  readonly capabilities: ConnectorCapabilities = {
-    charge: true,
-    tokenize: true,
-    ach: true,
-    tokenTypes: ['one-time', 'reusable', 'payment-method'],
-    currencies: 'any',
-  };
+  /** The sandbox never reaches a real gateway, so it takes any valid card, as a gateway's test mode does. */
+  readonly mode = 'test' as const;
+  readonly capabilities: ConnectorCapabilities;
   readonly execute: (request: GatewayRequest) => Promise<GatewayOutcome>;
   private readonly slowMs: number;
 
   constructor(options: SandboxGatewayOptions) {
     this.name = options.name;
     this.slowMs = options.slowMs ?? 15_000;
+    this.capabilities = options.capabilities ?? TYPE_LIMITS.sandbox;
     this.execute = oncePerTransaction(options.ledger, (request) => this.transact(request));
   }
 

@@ -22,12 +22,20 @@ export const ERROR_REGISTRY = {
   64003: { status: 400, message: 'Invalid ChargeAmount' },
   64004: { status: 400, message: 'Invalid PaymentConnector' },
   64005: { status: 400, message: 'Payment connector does not support tokenization' },
+  64006: { status: 400, message: 'Payment connector does not support the token type' },
   64007: { status: 400, message: 'Payment connector does not support charge' },
+  64008: { status: 400, message: 'Payment gateway rejected the charge' },
+  64010: { status: 400, message: 'Payment gateway rejected the token creation' },
+  64011: { status: 400, message: 'Payment connector does not support the currency' },
+  64012: { status: 400, message: 'Payment gateway rejected the card' },
+  64013: { status: 400, message: 'Payment connector does not support the payment method' },
   64017: { status: 400, message: 'BankAccountType is not supported with the credit-card PaymentMethod' },
   64018: { status: 400, message: 'Exactly one of Capture or Status must be given' },
   64019: { status: 400, message: 'Payment information is incomplete' },
   64020: { status: 400, message: 'Invalid parameter value' },
   64021: { status: 400, message: 'Invalid operation' },
+  64022: { status: 400, message: 'Invalid test card number: the connector is in test mode' },
+  64023: { status: 400, message: 'Invalid test bank account number: the connector is in test mode' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_REGISTRY;

@@ -29,13 +29,24 @@ const LONG_DIGIT_RUN = /\d(?:[\s./-]*\d){11,}/g;
  *   shownValue(spacedCardNumber)              // '"**** **** **** 4242"'
  */
 export function shownValue(value: string): string {
-  const masked = value.replace(LONG_DIGIT_RUN, (run) => {
+  const masked = maskDigitRuns(value);
+  const cut = masked.length > SHOWN_VALUE_MAX ? `${masked.slice(0, SHOWN_VALUE_MAX)}...` : masked;
+  return JSON.stringify(cut);
+}
+
+/**
+ * Text with every run of 12 or more digits (a card number, wherever it turns up, grouped or not) masked but
+ * its last 4 digits; the separators stay.
+ *
+ * @example
+ *   maskDigitRuns('card 4000000000000002 declined') // 'card ************0002 declined'
+ */
+export function maskDigitRuns(text: string): string {
+  return text.replace(LONG_DIGIT_RUN, (run) => {
     let visible = 4;
     const kept = [...run].reverse().map((c) => (/\d/.test(c) && visible-- <= 0 ? '*' : c));
     return kept.reverse().join('');
   });
-  const cut = masked.length > SHOWN_VALUE_MAX ? `${masked.slice(0, SHOWN_VALUE_MAX)}...` : masked;
-  return JSON.stringify(cut);
 }
 
 /**

@@ -10,6 +10,7 @@
  */
 import { payError } from './errors.js';
 import { ANY_CALLBACK, assertCallbackAllowed, type CallbackPolicy } from './callbackPolicy.js';
+import { CONNECTOR_NAME, DEFAULT_CONNECTOR } from './connectorSettings.js';
 import {
   BANK_ACCOUNT_TYPES,
   CAPTURE_NAMES,
@@ -44,7 +45,6 @@ export type PaymentUpdateInput = { kind: 'capture'; name: CaptureName } | { kind
 
 const DEFAULT_CARD_TYPES: CardType[] = ['visa', 'mastercard', 'amex'];
 const DESCRIPTION_MAX = 255;
-const CONNECTOR_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const UPDATE_STATUSES = ['complete', 'cancel'] as const;
 
 /**
@@ -211,7 +211,7 @@ function parseJson(text: string): unknown {
 }
 
 function parsePaymentConnector(raw: string | undefined): string {
-  if (raw === undefined) return 'Default';
+  if (raw === undefined) return DEFAULT_CONNECTOR;
   if (!CONNECTOR_NAME.test(raw)) {
     throw payError(64020, `PaymentConnector must be 1 to 64 letters, digits, "_" or "-"; got ${shownValue(raw)}.`);
   }

@@ -146,10 +146,36 @@ const liveEvents: Migration = {
   },
 };
 
+const payConnectors: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('pay_connectors')
+      .addColumn('account_sid', 'varchar(34)', (c) => c.notNull())
+      .addColumn('unique_name', 'varchar(64)', (c) => c.notNull())
+      .addColumn('type', 'varchar(16)', (c) => c.notNull())
+      .addColumn('mode', 'varchar(8)', (c) => c.notNull())
+      .addColumn('settings', 'text', (c) => c.notNull())
+      .addColumn('secrets_sealed', 'text')
+      .addColumn('date_created', 'bigint', (c) => c.notNull())
+      .addColumn('date_updated', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('pay_connectors_pk', ['account_sid', 'unique_name'])
+      .execute();
+    await db.schema
+      .createTable('gateway_sends')
+      .addColumn('transaction_id', 'varchar(64)', (c) => c.primaryKey())
+      .addColumn('connector', 'text', (c) => c.notNull())
+      .addColumn('sends', 'integer', (c) => c.notNull())
+      .addColumn('first_sent_at', 'bigint', (c) => c.notNull())
+      .addColumn('last_sent_at', 'bigint', (c) => c.notNull())
+      .execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
-  '0005_cluster': cluster,
+  '0002_pay_connectors': payConnectors,
   '0003_live_events': liveEvents,
+  '0005_cluster': cluster,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -129,6 +129,29 @@ export interface LiveEventsTable {
   at: number;
 }
 
+/** An account's payment connectors; settings in clear (JSON), secrets sealed by the vault. */
+export interface PayConnectorsTable {
+  account_sid: string;
+  unique_name: string;
+  type: string;
+  mode: string;
+  /** The definition without its secrets (JSON). */
+  settings: string;
+  /** Password / API key (JSON) sealed for account + unique name; null when the type has none. */
+  secrets_sealed: string | null;
+  date_created: number;
+  date_updated: number;
+}
+
+/** Transactions sent to a gateway, noted before each send: one without an answer is reconciled after a restart. */
+export interface GatewaySendsTable {
+  transaction_id: string;
+  connector: string;
+  sends: number;
+  first_sent_at: number;
+  last_sent_at: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
@@ -139,6 +162,8 @@ export interface Database {
   gateway_transactions: GatewayTransactionsTable;
   sandbox_keypresses: SandboxKeypressesTable;
   live_events: LiveEventsTable;
+  pay_connectors: PayConnectorsTable;
+  gateway_sends: GatewaySendsTable;
 }
 
 export type { Generated };

@@ -2,49 +2,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { SandboxGateway } from '../../src/connectors/sandboxGateway.js';
-import type { GatewayLedger, GatewayRequestSummary } from '../../src/connectors/connector.js';
 import type { GatewayOutcome, GatewayRequest } from '../../src/domain/types.js';
-
-class MemoryLedger implements GatewayLedger {
-  readonly records: { transactionId: string; summary: GatewayRequestSummary; outcome: GatewayOutcome }[] = [];
-
-  async find(transactionId: string): Promise<GatewayOutcome | null> {
-    return this.records.find((r) => r.transactionId === transactionId)?.outcome ?? null;
-  }
-
-  async record(transactionId: string, summary: GatewayRequestSummary, outcome: GatewayOutcome): Promise<void> {
-    this.records.push({ transactionId, summary, outcome });
-  }
-}
-
-let nextId = 0;
-
-function cardRequest(number: string, overrides: Partial<GatewayRequest> = {}): GatewayRequest {
-  return {
-    transactionId: `tx-${++nextId}`,
-    accountSid: 'AC0123456789abcdef0123456789abcdef',
-    sessionSid: 'PK0123456789abcdef0123456789abcdef',
-    connector: 'Default',
-    method: 'charge',
-    paymentMethod: 'credit-card',
-    amount: '12.50',
-    currency: 'USD',
-    description: null,
-    tokenType: 'reusable',
-    parameter: null,
-    card: { number, type: 'visa', expMonth: '12', expYear: '30', securityCode: '123', postalCode: '94105' },
-    bank: null,
-    ...overrides,
-  };
-}
-
-function bankRequest(accountNumber: string): GatewayRequest {
-  return cardRequest('', {
-    paymentMethod: 'ach-debit',
-    card: null,
-    bank: { routingNumber: '110000000', accountNumber, accountType: 'consumer-checking' },
-  });
-}
+import { MemoryLedger } from '../support/memoryLedger.js';
+import { bankRequest, cardRequest } from '../support/gatewayRequests.js';
 
 function gateway(ledger = new MemoryLedger(), slowMs?: number): SandboxGateway {
   return new SandboxGateway({ name: 'Default', ledger, ...(slowMs === undefined ? {} : { slowMs }) });
@@ -58,7 +18,7 @@ describe('SandboxGateway', () => {
     assert.deepEqual(g.capabilities, {
       charge: true,
       tokenize: true,
-      ach: true,
+      paymentMethods: ['credit-card', 'ach-debit'],
       tokenTypes: ['one-time', 'reusable', 'payment-method'],
       currencies: 'any',
     });

@@ -1,0 +1,203 @@
+/**
+ * The Stripe connector, through Stripe's official `stripe` package:
+ * - charge: a card PaymentMethod, then a PaymentIntent confirmed server-side; `PaymentConfirmationCode` is
+ *   the PaymentIntent's charge (`ch_...`);
+ * - tokenize `one-time`: a card Token (`tok_...`); `payment-method`: a PaymentMethod (`pm_...`);
+ *   `reusable`: a PaymentMethod attached to a new Customer (`PaymentToken=pm_...`, `ProfileId=cus_...`).
+ *
+ * Every Stripe request carries an idempotency key made of the session's transaction id and the step
+ * (`PK...-payment-intent`), the same on every retry and after a restart, so Stripe answers a repeated request
+ * with the first one's result. Retries are this project's gateway policy (the SDK's own are switched off).
+ * Stripe's errors map to Twilio's Pay codes: a card error (`card_declined`, `insufficient_funds`,
+ * `expired_card`, `incorrect_cvc`, ...) is 64012 with the decline code as `ConnectorError`; any other refusal
+ * is 64008 (charge) or 64010 (tokenize), `processing_error` included.
+ *
+ * @example
+ *   const stripe = new StripeConnector({ name: 'Stripe', mode: 'test', capabilities, apiKey, apiBase: 'https://api.stripe.com', ledger, signal });
+ *   await stripe.execute(request); // { ok: true, confirmationCode: 'ch_...', token: null, profileId: null }
+ */
+import Stripe from 'stripe';
+import type { ConnectorCapabilities, ConnectorMode } from '../domain/connectorSettings.js';
+import type { GatewayOutcome, GatewayRequest } from '../domain/types.js';
+import { oncePerTransaction, type Connector, type GatewayLedger } from './connector.js';
+import { GATEWAY_RETRY, withGatewayRetries, type GatewayRetryPolicy } from './gatewayRetry.js';
+import { refusal } from './payErrorCodes.js';
+import { testModeRefusal } from './testMode.js';
+
+export interface StripeConnectorOptions {
+  name: string;
+  mode: ConnectorMode;
+  capabilities: ConnectorCapabilities;
+  /** SECRET */
+  apiKey: string;
+  apiBase: string;
+  ledger: GatewayLedger;
+  signal: AbortSignal;
+  retry?: GatewayRetryPolicy;
+  onRetry?: (attempt: number, reason: string) => void;
+}
+
+/** Currencies Stripe counts in whole units, and those it counts in thousandths. */
+const ZERO_DECIMAL = new Set(['BIF', 'CLP', 'DJF', 'GNF', 'JPY', 'KMF', 'KRW', 'MGA', 'PYG', 'RWF', 'UGX', 'VND', 'VUV', 'XAF', 'XOF', 'XPF']);
+const THREE_DECIMAL = new Set(['BHD', 'JOD', 'KWD', 'OMR', 'TND']);
+const METADATA_KEYS = 40;
+
+type Step<T> = { ok: true; value: T } | { ok: false; outcome: GatewayOutcome };
+
+export class StripeConnector implements Connector {
+  readonly type = 'stripe' as const;
+  readonly name: string;
+  readonly mode: ConnectorMode;
+  readonly capabilities: ConnectorCapabilities;
+  readonly execute: (request: GatewayRequest) => Promise<GatewayOutcome>;
+  private readonly stripe: Stripe;
+  private readonly policy: GatewayRetryPolicy;
+
+  constructor(private readonly options: StripeConnectorOptions) {
+    this.name = options.name;
+    this.mode = options.mode;
+    this.capabilities = options.capabilities;
+    this.policy = options.retry ?? GATEWAY_RETRY;
+    const base = new URL(options.apiBase);
+    this.stripe = new Stripe(options.apiKey, {
+      host: base.hostname,
+      port: base.port || (base.protocol === 'https:' ? 443 : 80),
+      protocol: base.protocol === 'https:' ? 'https' : 'http',
+      maxNetworkRetries: 0,
+      timeout: this.policy.timeoutMs,
+      telemetry: false,
+      appInfo: { name: 'paytone' },
+    });
+    this.execute = oncePerTransaction(options.ledger, (request) => this.send(request), {
+      preflight: options.mode === 'test' ? testModeRefusal : undefined,
+    });
+  }
+
+  private async send(request: GatewayRequest): Promise<GatewayOutcome> {
+    const { card } = request;
+    if (!card) return refusal(request, 'payment_method_not_supported', 'The Stripe connector takes cards only.');
+    const tx = request.transactionId;
+    const metadata = metadataOf(request);
+    if (request.method === 'tokenize' && request.tokenType === 'one-time') {
+      const token = await this.step(request, `${tx}-token`, (o) =>
+        this.stripe.tokens.create({ card: { number: card.number, exp_month: card.expMonth, exp_year: card.expYear, ...(card.securityCode ? { cvc: card.securityCode } : {}), ...(card.postalCode ? { address_zip: card.postalCode } : {}) } }, o),
+      );
+      return token.ok ? { ok: true, confirmationCode: null, token: token.value.id, profileId: null } : token.outcome;
+    }
+    const paymentMethod = await this.step(request, `${tx}-payment-method`, (o) =>
+      this.stripe.paymentMethods.create(
+        {
+          type: 'card',
+          card: { number: card.number, exp_month: Number(card.expMonth), exp_year: Number(card.expYear), ...(card.securityCode ? { cvc: card.securityCode } : {}) },
+          ...(card.postalCode ? { billing_details: { address: { postal_code: card.postalCode } } } : {}),
+          metadata,
+        },
+        o,
+      ),
+    );
+    if (!paymentMethod.ok) return paymentMethod.outcome;
+    const pm = paymentMethod.value.id;
+    if (request.method === 'tokenize') {
+      if (request.tokenType === 'payment-method') return { ok: true, confirmationCode: null, token: pm, profileId: null };
+      const customer = await this.step(request, `${tx}-customer`, (o) =>
+        this.stripe.customers.create({ payment_method: pm, ...(request.description ? { description: request.description } : {}), metadata }, o),
+      );
+      return customer.ok ? { ok: true, confirmationCode: null, token: pm, profileId: customer.value.id } : customer.outcome;
+    }
+    const amount = minorUnits(request.amount ?? '0', request.currency);
+    if (amount === null) return refusal(request, 'invalid_amount', `${request.amount} ${request.currency} cannot be charged: Stripe counts ${request.currency} in whole units.`);
+    const intent = await this.step(request, `${tx}-payment-intent`, (o) =>
+      this.stripe.paymentIntents.create(
+        {
+          amount,
+          currency: request.currency.toLowerCase(),
+          payment_method: pm,
+          confirm: true,
+          // Confirmed here, on the server: nothing may send the caller to a web page.
+          automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+          ...(request.description ? { description: request.description } : {}),
+          metadata,
+        },
+        o,
+      ),
+    );
+    if (!intent.ok) return intent.outcome;
+    const pi = intent.value;
+    if (pi.status !== 'succeeded' && pi.status !== 'processing' && pi.status !== 'requires_capture') {
+      return refusal(request, pi.status, `Stripe left the payment ${pi.id} in status ${pi.status}; a phone payment cannot complete it.`);
+    }
+    const charge = typeof pi.latest_charge === 'string' ? pi.latest_charge : (pi.latest_charge?.id ?? pi.id);
+    return { ok: true, confirmationCode: charge, token: null, profileId: null };
+  }
+
+  /** One Stripe request under the gateway retry policy, with its idempotency key; a refusal becomes the session's outcome. */
+  private async step<T>(request: GatewayRequest, idempotencyKey: string, run: (options: Stripe.RequestOptions) => Promise<T>): Promise<Step<T>> {
+    const result = await withGatewayRetries<Step<T>>(
+      async () => {
+        try {
+          return { answer: { ok: true, value: await run({ idempotencyKey }) } };
+        } catch (err) {
+          const busy = busyReason(err);
+          return busy !== null ? { retry: busy } : { answer: { ok: false, outcome: stripeRefusal(request, err) } };
+        }
+      },
+      { policy: this.policy, signal: this.options.signal, onRetry: this.options.onRetry },
+    );
+    if (result.answered) return result.answer;
+    return { ok: false, outcome: refusal(request, result.lastError, `Stripe gave no answer after ${result.attempts} attempts (${result.lastError}).`) };
+  }
+}
+
+/**
+ * Why a Stripe error is worth another attempt with the same idempotency key, or null when it is an answer:
+ * no connection or a timeout, Stripe's own server errors, rate limiting, and 409 (the same key still in flight).
+ */
+export function busyReason(err: unknown): string | null {
+  if (!(err instanceof Stripe.errors.StripeError)) return null;
+  if (err instanceof Stripe.errors.StripeConnectionError) return 'api_connection_error';
+  if (err instanceof Stripe.errors.StripeRateLimitError || err.statusCode === 429) return 'rate_limit';
+  if (err.statusCode === 409 && !(err instanceof Stripe.errors.StripeIdempotencyError)) return 'idempotency_key_in_use';
+  if (err instanceof Stripe.errors.StripeAPIError || (err.statusCode ?? 0) >= 500) return 'api_error';
+  return null;
+}
+
+/**
+ * A Stripe error as the session's outcome.
+ *
+ * @example
+ *   stripeRefusal(request, cardDeclinedError) // { ok: false, payErrorCode: 64012, connectorError: 'insufficient_funds', ... }
+ */
+export function stripeRefusal(request: GatewayRequest, err: unknown): GatewayOutcome {
+  if (!(err instanceof Stripe.errors.StripeError)) {
+    return refusal(request, 'internal_error', 'The request to Stripe could not be made.');
+  }
+  if (err instanceof Stripe.errors.StripeCardError) {
+    const code = err.decline_code || err.code || 'card_declined';
+    return refusal(request, code, err.message, code !== 'processing_error');
+  }
+  return refusal(request, err.code || err.rawType || 'api_error', err.message);
+}
+
+/**
+ * An amount as Stripe counts it: cents for most currencies, whole units for zero-decimal ones, thousandths
+ * for three-decimal ones. Null when the amount has cents a zero-decimal currency cannot carry.
+ *
+ * @example
+ *   minorUnits('12.50', 'USD') // 1250
+ *   minorUnits('1200.00', 'JPY') // 1200
+ */
+export function minorUnits(amount: string, currency: string): number | null {
+  const [whole = '0', cents = '00'] = amount.split('.');
+  if (ZERO_DECIMAL.has(currency)) return /^0*$/.test(cents) ? Number(whole) : null;
+  const hundredths = Number(whole) * 100 + Number(cents.padEnd(2, '0').slice(0, 2));
+  return THREE_DECIMAL.has(currency) ? hundredths * 10 : hundredths;
+}
+
+/** The session's `Parameter` and its ids as Stripe metadata (strings, at most 40-character keys). */
+function metadataOf(request: GatewayRequest): Record<string, string> {
+  const metadata: Record<string, string> = { paytone_transaction_id: request.transactionId, paytone_session_sid: request.sessionSid };
+  for (const [key, value] of Object.entries(request.parameter ?? {}).slice(0, 40)) {
+    metadata[key.slice(0, METADATA_KEYS)] = value === null ? '' : String(value).slice(0, 500);
+  }
+  return metadata;
+}
