@@ -27,6 +27,8 @@ export interface StripeLike {
   paymentIntents: Array<{ id: string; amount: number; currency: string; status: string }>;
   failNext(count: number, status: number): void;
   hold(): void;
+  /** How many requests are held, unanswered. */
+  holding(): number;
   release(): void;
   close(): Promise<void>;
 }
@@ -124,6 +126,7 @@ export async function startStripeLike(apiKey = 'sk_test_paytoneLocal123'): Promi
     paymentIntents,
     failNext: (count, status) => (failures = { count, status }),
     hold: () => (holding = true),
+    holding: () => held.length,
     release() {
       holding = false;
       const waiting = held;
