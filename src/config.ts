@@ -33,8 +33,6 @@ export interface Config {
   sandboxSlowMs: number;
   /** How long one attempt at a payment gateway may take before it is retried (Generic Pay Connector: 10 s). */
   gatewayTimeoutMs: number;
-  /** A JSON file of payment connectors per account, upserted at start-up. */
-  connectorsFile: string | undefined;
   logLevel: string;
   /** Where status callbacks may go (PAYTONE_CALLBACK_POLICY, PAYTONE_CALLBACK_ALLOW). */
   callbackPolicy: CallbackPolicy;
@@ -173,7 +171,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     firstDigitTimeoutSeconds: integer('PAYTONE_FIRST_DIGIT_TIMEOUT', 15, 1, 600),
     sandboxSlowMs: integer('PAYTONE_SANDBOX_SLOW_MS', 15_000, 0, 600_000),
     gatewayTimeoutMs: integer('PAYTONE_GATEWAY_TIMEOUT_MS', 10_000, 100, 120_000),
-    connectorsFile: env.PAYTONE_CONNECTORS_FILE ? path.resolve(env.PAYTONE_CONNECTORS_FILE) : undefined,
     logLevel,
     callbackPolicy: callbacks.policy ?? ANY_CALLBACK,
     rateLimit: typeof rateLimit === 'string' ? null : rateLimit,
