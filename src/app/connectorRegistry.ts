@@ -15,6 +15,7 @@ import { payError } from '../domain/errors.js';
 import type { FormValues } from '../domain/form.js';
 import { DEFAULT_CONNECTOR, TYPE_LIMITS, parseConnector, type ConnectorDefinition, type ConnectorSecrets } from '../domain/connectorSettings.js';
 import { connectorView } from '../domain/connectorView.js';
+import { ANY_CALLBACK, assertCallbackAllowed, type CallbackPolicy } from '../domain/callbackPolicy.js';
 import type { Connector, GatewayLedger } from '../connectors/connector.js';
 import { GenericConnector } from '../connectors/genericConnector.js';
 import { GATEWAY_RETRY, type GatewayRetryPolicy } from '../connectors/gatewayRetry.js';
@@ -31,6 +32,11 @@ export interface ConnectorRegistryDeps {
   sandboxSlowMs: number;
   /** How long one gateway attempt may take (Twilio's Generic Pay Connector: 10 s). */
   gatewayTimeoutMs: number;
+  /**
+   * Where connectors created through the API may send payments: the callback policy, since an endpoint URL comes
+   * from the same account holders as a callback URL. The connectors file is the operator's and is trusted.
+   */
+  endpointPolicy?: CallbackPolicy;
   log: Logger;
 }
 
@@ -62,6 +68,7 @@ export class ConnectorRegistry implements ConnectorDirectory {
 
   async create(accountSid: string, form: FormValues): Promise<Record<string, unknown>> {
     const { definition, secrets } = parseConnector(form);
+    this.checkEndpoints(definition);
     if (!(await this.deps.store.save(accountSid, definition, secrets, { mustBeNew: true }))) {
       throw payError(64020, `A connector named ${definition.uniqueName} already exists; change it with POST /v1/Accounts/${accountSid}/PayConnectors/${definition.uniqueName}.json, or delete it first.`);
     }
@@ -71,6 +78,7 @@ export class ConnectorRegistry implements ConnectorDirectory {
   async update(accountSid: string, uniqueName: string, form: FormValues): Promise<Record<string, unknown>> {
     const current = await this.stored(accountSid, uniqueName);
     const { definition, secrets } = parseConnector(form, current);
+    this.checkEndpoints(definition);
     await this.deps.store.save(accountSid, definition, secrets);
     return this.fetch(accountSid, uniqueName);
   }
@@ -116,6 +124,12 @@ export class ConnectorRegistry implements ConnectorDirectory {
       throw payError(64020, `Default is the built-in sandbox gateway and cannot be changed or deleted; create a connector with UniqueName=Default to use your own gateway instead.`);
     }
     throw notFound(accountSid, uniqueName);
+  }
+
+  private checkEndpoints(d: ConnectorDefinition): void {
+    const policy = this.deps.endpointPolicy ?? ANY_CALLBACK;
+    if (d.endpointUrl !== null) assertCallbackAllowed('EndpointUrl', d.endpointUrl, policy);
+    if (d.apiBase !== null) assertCallbackAllowed('ApiBase', d.apiBase, policy);
   }
 
   private build(d: ConnectorDefinition, secrets: ConnectorSecrets): Connector {

@@ -70,6 +70,7 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
     ledger,
     sandboxSlowMs: config.sandboxSlowMs,
     gatewayTimeoutMs: config.gatewayTimeoutMs,
+    endpointPolicy: config.callbackPolicy,
     log,
   });
   if (config.connectorsFile) await connectors.loadFile(config.connectorsFile, process.env);

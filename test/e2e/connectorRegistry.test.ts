@@ -203,3 +203,19 @@ describe('PAYTONE_CONNECTORS_FILE', () => {
     assert.match(output, /"ACbad" is not an account SID/);
   });
 });
+
+describe('PayConnectors under PAYTONE_CALLBACK_POLICY=public', () => {
+  it('refuses an endpoint inside the network unless allowed, as for callbacks', async () => {
+    const paytone = await startPaytone({ env: { PAYTONE_CALLBACK_POLICY: 'public', PAYTONE_CALLBACK_ALLOW: 'pay.internal' } });
+    try {
+      const inside = await paytone.post(connectorsPath(), { ...GENERIC, EndpointUrl: 'https://169.254.169.254/latest' });
+      assert.equal(inside.body.code, 64020);
+      assert.match(inside.body.message, /EndpointUrl/);
+      assert.equal((await paytone.get(connectorsPath('Acme'))).status, 404, 'nothing was created');
+      const allowed = await paytone.post(connectorsPath(), { ...GENERIC, EndpointUrl: 'http://pay.internal/twilio' });
+      assert.equal(allowed.status, 201, JSON.stringify(allowed.body));
+    } finally {
+      await paytone.stop();
+    }
+  });
+});
