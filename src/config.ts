@@ -15,6 +15,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { parseCallbackPolicy, ANY_CALLBACK, type CallbackPolicy } from './domain/callbackPolicy.js';
 import { isSecret, isSid } from './domain/sids.js';
+import type { HttpTimeouts } from './api/limits.js';
 
 export interface Config {
   host: string;
@@ -46,6 +47,8 @@ export interface Config {
   shutdownGraceMs: number;
   /** `PAYTONE_*` variables that are set but are no paytone setting, each with a line saying so. */
   unknownVariables: string[];
+  /** How long a client may take to send a request's headers, its whole request, and to reuse an idle connection. */
+  http: HttpTimeouts;
 }
 
 export interface RateLimit {
@@ -179,7 +182,15 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     metricsToken,
     shutdownGraceMs: integer('PAYTONE_SHUTDOWN_GRACE_MS', 30_000, 1_000, 600_000),
     unknownVariables: [],
+    http: {
+      headersTimeoutMs: integer('PAYTONE_HEADERS_TIMEOUT_MS', 10_000, 100, 600_000),
+      requestTimeoutMs: integer('PAYTONE_REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
+      keepAliveTimeoutMs: integer('PAYTONE_KEEPALIVE_TIMEOUT_MS', 65_000, 100, 600_000),
+    },
   };
+  if (config.http.headersTimeoutMs > config.http.requestTimeoutMs) {
+    problems.push(`PAYTONE_HEADERS_TIMEOUT_MS (${config.http.headersTimeoutMs}) must not exceed PAYTONE_REQUEST_TIMEOUT_MS (${config.http.requestTimeoutMs}): the headers are part of the request.`);
+  }
   const settings = [...known].filter((name) => name.startsWith('PAYTONE_')).sort().join(', ');
   config.unknownVariables = Object.keys(env)
     .filter((name) => name.startsWith('PAYTONE_') && !known.has(name))

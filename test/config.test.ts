@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { test } from 'node:test';
+import { describe, it, test } from 'node:test';
 import { ConfigError, loadConfig } from '../src/config.js';
 
 const MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
@@ -130,4 +130,24 @@ test('paytone refuses to start on a bad configuration: one line per mistake on s
   ]);
   assert.equal(result.stdout, '');
   assert.deepEqual(fs.readdirSync(dir), [], 'nothing was written to the data dir');
+});
+
+describe('HTTP timeouts in the configuration', () => {
+  it('defaults to 10 s for headers, 30 s per request and 65 s for an idle connection', () => {
+    assert.deepEqual(loadConfig({}).http, { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 65_000 });
+  });
+
+  it('takes each from the environment', () => {
+    const http = loadConfig({ PAYTONE_HEADERS_TIMEOUT_MS: '500', PAYTONE_REQUEST_TIMEOUT_MS: '900', PAYTONE_KEEPALIVE_TIMEOUT_MS: '1500' }).http;
+    assert.deepEqual(http, { headersTimeoutMs: 500, requestTimeoutMs: 900, keepAliveTimeoutMs: 1500 });
+  });
+
+  it('refuses a headers timeout longer than the request timeout, and values that are not whole milliseconds', () => {
+    assert.throws(() => loadConfig({ PAYTONE_HEADERS_TIMEOUT_MS: '5000', PAYTONE_REQUEST_TIMEOUT_MS: '1000' }), (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.match(err.message, /PAYTONE_HEADERS_TIMEOUT_MS \(5000\) must not exceed PAYTONE_REQUEST_TIMEOUT_MS \(1000\)/);
+      return true;
+    });
+    assert.throws(() => loadConfig({ PAYTONE_REQUEST_TIMEOUT_MS: '2s' }), /PAYTONE_REQUEST_TIMEOUT_MS must be a whole number from 100 to 600000; got "2s"/);
+  });
 });

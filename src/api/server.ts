@@ -22,21 +22,17 @@ import { sendJson } from './reply.js';
 import { eventRoutes } from './events.js';
 import { accountRateLimit } from './rateLimit.js';
 import { opsRoutes } from './ops.js';
+import { BODY_LIMIT_BYTES, DEFAULT_HTTP_TIMEOUTS, MAX_PARAM_LENGTH, httpLimits, refuseTunnels, type HttpTimeouts } from './limits.js';
 
-/** Payments and Calls requests are small form posts; anything near this is a mistake or an attack. */
-const BODY_LIMIT_BYTES = 64 * 1024;
-
-export function buildServer(app: AppContext): FastifyInstance {
+export function buildServer(app: AppContext, timeouts: HttpTimeouts = DEFAULT_HTTP_TIMEOUTS): FastifyInstance {
   const server = Fastify({
     logger: false,
-    bodyLimit: BODY_LIMIT_BYTES,
-    requestTimeout: 30_000,
-    connectionTimeout: 60_000,
-    keepAliveTimeout: 65_000,
-    routerOptions: { ignoreTrailingSlash: true },
     // While shutting down, requests on open connections are still served (see opsRoutes), not refused.
     return503OnClosing: false,
+    ...httpLimits(timeouts, app.log),
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
   });
+  refuseTunnels(server.server);
   // Twilio's API takes form posts only; a JSON or text body is refused (415) rather than half-understood.
   server.removeAllContentTypeParsers();
   server.register(formBody, { bodyLimit: BODY_LIMIT_BYTES });

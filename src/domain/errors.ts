@@ -9,10 +9,13 @@
 
 export const ERROR_REGISTRY = {
   20003: { status: 401, message: 'Authenticate' },
+  20004: { status: 405, message: 'Method not allowed' },
   20404: { status: 404, message: 'The requested resource was not found' },
   20429: { status: 429, message: 'Too Many Requests' },
   20001: { status: 400, message: 'Bad request' },
+  20408: { status: 408, message: 'Request timeout' },
   20413: { status: 413, message: 'Request body too large' },
+  20431: { status: 431, message: 'Request header fields too large' },
   20415: { status: 415, message: 'Unsupported media type: send application/x-www-form-urlencoded' },
   20500: { status: 500, message: 'Internal server error' },
   21220: { status: 400, message: 'Call is not in-progress. Cannot redirect.' },

@@ -92,7 +92,7 @@ describe('form readers', () => {
         const value = parsesOrRefuses(() => formValue(form, 'A'), [64020]);
         if (value !== null && value !== undefined) assert.ok(typeof value === 'string' && value !== '');
       }),
-      { numRuns: RUNS },
+      { numRuns: RUNS, includeErrorInReport: true },
     );
   });
 
@@ -102,7 +102,7 @@ describe('form readers', () => {
         const n = parsesOrRefuses(() => formInteger({ N: raw }, 'N', { min, max: min + span }), [64020]);
         if (n !== null && n !== undefined) assert.ok(Number.isSafeInteger(n) && n >= min && n <= min + span, `${raw} -> ${n}`);
       }),
-      { numRuns: RUNS },
+      { numRuns: RUNS, includeErrorInReport: true },
     );
   });
 
@@ -114,7 +114,7 @@ describe('form readers', () => {
         const e = parsesOrRefuses(() => formEnum({ E: raw }, 'E', TOKEN_TYPES), [64020]);
         if (e !== null && e !== undefined) assert.ok(TOKEN_TYPES.includes(e));
       }),
-      { numRuns: RUNS },
+      { numRuns: RUNS, includeErrorInReport: true },
     );
   });
 
@@ -128,7 +128,7 @@ describe('form readers', () => {
         assert.equal(showsCardNumber(shown), null, `shows a card number: ${shown}`);
         assert.doesNotThrow(() => JSON.parse(shown));
       }),
-      { numRuns: RUNS },
+      { numRuns: RUNS, includeErrorInReport: true },
     );
     assert.equal(shownValue('4242 4242 4242 4242'), '"**** **** **** 4242"');
     assert.equal(shownValue('card 3782-822463-10005.'), '"card ****-******-*0005."');
@@ -160,7 +160,7 @@ describe('Payments parameters', () => {
         assert.ok(s.description === null || s.description.length <= 255);
         assert.match(s.paymentConnector, /^[A-Za-z0-9_-]{1,64}$/);
       }),
-      { numRuns: RUNS },
+      { numRuns: RUNS, includeErrorInReport: true },
     );
     assert.ok(accepted >= RUNS / 20, `only ${accepted} of ${RUNS} random forms were accepted: the checks above hardly ran`);
   });
@@ -182,7 +182,7 @@ describe('Payments parameters', () => {
         assert.equal(typeof a, typeof b);
         if (typeof a === 'object') assert.deepEqual(a, b);
       }),
-      { numRuns: RUNS },
+      { numRuns: RUNS, includeErrorInReport: true },
     );
   });
 
@@ -198,7 +198,7 @@ describe('Payments parameters', () => {
         else assert.ok(input.kind === 'complete' || input.kind === 'cancel');
         assert.equal(formValue(form, input.kind === 'capture' ? 'Status' : 'Capture'), undefined);
       }),
-      { numRuns: RUNS },
+      { numRuns: RUNS, includeErrorInReport: true },
     );
     assert.ok(accepted >= RUNS / 20, `only ${accepted} of ${RUNS} random forms were accepted`);
   });
@@ -218,7 +218,7 @@ describe('Calls parameters', () => {
         const updated = parsesOrRefuses(() => parseUpdateCall(form), [21205, 64020]);
         if (updated) assert.ok(updated.status === null || updated.status === 'completed' || updated.status === 'canceled');
       }),
-      { numRuns: RUNS },
+      { numRuns: RUNS, includeErrorInReport: true },
     );
     assert.ok(accepted >= RUNS / 20, `only ${accepted} of ${RUNS} random forms were accepted`);
   });

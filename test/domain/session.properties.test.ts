@@ -244,7 +244,7 @@ describe('capture engine properties', () => {
         if (ended.length === 1) assert.equal(run.events.at(-1)!.kind, 'ended', 'the final callback is the last one');
         assert.equal(ended.length === 1, isFinal(run.session));
       }),
-      { numRuns: RUNS },
+      { numRuns: RUNS, includeErrorInReport: true },
     );
   });
 
@@ -257,7 +257,7 @@ describe('capture engine properties', () => {
         seen.add(`${run.session.status}:${run.session.outcome?.result ?? ''}`);
         for (const e of run.events) if (e.params.ErrorType) seen.add(e.params.ErrorType);
       }),
-      { numRuns: RUNS, seed: 7 },
+      { numRuns: RUNS, seed: 7, includeErrorInReport: true },
     );
     for (const expected of ['completed:success', 'failed:payment-connector-error', 'awaiting-confirmation:', 'completing:', 'canceled:caller-interrupted-with-star', 'canceled:caller-hung-up', 'canceled:', 'in-progress:', 'input-timeout', 'invalid-card-type', 'input-matching-failed']) {
       assert.ok(seen.has(expected), `random runs reached ${expected}; reached ${[...seen].join(', ')}`);

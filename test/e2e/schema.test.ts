@@ -11,9 +11,9 @@ import type { PaymentCapture } from 'twilio/lib/rest/api/v2010/account/call/paym
 import { ACCOUNT_SID, AUTH_TOKEN, startPaytone, type PaytoneProcess } from '../support/paytone.js';
 import { startReceiver, type CallbackReceiver } from '../support/receiver.js';
 import { loadTwilioSchema, validatorFor } from '../support/twilioSchema.js';
+import { assertEnvelope } from '../support/envelope.js';
 
 const RFC_2822 = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} \+0000$/;
-const ENVELOPE_KEYS = ['code', 'message', 'more_info', 'status'];
 
 /** One request the official client made and the answer it got. */
 interface Exchange {
@@ -124,14 +124,6 @@ function formProblems(operationId: string, form: Record<string, unknown>): strin
     }
   }
   return problems;
-}
-
-function assertEnvelope(status: number, body: any, where: string): void {
-  assert.deepEqual(Object.keys(body).sort(), ENVELOPE_KEYS, `${where}: the envelope has exactly ${ENVELOPE_KEYS.join(', ')}`);
-  assert.equal(typeof body.code, 'number', where);
-  assert.equal(typeof body.message, 'string', where);
-  assert.equal(body.status, status, `${where}: status in the body is the HTTP status`);
-  assert.equal(body.more_info, `https://www.twilio.com/docs/errors/${body.code}`, where);
 }
 
 function assertResponse(exchange: Exchange, operation: Operation): void {
