@@ -58,6 +58,8 @@ export function eventRoutes(server: FastifyInstance, app: AppContext): void {
 
   server.get<{ Params: AccountParams; Querystring: Query }>('/v1/Accounts/:AccountSid/Events', async (request, reply) => {
     if (!(await authenticated(request, reply))) return reply;
+    // HEAD learns that the stream is there; node would hold its headers back, waiting for a body it never sends.
+    if (request.method === 'HEAD') return reply.code(200).type('text/event-stream; charset=utf-8').send();
     const query = request.query ?? {};
     const filter = streamFilter(query);
     const afterId = lastEventId(request.headers['last-event-id'], query.LastEventId);

@@ -28,19 +28,29 @@ interface Route {
   url: string;
 }
 
-/** Every route the server registers, read from a server built in this process. */
+/**
+ * Every route the server registers, read from a server built in this process: Fastify prints its routing tree,
+ * one node per line, indented four columns per level, with the methods of the routes that end there.
+ */
 async function registeredRoutes(): Promise<Route[]> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'paytone-routes-'));
   const app = await createAppContext(loadConfig({ PAYTONE_DATA_DIR: dataDir, LOG_LEVEL: 'silent' }), createLogger({ level: 'silent' }));
   const server = buildServer(app);
-  const routes: Route[] = [{ method: 'GET', url: '/' }];
-  server.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
-  });
   await server.ready();
+  const tree = server.printRoutes({ commonPrefix: false });
   await server.close();
   await app.close();
   fs.rmSync(dataDir, { recursive: true, force: true });
+  const routes: Route[] = [];
+  const prefixes: string[] = [];
+  for (const line of tree.split('\n')) {
+    const node = /^([│├└─\s]*?)([^│├└─\s].*?)(?: \(([A-Z, ]+)\))?$/u.exec(line);
+    if (!node) continue;
+    const depth = Math.floor([...node[1]!].length / 4);
+    const url = (prefixes[depth - 1] ?? '') + node[2]!;
+    prefixes[depth] = url;
+    for (const method of node[3]?.split(', ') ?? []) routes.push({ method, url });
+  }
   return routes;
 }
 
@@ -215,6 +225,21 @@ describe('HTTP fuzz over every route', () => {
   it('lists the routes to fuzz from the server itself', () => {
     assert.ok(routes.length >= 10, `routes: ${JSON.stringify(routes)}`);
     assert.ok(routes.some((r) => r.url.endsWith('/Payments/:Sid.json') && r.method === 'POST'));
+  });
+
+  it('answers every method of every route, and HEAD on each, with real SIDs and credentials', async () => {
+    const answers: string[] = [];
+    for (const route of routes) {
+      for (const method of new Set([route.method, 'HEAD', 'OPTIONS', 'DELETE'])) {
+        const target = route.url.replace(':AccountSid', ACCOUNT_SID).replace(':CallSid', real.callSid).replace(':Sid', real.sid).replace(/:[A-Za-z]+/g, 'x');
+        const request: FuzzRequest = { method, target, headers: [['Authorization', basic(ACCOUNT_SID, AUTH_TOKEN)]], body: Buffer.alloc(0), framing: 'none' };
+        const response = await rawRequest(pay.paytone.port, wireBytes(request), { idleMs: 5_000 });
+        answers.push(`${method} ${route.url} -> ${response.status}`);
+        assert.ok(response.status >= 200 && response.status < 500, describeRequest(request, response));
+        if (response.status >= 400 && method !== 'HEAD') assertEnvelopeText(response.status, response.headers, response.body, describeRequest(request, response));
+      }
+    }
+    assert.ok(answers.length >= routes.length * 3, answers.join('\n'));
   });
 
   it(`answers ${REQUESTS} hostile requests without a 5xx, a crash or a bare error`, async () => {

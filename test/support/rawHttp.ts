@@ -59,6 +59,8 @@ export function rawRequest(port: number, request: string | Buffer, options: { id
       const response = parseResponse(Buffer.concat(chunks), false);
       const length = response.headers['content-length'];
       if (response.status !== 0 && length !== undefined && Buffer.byteLength(response.body) >= Number(length)) finish(false);
+      // An event stream never ends by itself: its status and headers are the answer.
+      if (response.status !== 0 && response.headers['content-type']?.startsWith('text/event-stream')) finish(false);
     });
     socket.on('end', () => finish(true));
     socket.on('close', () => finish(true));
