@@ -94,6 +94,9 @@ export function parseConnector(
   const type = formEnum(merged, 'Type', CONNECTOR_TYPES);
   if (type === undefined) throw payError(64020, `Missing required parameter Type in the post body; give one of ${CONNECTOR_TYPES.join(', ')}.`);
   const mode = formEnum(merged, 'Mode', CONNECTOR_MODES) ?? 'test';
+  if (type === 'sandbox' && mode === 'live') {
+    throw payError(64020, 'A sandbox connector reaches no real gateway and is always Mode=test; use Type=generic or Type=stripe for live payments.');
+  }
   const stray = TYPED_FIELDS.find((name) => !TYPE_FIELDS[type].includes(name) && formValue(merged, name) !== undefined);
   if (stray !== undefined) {
     throw payError(64020, `${stray} does not apply to Type=${type}; leave it out (${owningType(stray)} connectors take it).`);

@@ -59,6 +59,7 @@ describe('parseConnector', () => {
     refused({ ...STRIPE, PaymentMethods: 'ach-debit' }, /PaymentMethods for a stripe connector takes a space-separated list of credit-card/);
     refused({ ...GENERIC, Currencies: 'dollars' }, /Currencies must be "any" or/);
     refused({ ...GENERIC, SupportsCharge: 'false', SupportsTokenize: 'false' }, /could do nothing/);
+    refused({ UniqueName: 'Play', Type: 'sandbox', Mode: 'live' }, /always Mode=test/);
   });
 
   it('updates only what is given, keeps secrets not given, and never renames', () => {

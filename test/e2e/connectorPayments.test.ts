@@ -130,6 +130,16 @@ describe('Stripe sessions', () => {
   });
 });
 
+describe('what paytone wrote meanwhile', () => {
+  it('holds no card number, bank account number or gateway secret in its logs', () => {
+    const output = pay.paytone.output();
+    assert.ok(output.includes('gateway answered'), 'the log is the server\'s');
+    for (const secret of ['4242424242424242', '5555555555554444', '4000000000009995', '000123456789', gateway.password, stripe.apiKey]) {
+      assert.ok(!output.includes(secret), `the log holds ${secret}`);
+    }
+  });
+});
+
 describe('capability checks at session start', () => {
   const start = async (options: Record<string, unknown>) => {
     const callSid = await pay.startCall();
