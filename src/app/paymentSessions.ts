@@ -14,6 +14,7 @@ import type { GatewayOutcome, GatewayRequest, PaymentSettings, Session, SessionI
 import { payError } from '../domain/errors.js';
 import type { IdempotencyRecord, SessionStore } from '../store/sessions.js';
 import type { Connector } from '../connectors/connector.js';
+import { GatewayCallStopped } from '../connectors/gatewayRetry.js';
 import type { Logger } from '../log.js';
 import type { LiveEvent } from '../domain/liveEvents.js';
 import { KeyedLock } from './keyedLock.js';
@@ -181,7 +182,10 @@ export class PaymentSessions {
       if (this.stopped) return;
       await this.apply(session.sid, { kind: 'gateway-answer', outcome });
     })()
-      .catch((err: unknown) => this.deps.log.error({ err, paymentSid: session.sid }, 'gateway answer could not be applied'))
+      .catch((err: unknown) => {
+        if (err instanceof GatewayCallStopped) this.deps.log.info({ paymentSid: session.sid }, 'gateway call stopped by shutdown; the next start resumes it');
+        else this.deps.log.error({ err, paymentSid: session.sid }, 'gateway answer could not be applied');
+      })
       .finally(() => this.inFlight.delete(session.sid));
   }
 
