@@ -23,6 +23,7 @@ import { eventRoutes } from './events.js';
 import { accountRateLimit } from './rateLimit.js';
 import { opsRoutes } from './ops.js';
 import { BODY_LIMIT_BYTES, DEFAULT_HTTP_TIMEOUTS, MAX_PARAM_LENGTH, httpLimits, refuseTunnels, type HttpTimeouts } from './limits.js';
+import { auditRoutes, installAuditTrail } from './audit.js';
 
 export function buildServer(app: AppContext, timeouts: HttpTimeouts = DEFAULT_HTTP_TIMEOUTS): FastifyInstance {
   const server = Fastify({
@@ -38,6 +39,7 @@ export function buildServer(app: AppContext, timeouts: HttpTimeouts = DEFAULT_HT
   server.register(formBody, { bodyLimit: BODY_LIMIT_BYTES });
   installErrorHandling(server, app.log);
   opsRoutes(server, app.ops);
+  installAuditTrail(server, app);
 
   server.addHook('onResponse', async (request, reply) => {
     app.log.info(
@@ -59,6 +61,7 @@ export function buildServer(app: AppContext, timeouts: HttpTimeouts = DEFAULT_HT
     paymentRoutes(accountScope, app);
     sandboxRoutes(accountScope, app);
     payConnectorRoutes(accountScope, app);
+    auditRoutes(accountScope, app);
   });
   return server;
 }

@@ -18,6 +18,7 @@ import { PayConnectorStore } from '../store/payConnectors.js';
 import { SandboxTelephony } from '../telephony/sandboxCalls.js';
 import { PaymentSessions } from './paymentSessions.js';
 import { PaymentRequests } from './paymentRequests.js';
+import { AuditLogStore } from '../store/auditLog.js';
 import { InProcessLiveEventBus, LiveEventFeed } from './liveEvents.js';
 import { LiveEventStore } from '../store/liveEvents.js';
 import { EventTokens } from '../vault/eventTokens.js';
@@ -39,6 +40,7 @@ export interface AppContext {
   callbackPolicy: CallbackPolicy;
   rateLimit: RateLimit | null;
   ops: OpsContext;
+  auditLog: AuditLogStore;
   close(): Promise<void>;
 }
 
@@ -102,6 +104,7 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
     callbackPolicy: config.callbackPolicy,
     rateLimit: config.rateLimit,
     ops,
+    auditLog: new AuditLogStore(db),
     async close() {
       sessions.stop();
       connectors.close();

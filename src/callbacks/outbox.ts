@@ -29,6 +29,7 @@ import { CALLBACK_RETRY, type CallbackRetryPolicy, isDelivered, nextAttemptAt, s
 import { signCallback } from './signature.js';
 import { guardedLookup } from './addressGuard.js';
 import { ANY_CALLBACK, callbackUrlRefusal, type CallbackPolicy } from '../domain/callbackPolicy.js';
+import { urlWithoutSecrets } from '../domain/audit.js';
 
 export interface OutboxOptions {
   db: Kysely<Database>;
@@ -292,7 +293,7 @@ export class CallbackOutbox {
     const fields = {
       sessionSid: row.session_sid,
       seq: row.seq,
-      url: loggableUrl(row.url),
+      url: urlWithoutSecrets(row.url),
       attempts: record.attempts,
       status: record.last_response_code,
       error: record.last_error,
@@ -377,11 +378,4 @@ function readParams(json: string): Record<string, string> | null {
 
 function originOf(url: string): string {
   return URL.canParse(url) ? new URL(url).origin : 'invalid';
-}
-
-/** Scheme, host and path only: a callback URL may carry Basic-auth credentials or tokens in its query. */
-function loggableUrl(url: string): string {
-  if (!URL.canParse(url)) return 'invalid url';
-  const { origin, pathname } = new URL(url);
-  return origin + pathname;
 }

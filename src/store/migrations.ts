@@ -1,7 +1,7 @@
 /**
  * The one list of schema migrations, applied in order by Kysely's Migrator on SQLite and PostgreSQL alike.
  */
-import { type Kysely, type Migration, type MigrationProvider, PostgresAdapter } from 'kysely';
+import { type Kysely, type Migration, type MigrationProvider, PostgresAdapter, sql } from 'kysely';
 
 const initial: Migration = {
   async up(db: Kysely<any>) {
@@ -171,11 +171,55 @@ const payConnectors: Migration = {
   },
 };
 
+/**
+ * The audit trail. Append-only is enforced by the database, not just by the code having no UPDATE or DELETE:
+ * triggers refuse both (and TRUNCATE on PostgreSQL), whoever connects.
+ */
+const auditLog: Migration = {
+  async up(db: Kysely<any>) {
+    const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+    await db.schema
+      .createTable('audit_log')
+      .addColumn('id', postgres ? 'bigint' : 'integer', (c) => (postgres ? c.generatedAlwaysAsIdentity() : c.autoIncrement()).primaryKey())
+      .addColumn('at', 'bigint', (c) => c.notNull())
+      .addColumn('account_sid', 'varchar(34)', (c) => c.notNull())
+      .addColumn('credential', 'varchar(34)', (c) => c.notNull())
+      .addColumn('source_ip', 'varchar(64)', (c) => c.notNull())
+      .addColumn('user_agent', 'text')
+      .addColumn('action', 'text', (c) => c.notNull())
+      .addColumn('method', 'varchar(8)', (c) => c.notNull())
+      .addColumn('path', 'text', (c) => c.notNull())
+      .addColumn('call_sid', 'varchar(34)')
+      .addColumn('payment_sid', 'varchar(34)')
+      .addColumn('status_code', 'integer', (c) => c.notNull())
+      .addColumn('error_code', 'integer')
+      .addColumn('parameters', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('audit_log_by_account').on('audit_log').columns(['account_sid', 'id']).execute();
+    await db.schema.createIndex('audit_log_by_payment').on('audit_log').columns(['payment_sid', 'id']).execute();
+    await db.schema.createIndex('audit_log_by_call').on('audit_log').columns(['call_sid', 'id']).execute();
+    if (postgres) {
+      await sql`CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'audit_log is append-only: % refused', TG_OP; END $$`.execute(db);
+      await sql`CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log
+        FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()`.execute(db);
+      await sql`CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+        FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()`.execute(db);
+    } else {
+      for (const operation of ['UPDATE', 'DELETE']) {
+        await sql`CREATE TRIGGER ${sql.raw(`audit_log_no_${operation.toLowerCase()}`)} BEFORE ${sql.raw(operation)} ON audit_log
+          BEGIN SELECT RAISE(ABORT, ${sql.lit(`audit_log is append-only: ${operation} refused`)}); END`.execute(db);
+      }
+    }
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_pay_connectors': payConnectors,
   '0003_live_events': liveEvents,
   '0005_cluster': cluster,
+  '0004_audit_log': auditLog,
 };
 
 export const migrationProvider: MigrationProvider = {

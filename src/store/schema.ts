@@ -152,6 +152,26 @@ export interface GatewaySendsTable {
   last_sent_at: number;
 }
 
+/** The audit trail (append-only: triggers refuse UPDATE and DELETE). See src/domain/audit.ts. */
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: number;
+  account_sid: string;
+  /** The AC... or SK... sid that authenticated the request; never a secret. */
+  credential: string;
+  source_ip: string;
+  user_agent: string | null;
+  action: string;
+  method: string;
+  path: string;
+  call_sid: string | null;
+  payment_sid: string | null;
+  status_code: number;
+  error_code: number | null;
+  /** The request's parameters as the audit may show them (JSON): masked, never a secret. */
+  parameters: string;
+}
+
 export interface Database {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
@@ -164,6 +184,7 @@ export interface Database {
   live_events: LiveEventsTable;
   pay_connectors: PayConnectorsTable;
   gateway_sends: GatewaySendsTable;
+  audit_log: AuditLogTable;
 }
 
 export type { Generated };

@@ -15,7 +15,7 @@ import { startReceiver, type CallbackReceiver } from '../support/receiver.js';
 import { newKey, openPaytone, paymentsPath, type PaytoneUnderTest } from './flows.js';
 
 /** Rows of a table in the server's database, read beside the running server. */
-function countRows(dataDir: string, table: 'payment_sessions' | 'calls'): number {
+function countRows(dataDir: string, table: 'payment_sessions' | 'calls' | 'audit_log'): number {
   const db = new Database(path.join(dataDir, 'paytone.db'), { readonly: true, fileMustExist: true });
   try {
     return (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
@@ -58,11 +58,13 @@ describe('per-account rate limits', () => {
     assert.equal(limited.headers.get('x-ratelimit-remaining'), '0');
 
     const sessionsBefore = countRows(pay.paytone.dataDir, 'payment_sessions');
+    const auditBefore = countRows(pay.paytone.dataDir, 'audit_log');
     await assert.rejects(
       pay.client.calls(callSid).payments.create({ idempotencyKey: newKey(), statusCallback: pay.statusCallback }),
       (err: any) => err.status === 429 && err.code === 20429,
     );
     assert.equal(countRows(pay.paytone.dataDir, 'payment_sessions'), sessionsBefore, 'a limited create starts no session');
+    assert.equal(countRows(pay.paytone.dataDir, 'audit_log'), auditBefore, 'nor an audit entry a flood could multiply');
 
     const otherClient = twilio(other.sid, other.auth_token);
     otherClient.api.baseUrl = pay.paytone.baseUrl;

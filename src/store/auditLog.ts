@@ -1,0 +1,75 @@
+/**
+ * The audit trail's storage: append and read, nothing else. There is deliberately no update or delete here, and
+ * the database's triggers (migration `0004_audit_log`) refuse them from anywhere else too.
+ *
+ * @example
+ *   await auditLog.append(entry);
+ *   const page = await auditLog.list(accountSid, { paymentSid }, 0, 100);
+ */
+import type { Kysely, Selectable } from 'kysely';
+import type { AuditEntry, AuditRecord } from '../domain/audit.js';
+import type { AuditLogTable, Database } from './schema.js';
+
+export interface AuditFilter {
+  callSid?: string;
+  /** The session's entries; with `callSid`, also those of its call that name no session (keypresses, hanging up). */
+  paymentSid?: string;
+}
+
+function toRecord(row: Selectable<AuditLogTable>): AuditRecord {
+  return {
+    id: Number(row.id),
+    at: Number(row.at),
+    accountSid: row.account_sid,
+    credential: row.credential,
+    sourceIp: row.source_ip,
+    userAgent: row.user_agent,
+    action: row.action,
+    method: row.method,
+    path: row.path,
+    callSid: row.call_sid,
+    paymentSid: row.payment_sid,
+    statusCode: Number(row.status_code),
+    errorCode: row.error_code === null ? null : Number(row.error_code),
+    parameters: JSON.parse(row.parameters) as Record<string, string>,
+  };
+}
+
+export class AuditLogStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async append(entry: AuditEntry): Promise<void> {
+    await this.db
+      .insertInto('audit_log')
+      .values({
+        at: entry.at,
+        account_sid: entry.accountSid,
+        credential: entry.credential,
+        source_ip: entry.sourceIp,
+        user_agent: entry.userAgent,
+        action: entry.action,
+        method: entry.method,
+        path: entry.path,
+        call_sid: entry.callSid,
+        payment_sid: entry.paymentSid,
+        status_code: entry.statusCode,
+        error_code: entry.errorCode,
+        parameters: JSON.stringify(entry.parameters),
+      })
+      .execute();
+  }
+
+  /** The account's entries after `afterId`, oldest first, at most `limit`. */
+  async list(accountSid: string, filter: AuditFilter, afterId: number, limit: number): Promise<AuditRecord[]> {
+    let query = this.db.selectFrom('audit_log').selectAll().where('account_sid', '=', accountSid).where('id', '>', afterId);
+    if (filter.callSid !== undefined) query = query.where('call_sid', '=', filter.callSid);
+    const { paymentSid } = filter;
+    if (paymentSid !== undefined && filter.callSid !== undefined) {
+      query = query.where((eb) => eb.or([eb('payment_sid', '=', paymentSid), eb('payment_sid', 'is', null)]));
+    } else if (paymentSid !== undefined) {
+      query = query.where('payment_sid', '=', paymentSid);
+    }
+    const rows = await query.orderBy('id').limit(limit).execute();
+    return rows.map(toRecord);
+  }
+}
