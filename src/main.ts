@@ -6,6 +6,7 @@ import { createLogger } from './log.js';
 import { createAppContext } from './app/context.js';
 import { bootstrapAccount } from './app/bootstrap.js';
 import { buildServer } from './api/server.js';
+import { installGracefulShutdown } from './ops/shutdown.js';
 
 async function main(): Promise<void> {
   let config;
@@ -26,18 +27,7 @@ async function main(): Promise<void> {
   const address = await server.listen({ host: config.host, port: config.port });
   log.info({ address, dataDir: config.dataDir }, 'paytone listening');
 
-  let closing = false;
-  const shutdown = async (signal: string) => {
-    if (closing) return;
-    closing = true;
-    log.info({ signal }, 'shutting down');
-    app.ops.health.beginDraining();
-    await server.close();
-    await app.close();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  installGracefulShutdown({ server, app, log, graceMs: config.shutdownGraceMs });
 }
 
 main().catch((err: unknown) => {

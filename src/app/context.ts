@@ -106,7 +106,12 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
     ops,
     auditLog: new AuditLogStore(db),
     async close() {
+      // In order: digits the caller already sent reach their sessions, gateway calls in flight are answered and
+      // committed (the graceful shutdown bounds the wait), callbacks in flight finish; whatever is left is durable
+      // and the next start resumes it.
+      await telephony.settle();
       sessions.stop();
+      await sessions.settle();
       connectors.close();
       await outbox.stop();
       await db.destroy();

@@ -52,7 +52,8 @@ export class PaymentSessions {
   private readonly openByCall = new Map<string, string>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly locks = new KeyedLock();
-  private readonly inFlight = new Set<string>();
+  /** Gateway calls in flight, by session sid, until their answer is applied. */
+  private readonly inFlight = new Map<string, Promise<void>>();
   private readonly now: () => number;
   private stopped = false;
 
@@ -171,15 +172,14 @@ export class PaymentSessions {
 
   /**
    * Asks the connector once per session and feeds its answer back to the session. The connector owns
-   * retries (same transaction id every time) and never throws for a decline; if this process stops before
-   * the answer, the session stays `completing` and `resume()` asks again with the same transaction id.
+   * retries (same transaction id every time) and never throws for a decline. A graceful shutdown waits for the
+   * answer (`settle`); if the process stops before it, the session stays `completing` and `resume()` asks again
+   * with the same transaction id.
    */
   private runGateway(session: Session, request: GatewayRequest): void {
     if (this.inFlight.has(session.sid)) return;
-    this.inFlight.add(session.sid);
-    void (async () => {
+    const answered = (async () => {
       const outcome = await this.askConnector(session, request);
-      if (this.stopped) return;
       await this.apply(session.sid, { kind: 'gateway-answer', outcome });
     })()
       .catch((err: unknown) => {
@@ -187,6 +187,7 @@ export class PaymentSessions {
         else this.deps.log.error({ err, paymentSid: session.sid }, 'gateway answer could not be applied');
       })
       .finally(() => this.inFlight.delete(session.sid));
+    this.inFlight.set(session.sid, answered);
   }
 
   private async askConnector(session: Session, request: GatewayRequest): Promise<GatewayOutcome> {
@@ -220,9 +221,15 @@ export class PaymentSessions {
     return sids.length;
   }
 
+  /** Disarms every timer (their deadlines are stored: the next start re-arms them) and stops gateway retries. */
   stop(): void {
     this.stopped = true;
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
+  }
+
+  /** Resolves once every gateway call in flight has been answered and its answer committed (or left for resume). */
+  async settle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight.values()]);
   }
 }

@@ -35,6 +35,8 @@ export class SandboxTelephony {
   /** Digits waiting to be played, per call. In memory: a digit counts once the session has accepted it. */
   private readonly keypads = new Map<string, { queue: string[]; playing: boolean }>();
   private readonly sleep: (ms: number) => Promise<void>;
+  /** Keypads playing now; `settle` waits for them. */
+  private readonly players = new Set<Promise<void>>();
 
   constructor(
     private readonly deps: {
@@ -97,7 +99,15 @@ export class SandboxTelephony {
     const keypad = this.keypads.get(call.sid) ?? { queue: [], playing: false };
     keypad.queue.push(...digits);
     this.keypads.set(call.sid, keypad);
-    if (!keypad.playing) void this.play(call.sid, keypad);
+    if (!keypad.playing) {
+      const player = this.play(call.sid, keypad).finally(() => this.players.delete(player));
+      this.players.add(player);
+    }
+  }
+
+  /** Resolves once every digit already queued has been played (a graceful shutdown waits for them). */
+  async settle(): Promise<void> {
+    while (this.players.size > 0) await Promise.allSettled([...this.players]);
   }
 
   private async play(callSid: string, keypad: { queue: string[]; playing: boolean }): Promise<void> {
