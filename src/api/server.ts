@@ -16,7 +16,7 @@ import { Authenticator } from './credentials.js';
 import { accountRoutes } from './twilio/accounts.js';
 import { callRoutes } from './twilio/calls.js';
 import { paymentRoutes } from './twilio/payments.js';
-import { sandboxRoutes } from './sandbox/dtmf.js';
+import { sandboxCallbackSink, sandboxRoutes } from './sandbox/dtmf.js';
 import { payConnectorRoutes } from './v1/payConnectors.js';
 import { sendJson } from './reply.js';
 import { eventRoutes } from './events.js';
@@ -24,6 +24,7 @@ import { accountRateLimit } from './rateLimit.js';
 import { opsRoutes } from './ops.js';
 import { BODY_LIMIT_BYTES, DEFAULT_HTTP_TIMEOUTS, MAX_PARAM_LENGTH, httpLimits, refuseTunnels, type HttpTimeouts } from './limits.js';
 import { auditRoutes, installAuditTrail } from './audit.js';
+import { uiRoutes } from './ui.js';
 
 export function buildServer(app: AppContext, timeouts: HttpTimeouts = DEFAULT_HTTP_TIMEOUTS): FastifyInstance {
   const server = Fastify({
@@ -49,10 +50,12 @@ export function buildServer(app: AppContext, timeouts: HttpTimeouts = DEFAULT_HT
   });
 
   server.get('/', async (_request, reply) =>
-    sendJson(reply, 200, { name: 'paytone', api: '/2010-04-01', sandbox_keypad: '/sandbox/Accounts/{AccountSid}/Calls/{CallSid}/Dtmf.json' }),
+    sendJson(reply, 200, { name: 'paytone', api: '/2010-04-01', sandbox_keypad: '/sandbox/Accounts/{AccountSid}/Calls/{CallSid}/Dtmf.json', console: '/console', phone: '/phone' }),
   );
 
   eventRoutes(server, app);
+  uiRoutes(server);
+  sandboxCallbackSink(server);
   server.register(async (accountScope) => {
     accountScope.addHook('preHandler', requireAccount(new Authenticator(app.accounts)));
     if (app.rateLimit) await accountScope.register(rateLimit, accountRateLimit(app.rateLimit));

@@ -24,3 +24,11 @@ export function sandboxRoutes(server: FastifyInstance, app: AppContext): void {
     return sendJson(reply, 202, { account_sid: AccountSid, call_sid: CallSid, queued: digits.length });
   });
 }
+
+/**
+ * A StatusCallback that takes every callback and keeps nothing, so that a session run by hand from the console
+ * needs no receiver of its own (its events are on the live stream). Answers 204, as a receiver that is done.
+ */
+export function sandboxCallbackSink(server: FastifyInstance): void {
+  server.post('/sandbox/StatusCallbacks', async (_request, reply) => reply.code(204).send());
+}
