@@ -101,7 +101,7 @@ async function loadConnectors() {
   try {
     const answer = await client.request('GET', `/v1/Accounts/${client.accountSid}/PayConnectors.json`);
     const names = (answer.connectors || answer.pay_connectors || []).map((c) => c.unique_name).filter(Boolean);
-    $('connectors').replaceChildren(...['Default', ...names].map((name) => h('option', { value: name })));
+    $('connectors').replaceChildren(...[...new Set(['Default', ...names])].map((name) => h('option', { value: name })));
   } catch {
     // Only the built-in connector, then.
   }
