@@ -65,6 +65,8 @@ export function eventRoutes(server: FastifyInstance, app: AppContext): void {
     const afterId = lastEventId(request.headers['last-event-id'], query.LastEventId);
 
     reply.hijack();
+    // A stream is meant to stay open while quiet: the server's idle-socket timeout is for requests, not for it.
+    request.raw.socket.setTimeout(0);
     const response = reply.raw;
     response.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
