@@ -67,15 +67,15 @@ function entryOf(request: FastifyRequest, reply: FastifyReply, payload: unknown,
 /** Records every authenticated change; install before any route is declared. */
 export function installAuditTrail(server: FastifyInstance, app: AppContext): void {
   server.addHook('onSend', async (request, reply, payload) => {
-    // A read changes nothing; a request turned away by the rate limit did nothing, and writing a row for each one
-    // would let a flood fill the database.
-    if (READS.has(request.method) || reply.statusCode === 429) return payload;
     if (!request.principal) {
       if (reply.statusCode === 401) {
         app.log.warn({ sourceIp: request.ip, method: request.method, route: request.routeOptions.url ?? 'unmatched' }, 'authentication failed');
       }
       return payload;
     }
+    // A read changes nothing; a request turned away by the rate limit did nothing, and writing a row for each one
+    // would let a flood fill the database.
+    if (READS.has(request.method) || reply.statusCode === 429) return payload;
     const entry = entryOf(request, reply, payload, Date.now());
     try {
       await app.auditLog.append(entry);

@@ -1,12 +1,15 @@
 /**
- * Cardholder data never leaves memory and the vault in the clear: after a run of full sessions (charge,
- * tokenize, decline, ACH, cancelled and hung up mid-typing) every byte paytone left behind or sent out is
- * searched for the card numbers, security codes and bank account number the caller typed.
+ * Cardholder data and secrets never leave memory and the vault in the clear: after a run of full sessions (charge,
+ * tokenize, decline, ACH, cancelled and hung up mid-typing) and of every other kind of request (API key and auth
+ * token, a wrong password, connectors with their secrets, refused parameters carrying a card number, the audit and
+ * event logs, the live event stream, metrics), every byte paytone left behind or sent out is searched for the card
+ * numbers, security codes and bank account number the caller typed, and for every secret: the auth token, the API
+ * key secret, the wrong password, the connector password and API key, the metrics token and the vault key.
  *
  * Searched: every file in the data dir after `kill -9` (the WAL is still there) and again after a clean stop,
- * everything the process printed at LOG_LEVEL=debug, every callback body and every API response body.
- * The security codes are unusual (737, 7373) and are searched as they would appear in JSON or a form, so
- * that a hit means a leak and not a coincidence.
+ * everything the process printed at LOG_LEVEL=debug, every callback body, every API response body, the live event
+ * stream and `/metrics`. The security codes are unusual (737, 7373) and are searched as they would appear in JSON
+ * or a form, so that a hit means a leak and not a coincidence.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,7 +17,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { PaymentListInstanceCreateOptions } from 'twilio/lib/rest/api/v2010/account/call/payment.js';
 import { until } from '../support/poll.js';
-import { openPaytone, type PaytoneUnderTest } from './flows.js';
+import { ACCOUNT_SID, AUTH_TOKEN } from '../support/paytone.js';
+import { createApiKey } from '../support/apiKey.js';
+import { openEventStream, type EventStream } from '../support/sse.js';
+import { openPaytone, paymentsPath, type PaytoneUnderTest } from './flows.js';
 
 const EXPIRY = '1230';
 const CVC = '737';
@@ -29,19 +35,32 @@ const CARDS = {
 const BANK_ACCOUNT = '000123456789';
 const ROUTING_NUMBER = '110000000';
 
+const METRICS_TOKEN = 'metrics-token-7f3a9c1e5b2d';
+const WRONG_PASSWORD = 'wrong-password-c0ffee';
+const CONNECTOR_PASSWORD = 'generic-password-5e1f0a';
+const CONNECTOR_API_KEY = 'sk_test_leakcheck4b9d2e';
+
+/** Secrets learnt while the test runs: the API key's, and the vault key the server generated. */
+const secrets: string[] = [AUTH_TOKEN, METRICS_TOKEN, WRONG_PASSWORD, CONNECTOR_PASSWORD, CONNECTOR_API_KEY];
+let vaultKey = '';
+
+const basic = (username: string, password: string) => Buffer.from(`${username}:${password}`).toString('base64');
+
 /** Each secret in the forms it could take in a file, a log line, a JSON body or a form body. */
 function needles(): string[] {
   // As a JSON string and as a form value; a bare "737" would also match inside SIDs and timestamps.
   const codes = [CVC, AMEX_CVC].flatMap((code) => [`"${code}"`, `=${code}`]);
   const cards = Object.values(CARDS).flatMap((card) => [card, card + EXPIRY, EXPIRY + card]);
-  return [...cards, ...codes, BANK_ACCOUNT];
+  // A secret could also travel as the Authorization header it came in.
+  const credentials = [basic(ACCOUNT_SID, AUTH_TOKEN), basic(ACCOUNT_SID, WRONG_PASSWORD)];
+  return [...cards, ...codes, BANK_ACCOUNT, ...secrets, ...credentials, ...(vaultKey ? [vaultKey] : [])];
 }
 
 let pay: PaytoneUnderTest;
 /** Every API response body the tests saw. */
 const responses: string[] = [];
 
-before(async () => (pay = await openPaytone({ LOG_LEVEL: 'debug' }, { onResponse: (body) => responses.push(body) })));
+before(async () => (pay = await openPaytone({ LOG_LEVEL: 'debug', PAYTONE_METRICS_TOKEN: METRICS_TOKEN }, { onResponse: (body) => responses.push(body) })));
 
 after(async () => pay?.close());
 
@@ -96,11 +115,61 @@ function hits(where: string, bytes: Buffer | string): string[] {
 function dataDirLeaks(): string[] {
   return filesUnder(pay.paytone.dataDir)
     .filter((file) => fs.statSync(file).isFile())
-    .flatMap((file) => hits(path.relative(pay.paytone.dataDir, file), fs.readFileSync(file)));
+    .flatMap((file) => hits(path.relative(pay.paytone.dataDir, file), fs.readFileSync(file)))
+    .filter((hit) => hit !== `vault.key: ${JSON.stringify(vaultKey)}`); // where the key is meant to be
 }
 
+/** A request with raw fetch whose body joins the searched responses. */
+async function call(method: string, urlPath: string, auth: string, form?: Record<string, string>): Promise<{ status: number; body: any }> {
+  const response = await fetch(pay.paytone.baseUrl + urlPath, {
+    method,
+    headers: { authorization: auth, ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+    body: form ? new URLSearchParams(form).toString() : undefined,
+  });
+  const text = await response.text();
+  responses.push(text);
+  return { status: response.status, body: text.startsWith('{') ? JSON.parse(text) : text };
+}
+
+/**
+ * Every kind of request that is not a pay session: API key and auth token, a wrong password, connectors with their
+ * secrets, parameters refused while carrying a card number.
+ */
+async function otherRequests(): Promise<void> {
+  const [keySid, keySecret] = await createApiKey(pay.paytone.dataDir);
+  secrets.push(keySecret);
+  const asKey = 'Basic ' + basic(keySid, keySecret);
+  const account = `/2010-04-01/Accounts/${ACCOUNT_SID}`;
+  assert.equal((await call('GET', `${account}.json`, asKey)).status, 200);
+  assert.equal((await call('GET', `${account}/Calls.json`, 'Basic ' + basic(ACCOUNT_SID, WRONG_PASSWORD))).status, 401);
+  assert.equal((await call('GET', `${account}/Calls.json`, 'Basic ' + basic(keySid, WRONG_PASSWORD))).status, 401);
+
+  const connectors = `/v1/Accounts/${ACCOUNT_SID}/PayConnectors.json`;
+  const generic = { UniqueName: 'leak_generic', Type: 'generic', Mode: 'test', EndpointUrl: `${pay.receiver.url}/gateway`, Username: 'paytone', Password: CONNECTOR_PASSWORD };
+  assert.equal((await call('POST', connectors, asKey, generic)).status, 201);
+  assert.equal((await call('POST', connectors, asKey, { UniqueName: 'leak_stripe', Type: 'stripe', Mode: 'test', ApiKey: CONNECTOR_API_KEY })).status, 201);
+  assert.equal((await call('GET', connectors, asKey)).status, 200);
+
+  const callSid = (await call('POST', `${account}/Calls.json`, asKey, { To: '+15551230201', From: '+15559870201' })).body.sid;
+  const refusals = await Promise.all([
+    call('POST', paymentsPath(callSid), asKey, { IdempotencyKey: 'k-leak-1', StatusCallback: pay.statusCallback, ChargeAmount: CARDS.charged }),
+    call('POST', paymentsPath(callSid), asKey, { IdempotencyKey: 'k-leak-2', StatusCallback: pay.statusCallback, Currency: CARDS.amex }),
+    call('POST', paymentsPath(callSid), asKey, { IdempotencyKey: 'k-leak-3', StatusCallback: pay.statusCallback, Timeout: `${CARDS.declined} ${CVC}` }),
+    call('POST', paymentsPath(callSid), asKey, { IdempotencyKey: 'k-leak-4', StatusCallback: `${pay.receiver.url}/${CARDS.cancelled}`, PaymentMethod: CARDS.hungUp }),
+  ]);
+  assert.deepEqual(refusals.map((r) => r.status), [400, 400, 400, 400]);
+  assert.equal((await call('POST', `${account}/Calls/${callSid}.json`, asKey, { Status: 'completed' })).status, 200);
+}
+
+
 describe('no cardholder data at rest or in transit', () => {
-  it('leaves no card number, security code or bank account number anywhere', async () => {
+  it('leaves no card number, security code, bank account number or secret anywhere', async () => {
+    vaultKey = fs.readFileSync(path.join(pay.paytone.dataDir, 'vault.key'), 'utf8').trim();
+    const stream: EventStream = await openEventStream(`${pay.paytone.baseUrl}/v1/Accounts/${ACCOUNT_SID}/Events`, {
+      authorization: 'Basic ' + basic(ACCOUNT_SID, AUTH_TOKEN),
+    });
+    await otherRequests();
+
     const charged = await startSession({ chargeAmount: 20 });
     await card(charged, CARDS.charged, '4242', CVC);
     await pay.requestFinish(charged.callSid, charged.sid);
@@ -136,7 +205,16 @@ describe('no cardholder data at rest or in transit', () => {
     await pay.client.calls(hungUp.callSid).update({ status: 'completed' });
     assert.equal((await ended(hungUp)).result, 'caller-hung-up');
 
-    for (const session of [charged, amex, declined, ach, cancelled, hungUp]) await pay.deliveredEvents(session.callSid, session.sid);
+    const sessions = [charged, amex, declined, ach, cancelled, hungUp];
+    for (const session of sessions) {
+      await pay.deliveredEvents(session.callSid, session.sid);
+      responses.push(JSON.stringify((await pay.paytone.get(paymentsPath(session.callSid, session.sid).replace(/\.json$/, '/Audit.json'))).body));
+    }
+    responses.push(JSON.stringify((await pay.paytone.get(`/v1/Accounts/${ACCOUNT_SID}/AuditLog.json?PageSize=1000`)).body));
+    const metrics = await call('GET', '/metrics', `Bearer ${METRICS_TOKEN}`);
+    assert.equal(metrics.status, 200);
+    await until('the stream to show every session ended', async () => stream.events.filter((e) => e.event === 'ended').length === sessions.length);
+    stream.close();
 
     await pay.paytone.kill('SIGKILL');
     const afterCrash = dataDirLeaks();
@@ -146,6 +224,10 @@ describe('no cardholder data at rest or in transit', () => {
 
     assert.ok(pay.receiver.received.length > 30, 'the run produced callbacks to search');
     assert.ok(pay.paytone.output().includes('"msg":"callback delivered"'), 'the process output is there to search');
+    assert.ok(pay.paytone.output().includes('"msg":"authentication failed"'), 'the wrong passwords were seen');
+    assert.match(String(metrics.body), /paytone_/, 'the metrics are there to search');
+    assert.ok(stream.events.length > 30, 'the live event stream is there to search');
+    assert.ok(vaultKey.length === 64 && secrets.length === 6, 'every secret is searched for');
     assert.deepEqual(
       [
         ...afterCrash.map((hit) => `after kill -9, ${hit}`),
@@ -153,6 +235,7 @@ describe('no cardholder data at rest or in transit', () => {
         ...hits('process output', pay.paytone.output()),
         ...pay.receiver.received.flatMap((r) => hits(`callback ${r.headers['i-twilio-idempotency-token']}`, r.url + r.raw)),
         ...responses.flatMap((body, i) => hits(`API response #${i}`, body)),
+        ...hits('live event stream', stream.raw()),
       ],
       [],
     );
