@@ -65,10 +65,9 @@ const MAX_IN_FLIGHT_PER_ORIGIN = 16;
 /** How many session heads one pass looks at; more than fit in flight, so a saturated origin does not hide others. */
 const HEADS_PER_PASS = MAX_IN_FLIGHT * 8;
 
-type CallbackRow = Pick<
-  Database['session_events'],
-  'session_sid' | 'seq' | 'account_sid' | 'kind' | 'params' | 'url' | 'at' | 'attempts' | 'next_attempt_at'
->;
+const HEAD_COLUMNS = ['session_sid', 'seq', 'account_sid', 'kind', 'params', 'url', 'at', 'attempts', 'next_attempt_at'] as const;
+
+type CallbackRow = Pick<Database['session_events'], (typeof HEAD_COLUMNS)[number]>;
 
 interface AttemptRecord {
   attempts: number;
@@ -329,11 +328,19 @@ export class CallbackOutbox {
 /**
  * The claim query: the head (lowest pending seq) of every session that is not already in flight, soonest due
  * first. The cluster store replaces this with a `FOR UPDATE SKIP LOCKED` claim.
+ *
+ * Fairness: at most as many heads per callback URL as may be in flight to one origin, and per account as may be in
+ * flight at all. Without that, a receiver that hangs while thousands of its callbacks wait would fill every pass
+ * with heads that cannot go, and another account's callbacks, due later, would never be read.
  */
 async function selectSessionHeads(db: Kysely<Database>, inFlightSessions: string[], limit: number): Promise<CallbackRow[]> {
-  return db
+  const heads = db
     .selectFrom('session_events as e')
-    .select(['e.session_sid', 'e.seq', 'e.account_sid', 'e.kind', 'e.params', 'e.url', 'e.at', 'e.attempts', 'e.next_attempt_at'])
+    .select(({ fn }) => [
+      ...HEAD_COLUMNS.map((column) => `e.${column}` as const),
+      fn.agg<number>('row_number').over((over) => over.partitionBy('e.url').orderBy('e.next_attempt_at').orderBy('e.session_sid')).as('url_rank'),
+      fn.agg<number>('row_number').over((over) => over.partitionBy('e.account_sid').orderBy('e.next_attempt_at').orderBy('e.session_sid')).as('account_rank'),
+    ])
     .where('e.delivery_status', '=', 'pending')
     .where(({ not, exists, selectFrom }) =>
       not(
@@ -346,9 +353,14 @@ async function selectSessionHeads(db: Kysely<Database>, inFlightSessions: string
         ),
       ),
     )
-    .$if(inFlightSessions.length > 0, (query) => query.where('e.session_sid', 'not in', inFlightSessions))
-    .orderBy('e.next_attempt_at')
-    .orderBy('e.session_sid')
+    .$if(inFlightSessions.length > 0, (query) => query.where('e.session_sid', 'not in', inFlightSessions));
+  return db
+    .selectFrom(heads.as('h'))
+    .select(HEAD_COLUMNS.map((column) => `h.${column}` as const))
+    .where('h.url_rank', '<=', MAX_IN_FLIGHT_PER_ORIGIN)
+    .where('h.account_rank', '<=', MAX_IN_FLIGHT)
+    .orderBy('h.next_attempt_at')
+    .orderBy('h.session_sid')
     .limit(limit)
     .execute();
 }

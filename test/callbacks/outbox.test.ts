@@ -72,11 +72,12 @@ async function startReceiver(answer: (request: Received, index: number) => Answe
       };
       const index = receiver.received.push(request) - 1;
       const { status, afterMs = 0 } = answer(request, index);
+      // Unref: an answer still held back must not keep the test process alive once the test is over.
       setTimeout(() => {
         request.answeredAt = Date.now();
         receiver.open -= 1;
         res.writeHead(status).end();
-      }, afterMs);
+      }, afterMs).unref();
     });
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
@@ -111,14 +112,14 @@ function startOutbox(db: Db, options: Partial<OutboxOptions> = {}): CallbackOutb
   return outbox;
 }
 
-async function insertCallback(db: Db, sessionSid: string, seq: number, url: string, params: Record<string, string> = {}): Promise<void> {
+async function insertCallback(db: Db, sessionSid: string, seq: number, url: string, params: Record<string, string> = {}, account = ACCOUNT): Promise<void> {
   const at = Date.now();
   await db
     .insertInto('session_events')
     .values({
       session_sid: sessionSid,
       seq,
-      account_sid: ACCOUNT,
+      account_sid: account,
       call_sid: 'CA00000000000000000000000000000001',
       kind: 'capture',
       params: JSON.stringify({ AccountSid: ACCOUNT, Sid: sessionSid, Seq: String(seq), ...params }),
@@ -316,6 +317,25 @@ test("a slow receiver does not delay other sessions' callbacks to a fast one", a
   for (const request of fast.received) assert.ok(request.answeredAt < firstSlowAnswer, 'the fast receiver waited for the slow one');
   assert.equal(slow.received.length, 20);
   assert.equal(slow.maxOpen, 16, 'one origin is limited to 16 callbacks at once');
+});
+
+test("a receiver that hangs, with more sessions waiting than one pass reads, does not hold up another account's callbacks", async () => {
+  const db = await open(await freshDataDir());
+  const hung = await startReceiver(() => ({ status: 200, afterMs: 60_000 }));
+  const fast = await startReceiver();
+  // Older than the other account's callback, so they all come first in due order.
+  for (let i = 0; i < 700; i += 1) await insertCallback(db, `PKhung${String(i).padStart(3, '0')}`, 1, hung.url('/status'));
+  await insertCallback(db, 'PKother', 1, fast.url('/status'), {}, 'AC00000000000000000000000000000002');
+  const outbox = startOutbox(db, { retry: { timeoutMs: 5_000 } });
+  const deadline = Date.now() + 4_000;
+  while (fast.received.length === 0 && Date.now() < deadline) await delay(20);
+  const hungAttemptsFinished = await db.selectFrom('session_events').select('seq').where('session_sid', 'like', 'PKhung%').where('attempts', '>', 0).execute();
+  assert.equal(fast.received.length, 1, "the other account's callback went while the hung receiver held its 16 connections");
+  assert.equal(hungAttemptsFinished.length, 0, 'no attempt at the hung receiver had ended yet');
+  while (hung.maxOpen < 16 && Date.now() < deadline + 4_000) await delay(20);
+  assert.equal(hung.maxOpen, 16, 'the hung receiver holds as many connections as one origin may have');
+  await hung.close();
+  await outbox.stop();
 });
 
 test('a new outbox over the same database sends what the previous process left pending', async () => {
