@@ -258,4 +258,66 @@ describe('agent console and caller phone in Chromium', { skip }, () => {
     assert.deepEqual(phoneTraffic.failed, []);
     assert.deepEqual(phoneTraffic.errors, []);
   });
+
+  it('saves a card as a token after the caller confirms; then a canceled session and a caller who hangs up', async () => {
+    const { page: phone } = await openPage('/phone', { width: 420, height: 900 });
+    const { page: agent, traffic } = await openPage('/console', LAPTOP);
+    const callSid = await placeCall(phone);
+    await openConsoleOnCall(agent, callSid);
+
+    await agent.locator('select[name="TokenType"]').selectOption('one-time');
+    await agent.getByLabel('Ask for the postal code').uncheck();
+    await agent.getByLabel(/The caller confirms/).check();
+    await agent.getByRole('button', { name: 'Start pay session' }).click();
+    await agent.locator('#session-view').waitFor();
+    assert.equal(await agent.locator('#session-what').textContent(), 'Card · save as one-time token · Default');
+    assert.equal(await required(agent), 'Still needed: Card number, Expiry (MMYY), Security code');
+    assert.equal(await agent.locator('tr[data-field="postal-code"]').count(), 0, 'no postal code row when it is not asked');
+
+    // The security code cannot come before the card number.
+    await agent.locator('tr[data-field="security-code"] button').click();
+    assert.match((await untilRow(agent, 'security-code', 'error')).stateText, /Capture the card number first/);
+
+    await askFor(agent, 'payment-card-number');
+    await press(phone, '378282246310005', 'keyboard');
+    const amex = await untilRow(agent, 'payment-card-number', 'captured');
+    assert.deepEqual([amex.value, amex.cardType], ['xxxx-xxxxxx-x0005', 'amex']);
+    await askFor(agent, 'expiration-date');
+    await press(phone, futureExpiry(), 'keypad');
+    await untilRow(agent, 'expiration-date', 'captured');
+    await askFor(agent, 'security-code');
+    await press(phone, '1234', 'keyboard');
+    assert.equal((await untilRow(agent, 'security-code', 'captured')).value, 'xxxx');
+
+    await agent.getByRole('button', { name: 'Complete payment' }).click();
+    await until('the console to wait for the caller', async () => (await agent.locator('#session-status').textContent()) === 'Waiting for the caller to confirm');
+    assert.match((await agent.locator('#result').textContent()) ?? '', /press 1 to pay or 2 to cancel/);
+    await press(phone, '1', 'keypad');
+    await until('the session to complete', async () => (await agent.locator('#session-status').textContent()) === 'Completed');
+    assert.equal(await agent.locator('#result .headline').textContent(), 'Payment details saved');
+    assert.ok(((await agent.locator('[data-role="payment-token"]').textContent()) ?? '').length > 0);
+    assert.equal(await agent.locator('[data-role="confirmation-code"]').count(), 0);
+
+    // Another session on the same call, canceled by the agent.
+    await agent.getByRole('button', { name: 'Start another session' }).click();
+    await agent.getByLabel('Amount').fill('5');
+    await agent.getByLabel(/The caller confirms/).uncheck();
+    await agent.getByRole('button', { name: 'Start pay session' }).click();
+    await until('the new session', async () => (await agent.locator('#session-status').textContent()) === 'In progress');
+    await agent.getByRole('button', { name: 'Cancel session' }).click();
+    await until('the session to be canceled', async () => (await agent.locator('#session-status').textContent()) === 'Canceled');
+    assert.equal(await agent.locator('#result .headline').textContent(), 'Canceled');
+
+    // And one the caller ends by hanging up.
+    await agent.getByRole('button', { name: 'Start another session' }).click();
+    await agent.getByRole('button', { name: 'Start pay session' }).click();
+    await until('the new session', async () => (await agent.locator('#session-status').textContent()) === 'In progress');
+    await askFor(agent, 'payment-card-number');
+    await phone.getByRole('button', { name: 'Hang up' }).click();
+    await until('the console to show the hang-up', async () => (await agent.locator('#result .headline').textContent()) === 'Canceled: the caller hung up');
+    assert.equal(await agent.locator('[data-role="result"]').textContent(), 'caller-hung-up');
+    await until('the call to leave the list', async () => (await agent.locator(`button[data-call-sid="${callSid}"]`).count()) === 0);
+
+    assertNothingSensitive(traffic, ['378282246310005']);
+  });
 });

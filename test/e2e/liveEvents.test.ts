@@ -200,4 +200,12 @@ describe('live event stream', () => {
     assert.deepEqual(ids, [...ids].sort((a, b) => a - b));
     assert.ok(ids[0]! > Number(started.id));
   });
+
+  it('ends open streams on shutdown, so the server stops cleanly', async () => {
+    const stream = await open();
+    await pay.paytone.kill('SIGTERM');
+    await stream.ended;
+    assert.equal(pay.paytone.child.exitCode, 0);
+    assert.match(pay.paytone.output(), /shut down cleanly/);
+  });
 });
