@@ -16,6 +16,7 @@ import path from 'node:path';
 import { parseCallbackPolicy, ANY_CALLBACK, type CallbackPolicy } from './domain/callbackPolicy.js';
 import { isSecret, isSid } from './domain/sids.js';
 import type { HttpTimeouts } from './api/limits.js';
+import { CALLBACK_RETRY, type CallbackRetryPolicy } from './callbacks/retryPolicy.js';
 
 export interface Config {
   host: string;
@@ -49,6 +50,8 @@ export interface Config {
   unknownVariables: string[];
   /** How long a client may take to send a request's headers, its whole request, and to reuse an idle connection. */
   http: HttpTimeouts;
+  /** When status callbacks are tried again and when paytone gives up (README "Retries"). */
+  callbackRetry: CallbackRetryPolicy;
 }
 
 export interface RateLimit {
@@ -187,7 +190,16 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       requestTimeoutMs: integer('PAYTONE_REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
       keepAliveTimeoutMs: integer('PAYTONE_KEEPALIVE_TIMEOUT_MS', 65_000, 100, 600_000),
     },
+    callbackRetry: {
+      maxAttempts: integer('PAYTONE_CALLBACK_MAX_ATTEMPTS', CALLBACK_RETRY.maxAttempts, 1, 100),
+      baseDelayMs: integer('PAYTONE_CALLBACK_RETRY_BASE_MS', CALLBACK_RETRY.baseDelayMs, 10, 3_600_000),
+      maxDelayMs: integer('PAYTONE_CALLBACK_RETRY_MAX_MS', CALLBACK_RETRY.maxDelayMs, 10, 86_400_000),
+      timeoutMs: integer('PAYTONE_CALLBACK_TIMEOUT_MS', CALLBACK_RETRY.timeoutMs, 100, 300_000),
+    },
   };
+  if (config.callbackRetry.maxDelayMs < config.callbackRetry.baseDelayMs) {
+    problems.push(`PAYTONE_CALLBACK_RETRY_MAX_MS (${config.callbackRetry.maxDelayMs}) must be at least PAYTONE_CALLBACK_RETRY_BASE_MS (${config.callbackRetry.baseDelayMs}).`);
+  }
   if (config.http.headersTimeoutMs > config.http.requestTimeoutMs) {
     problems.push(`PAYTONE_HEADERS_TIMEOUT_MS (${config.http.headersTimeoutMs}) must not exceed PAYTONE_REQUEST_TIMEOUT_MS (${config.http.requestTimeoutMs}): the headers are part of the request.`);
   }

@@ -151,3 +151,16 @@ describe('HTTP timeouts in the configuration', () => {
     assert.throws(() => loadConfig({ PAYTONE_REQUEST_TIMEOUT_MS: '2s' }), /PAYTONE_REQUEST_TIMEOUT_MS must be a whole number from 100 to 600000; got "2s"/);
   });
 });
+
+describe('callback retry schedule in the configuration', () => {
+  it('defaults to the documented policy: 8 attempts, 1 s doubling to 5 minutes, 15 s timeout', () => {
+    assert.deepEqual(loadConfig({}).callbackRetry, { maxAttempts: 8, baseDelayMs: 1000, maxDelayMs: 300_000, timeoutMs: 15_000 });
+  });
+
+  it('takes each from the environment and refuses a cap below the first delay', () => {
+    const env = { PAYTONE_CALLBACK_MAX_ATTEMPTS: '40', PAYTONE_CALLBACK_RETRY_BASE_MS: '50', PAYTONE_CALLBACK_RETRY_MAX_MS: '400', PAYTONE_CALLBACK_TIMEOUT_MS: '1000' };
+    assert.deepEqual(loadConfig(env).callbackRetry, { maxAttempts: 40, baseDelayMs: 50, maxDelayMs: 400, timeoutMs: 1000 });
+    assert.throws(() => loadConfig({ ...env, PAYTONE_CALLBACK_RETRY_MAX_MS: '20' }), /PAYTONE_CALLBACK_RETRY_MAX_MS \(20\) must be at least PAYTONE_CALLBACK_RETRY_BASE_MS \(50\)/);
+    assert.throws(() => loadConfig({ PAYTONE_CALLBACK_MAX_ATTEMPTS: '0' }), /PAYTONE_CALLBACK_MAX_ATTEMPTS must be a whole number from 1 to 100; got "0"/);
+  });
+});

@@ -57,6 +57,7 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
     db,
     now,
     callbackPolicy: config.callbackPolicy,
+    retry: config.callbackRetry,
     logger: log,
     authTokenFor: async (accountSid: string) => {
       const token = await accounts.authToken(accountSid);

@@ -196,6 +196,26 @@ export async function openPaytone(env: Record<string, string> = {}, { onResponse
 }
 
 /**
+ * What the app saw of a session's callbacks, checked against the session's event log: each callback was received
+ * at least once (by its `I-Twilio-Idempotency-Token`), its repeats are byte-identical and validly signed, and the
+ * first arrivals come in the session's order.
+ *
+ * @example
+ *   assertReceivedInOrder(sid, await pay.deliveredEvents(callSid, sid), pay.receiver.forSession(sid));
+ */
+export function assertReceivedInOrder(sid: string, log: Array<Record<string, any>>, received: ReceivedCallback[]): void {
+  const firstArrival: number[] = [];
+  for (const event of log) {
+    const token = `${sid}-${event.sequence_number}`;
+    const copies = received.filter((r) => r.headers['i-twilio-idempotency-token'] === token);
+    assert.ok(copies.length >= 1, `callback ${token} (${event.kind}) was never received`);
+    assert.ok(copies.every((c) => c.raw === copies[0]!.raw && c.signatureValid), `repeats of ${token} are identical and signed`);
+    firstArrival.push(received.indexOf(copies[0]!));
+  }
+  assert.deepEqual(firstArrival, [...firstArrival].sort((a, b) => a - b), `callbacks of ${sid} arrive in order`);
+}
+
+/**
  * POSTs a body exactly as given (for leniency tests: `+` for spaces, JSON spacing), with the account's credentials.
  *
  * @example

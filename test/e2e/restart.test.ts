@@ -10,7 +10,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { until } from '../support/poll.js';
-import { openPaytone, type PaytoneUnderTest } from './flows.js';
+import { assertReceivedInOrder, openPaytone, type PaytoneUnderTest } from './flows.js';
 
 const SLOW_CARD = '4000000000000077';
 
@@ -72,16 +72,7 @@ describe('kill -9 and restart', () => {
       const all = await events(s);
       return all.every((e) => e.callback.status === 'delivered') && all;
     });
-    const received = pay.receiver.forSession(s.sid);
-    const firstArrival: number[] = [];
-    for (const event of log) {
-      const token = `${s.sid}-${event.sequence_number}`;
-      const copies = received.filter((r) => r.headers['i-twilio-idempotency-token'] === token);
-      assert.ok(copies.length >= 1, `callback ${token} (${event.kind}) was never received`);
-      assert.ok(copies.every((c) => c.raw === copies[0]!.raw && c.signatureValid), `repeats of ${token} are identical and signed`);
-      firstArrival.push(received.indexOf(copies[0]!));
-    }
-    assert.deepEqual(firstArrival, [...firstArrival].sort((a, b) => a - b), 'callbacks arrive in order');
+    assertReceivedInOrder(s.sid, log, pay.receiver.forSession(s.sid));
     for (const pendingEvent of pending) {
       assert.ok(log.some((e) => e.sequence_number === pendingEvent.sequence_number), 'no pending callback was dropped');
     }

@@ -25,13 +25,16 @@ export interface CallbackReceiver {
   waitFor(predicate: (received: ReceivedCallback[]) => boolean, timeoutMs?: number): Promise<void>;
   /** Makes the receiver answer with this status (e.g. 500) until set back to 200. */
   answerWith(status: number): void;
+  /** Makes the receiver hold each answer this long (0: at once), like an overloaded app. */
+  answerAfter(ms: number): void;
   close(): Promise<void>;
 }
 
 /** Listens on `host` (any 127.x address works on Linux: a second host lets tests tell two receivers apart). */
-export async function startReceiver(authToken: string, host = '127.0.0.1'): Promise<CallbackReceiver> {
+export async function startReceiver(authToken: string, host = '127.0.0.1', options: { port?: number } = {}): Promise<CallbackReceiver> {
   const received: ReceivedCallback[] = [];
   let status = 200;
+  let delayMs = 0;
   const server = http.createServer((req, res) => {
     let raw = '';
     req.on('data', (c: Buffer) => (raw += c.toString()));
@@ -39,14 +42,20 @@ export async function startReceiver(authToken: string, host = '127.0.0.1'): Prom
       const url = `http://${host}:${(server.address() as AddressInfo).port}${req.url}`;
       const params = Object.fromEntries(new URLSearchParams(raw));
       const signature = String(req.headers['x-twilio-signature'] ?? '');
-      if (status === 200) {
+      const answer = status;
+      if (answer === 200) {
         received.push({ path: req.url ?? '', url, headers: req.headers, raw, params, signatureValid: twilio.validateRequest(authToken, signature, url, params) });
       }
-      res.writeHead(status, { 'content-type': 'text/plain' });
-      res.end(status === 200 ? 'ok' : 'unavailable');
+      const respond = () => {
+        res.writeHead(answer, { 'content-type': 'text/plain' });
+        res.end(answer === 200 ? 'ok' : 'unavailable');
+      };
+      if (delayMs === 0) respond();
+      // Unref: an answer still held back must not keep the test process alive.
+      else setTimeout(respond, delayMs).unref();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, host, resolve));
   const base = `http://${host}:${(server.address() as AddressInfo).port}`;
   return {
     url: base,
@@ -63,6 +72,9 @@ export async function startReceiver(authToken: string, host = '127.0.0.1'): Prom
     },
     answerWith(next) {
       status = next;
+    },
+    answerAfter(ms) {
+      delayMs = ms;
     },
     close: () =>
       new Promise<void>((resolve) => {
