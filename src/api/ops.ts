@@ -1,7 +1,7 @@
 /**
  * The operations surface, outside any account and without Basic auth: `/healthz` (the process answers),
  * `/readyz` (it should get traffic), `/metrics` (Prometheus; optionally behind a bearer token) and
- * `/openapi.json` (the whole HTTP surface). Also the drain behaviour while the process shuts down, and the
+ * `/openapi.json` (the whole HTTP surface, see ops/openapi.ts). Also the drain behaviour while the process shuts down, and the
  * list of routes the server serves, which the OpenAPI test holds against the document.
  *
  * @example
@@ -9,6 +9,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { OpsContext } from '../ops/wiring.js';
+import { openApiDocument } from '../ops/openapi.js';
 import { payError } from '../domain/errors.js';
 import { equalInConstantTime } from './credentials.js';
 import { sendError } from './errors.js';
@@ -58,6 +59,8 @@ export function opsRoutes(server: FastifyInstance, ops: OpsContext): void {
     const text = await ops.metrics.registry.metrics();
     return reply.code(200).type(ops.metrics.registry.contentType).send(text);
   });
+
+  server.get('/openapi.json', async (_request, reply) => sendJson(reply, 200, openApiDocument()));
 }
 
 function bearerMatches(header: string | undefined, token: string): boolean {
