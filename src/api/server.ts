@@ -50,7 +50,7 @@ export function buildServer(app: AppContext, timeouts: HttpTimeouts = DEFAULT_HT
   });
 
   server.get('/', async (_request, reply) =>
-    sendJson(reply, 200, { name: 'paytone', api: '/2010-04-01', sandbox_keypad: '/sandbox/Accounts/{AccountSid}/Calls/{CallSid}/Dtmf.json', console: '/console', phone: '/phone' }),
+    sendJson(reply, 200, { name: 'paytone', api: '/2010-04-01', sandbox_keypad: '/sandbox/Accounts/{AccountSid}/Calls/{CallSid}/Dtmf.json', console: '/console', phone: '/phone', openapi: '/openapi.json' }),
   );
 
   eventRoutes(server, app);

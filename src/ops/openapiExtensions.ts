@@ -1,6 +1,7 @@
 /**
  * The OpenAPI description of paytone's own routes: the read extensions on Twilio's paths, the sandbox keypad,
- * the `/v1` resources (live events, event tokens, payment connectors, audit log) and the operations routes.
+ * the `/v1` resources (live events, event tokens, payment connectors, audit log), the console pages and the
+ * operations routes.
  * A route the server serves but this file (or Twilio's part) does not describe fails the OpenAPI test: add the
  * route here in the same change.
  *
@@ -35,6 +36,7 @@ const form = (properties: Record<string, Schema>, required: string[] = []) => ({
 });
 /** Twilio's error envelope for each status an operation may answer with. */
 const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((status) => [String(status), { $ref: `#/components/responses/Error${status}` }]));
+const page = (description: string) => ({ description, content: { 'text/html': { schema: text } } });
 const basic = [{ accountSid_authToken: [] }];
 const open: unknown[] = [];
 
@@ -66,7 +68,7 @@ export const EXTENSION_PATHS: Record<string, Record<string, Operation>> = {
       operationId: 'FetchServiceIndex',
       summary: 'Where the APIs are.',
       security: open,
-      responses: { '200': json('The index.', object({ name: text, api: text, sandbox_keypad: text })) },
+      responses: { '200': json('The index.', object({ name: text, api: text, sandbox_keypad: text, console: text, phone: text, openapi: text })) },
     },
   },
   [`${PAYMENTS}/{Sid}/Events.json`]: {
@@ -188,6 +190,39 @@ export const EXTENSION_PATHS: Record<string, Record<string, Operation>> = {
         '200': json('A page of entries.', object({ entries: { type: 'array', items: ref('paytone.audit_entry') }, page_size: { type: 'integer' }, uri: text, next_page_uri: nullableText })),
         ...errors(400, 401),
       },
+    },
+  },
+  '/console': {
+    get: {
+      operationId: 'FetchAgentConsole',
+      summary: "The agent console (HTML): sign in with the account's credentials, run pay sessions and watch their masked events live.",
+      security: open,
+      responses: { '200': page('The page.') },
+    },
+  },
+  '/phone': {
+    get: {
+      operationId: 'FetchSandboxPhone',
+      summary: "The sandbox caller's phone (HTML): a keypad that sends digits to a sandbox call.",
+      security: open,
+      responses: { '200': page('The page.') },
+    },
+  },
+  '/ui/{file}': {
+    get: {
+      operationId: 'FetchUiAsset',
+      summary: 'A script, style sheet or icon of the pages; only the files shipped in src/ui/ are served.',
+      parameters: [pathParameter('file', { type: 'string' })],
+      security: open,
+      responses: { '200': { description: 'The file, with its content type.', content: { '*/*': { schema: { type: 'string', format: 'binary' } } } }, ...errors(404) },
+    },
+  },
+  '/sandbox/StatusCallbacks': {
+    post: {
+      operationId: 'SinkSandboxCallback',
+      summary: 'A StatusCallback that accepts every callback and keeps nothing, for sessions run by hand from the console (their events are on the live stream).',
+      security: open,
+      responses: { '204': { description: 'Taken.' } },
     },
   },
   '/healthz': {
