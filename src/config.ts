@@ -13,6 +13,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import ipaddr from 'ipaddr.js';
 import { parseCallbackPolicy, ANY_CALLBACK, type CallbackPolicy } from './domain/callbackPolicy.js';
 import { isSecret, isSid } from './domain/sids.js';
 import type { HttpTimeouts } from './api/limits.js';
@@ -40,6 +41,8 @@ export interface Config {
   callbackPolicy: CallbackPolicy;
   /** Requests per account and window (PAYTONE_RATE_LIMIT), or null when switched off. */
   rateLimit: RateLimit | null;
+  /** Proxies whose X-Forwarded-For is believed (PAYTONE_TRUST_PROXY): addresses, CIDR networks or range names. */
+  trustedProxies: string[];
   /** A JSON file of payment connectors to register at start-up. */
   connectorsFile: string | undefined;
   /** When set, `GET /metrics` wants `Authorization: Bearer <token>`. */
@@ -81,6 +84,23 @@ export function parseRateLimit(raw: string | undefined): RateLimit | null | stri
     return `PAYTONE_RATE_LIMIT must be <requests>/<window> such as 1000/10s (window in ms, s or m, from 100ms to 60m), or off; got ${JSON.stringify(raw)}.`;
   }
   return { max, windowMs };
+}
+
+const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/**
+ * Reads `PAYTONE_TRUST_PROXY`: the load balancers in front of paytone, whose `X-Forwarded-For` names the real
+ * client (for the audit log and rate limits). Unset, the TCP peer is the client and the header is ignored.
+ * Returns the entries, or a sentence saying which one is wrong.
+ *
+ * @example
+ *   parseTrustedProxies('10.0.0.0/8, loopback') // ['10.0.0.0/8', 'loopback']
+ */
+export function parseTrustedProxies(raw: string | undefined): string[] | string {
+  const entries = (raw ?? '').split(',').map((e) => e.trim()).filter((e) => e !== '');
+  const bad = entries.find((e) => !PROXY_RANGES.includes(e) && !ipaddr.isValid(e) && !ipaddr.isValidCIDR(e));
+  if (bad === undefined) return entries;
+  return `PAYTONE_TRUST_PROXY must be a comma-separated list of proxy addresses, CIDR networks or ${PROXY_RANGES.join(', ')}; ${JSON.stringify(bad)} is none of these.`;
 }
 
 export class ConfigError extends Error {}
@@ -139,6 +159,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   problems.push(...callbacks.problems);
   const rateLimit = parseRateLimit(text('PAYTONE_RATE_LIMIT'));
   if (typeof rateLimit === 'string') problems.push(rateLimit);
+  const trustedProxies = parseTrustedProxies(text('PAYTONE_TRUST_PROXY'));
+  if (typeof trustedProxies === 'string') problems.push(trustedProxies);
 
   const dataDir = path.resolve(text('PAYTONE_DATA_DIR') ?? './data');
   if (fs.existsSync(dataDir) && !fs.statSync(dataDir).isDirectory()) {
@@ -180,6 +202,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     logLevel,
     callbackPolicy: callbacks.policy ?? ANY_CALLBACK,
     rateLimit: typeof rateLimit === 'string' ? null : rateLimit,
+    trustedProxies: typeof trustedProxies === 'string' ? [] : trustedProxies,
     databaseUrl,
     connectorsFile,
     metricsToken,

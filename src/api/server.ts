@@ -31,6 +31,8 @@ export function buildServer(app: AppContext, timeouts: HttpTimeouts = DEFAULT_HT
     logger: false,
     // While shutting down, requests on open connections are still served (see opsRoutes), not refused.
     return503OnClosing: false,
+    // Source addresses go into the audit log: X-Forwarded-For is believed only from the configured proxies.
+    trustProxy: app.trustedProxies.length > 0 ? app.trustedProxies : false,
     ...httpLimits(timeouts, app.log),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
   });

@@ -39,6 +39,8 @@ export interface AppContext {
   eventTokens: EventTokens;
   callbackPolicy: CallbackPolicy;
   rateLimit: RateLimit | null;
+  /** Proxies whose X-Forwarded-For names the client; empty: the TCP peer is the client. */
+  trustedProxies: string[];
   ops: OpsContext;
   auditLog: AuditLogStore;
   close(): Promise<void>;
@@ -104,6 +106,7 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
     eventTokens: new EventTokens(vault.deriveKey('event-tokens')),
     callbackPolicy: config.callbackPolicy,
     rateLimit: config.rateLimit,
+    trustedProxies: config.trustedProxies,
     ops,
     auditLog: new AuditLogStore(db),
     async close() {

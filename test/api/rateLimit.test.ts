@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, DEFAULT_RATE_LIMIT, loadConfig, parseRateLimit } from '../../src/config.js';
+import { ConfigError, DEFAULT_RATE_LIMIT, loadConfig, parseRateLimit, parseTrustedProxies } from '../../src/config.js';
 
 describe('PAYTONE_RATE_LIMIT', () => {
   it('reads requests per window in ms, s or m, and off', () => {
@@ -35,5 +35,16 @@ describe('PAYTONE_RATE_LIMIT', () => {
     assert.equal(config.callbackPolicy.mode, 'public');
     assert.deepEqual(config.callbackPolicy.allowedHosts, ['hooks.internal']);
     assert.equal(loadConfig({}).callbackPolicy.mode, 'any');
+  });
+});
+
+describe('PAYTONE_TRUST_PROXY', () => {
+  it('reads proxy addresses, networks and range names, and refuses anything else', () => {
+    assert.deepEqual(parseTrustedProxies(undefined), []);
+    assert.deepEqual(parseTrustedProxies('10.0.0.0/8, 192.168.1.5,loopback,fd00::/8'), ['10.0.0.0/8', '192.168.1.5', 'loopback', 'fd00::/8']);
+    assert.equal(
+      parseTrustedProxies('10.0.0.1,true'),
+      'PAYTONE_TRUST_PROXY must be a comma-separated list of proxy addresses, CIDR networks or loopback, linklocal, uniquelocal; "true" is none of these.',
+    );
   });
 });

@@ -98,3 +98,29 @@ describe('audit trail', () => {
     assert.equal(session.status, 404);
   });
 });
+
+describe('source address behind a load balancer', () => {
+  const spoofed = { 'x-forwarded-for': '203.0.113.9' };
+  /** The source address the audit recorded for one call created with these headers. */
+  async function recordedSource(pay: PaytoneUnderTest, headers: Record<string, string>): Promise<string> {
+    const response = await fetch(`${pay.paytone.baseUrl}/2010-04-01/Accounts/${ACCOUNT_SID}/Calls.json`, {
+      method: 'POST',
+      headers: { authorization: 'Basic ' + Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString('base64'), 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      body: new URLSearchParams({ To: '+15551230500', From: '+15559870500' }).toString(),
+    });
+    const callSid = ((await response.json()) as { sid: string }).sid;
+    const { body } = await pay.paytone.get(`/v1/Accounts/${ACCOUNT_SID}/AuditLog.json?CallSid=${callSid}`);
+    return body.entries[0].source_ip;
+  }
+
+  it('ignores X-Forwarded-For unless the peer is a trusted proxy (PAYTONE_TRUST_PROXY)', async () => {
+    const direct = await openPaytone();
+    const proxied = await openPaytone({ PAYTONE_TRUST_PROXY: 'loopback' });
+    try {
+      assert.equal(await recordedSource(direct, spoofed), '127.0.0.1', 'a client cannot choose its recorded address');
+      assert.equal(await recordedSource(proxied, spoofed), '203.0.113.9', 'behind a trusted proxy the real client is recorded');
+    } finally {
+      await Promise.all([direct.close(), proxied.close()]);
+    }
+  });
+});

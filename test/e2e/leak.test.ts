@@ -15,6 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import type { PaymentListInstanceCreateOptions } from 'twilio/lib/rest/api/v2010/account/call/payment.js';
 import { until } from '../support/poll.js';
 import { ACCOUNT_SID, AUTH_TOKEN } from '../support/paytone.js';
@@ -119,6 +120,17 @@ function dataDirLeaks(): string[] {
     .filter((hit) => hit !== `vault.key: ${JSON.stringify(vaultKey)}`); // where the key is meant to be
 }
 
+/** The sessions among `sids` whose row still holds sealed card data. */
+function sealedSecretsOf(sids: string[]): string[] {
+  const db = new Database(path.join(pay.paytone.dataDir, 'paytone.db'), { readonly: true, fileMustExist: true });
+  try {
+    const rows = db.prepare(`SELECT sid FROM payment_sessions WHERE sealed_secrets IS NOT NULL AND sid IN (${sids.map(() => '?').join(',')})`).all(...sids);
+    return (rows as Array<{ sid: string }>).map((row) => row.sid);
+  } finally {
+    db.close();
+  }
+}
+
 /** A request with raw fetch whose body joins the searched responses. */
 async function call(method: string, urlPath: string, auth: string, form?: Record<string, string>): Promise<{ status: number; body: any }> {
   const response = await fetch(pay.paytone.baseUrl + urlPath, {
@@ -221,6 +233,7 @@ describe('no cardholder data at rest or in transit', () => {
     await pay.restart();
     await pay.paytone.stop();
     const afterStop = dataDirLeaks();
+    const stillSealed = sealedSecretsOf(sessions.map((session) => session.sid));
 
     assert.ok(pay.receiver.received.length > 30, 'the run produced callbacks to search');
     assert.ok(pay.paytone.output().includes('"msg":"callback delivered"'), 'the process output is there to search');
@@ -228,6 +241,7 @@ describe('no cardholder data at rest or in transit', () => {
     assert.match(String(metrics.body), /paytone_/, 'the metrics are there to search');
     assert.ok(stream.events.length > 30, 'the live event stream is there to search');
     assert.ok(vaultKey.length === 64 && secrets.length === 6, 'every secret is searched for');
+    assert.deepEqual(stillSealed, [], 'an ended session keeps no card data, not even sealed');
     assert.deepEqual(
       [
         ...afterCrash.map((hit) => `after kill -9, ${hit}`),
