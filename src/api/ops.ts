@@ -28,6 +28,9 @@ declare module 'fastify' {
   }
 }
 
+/** Routes that balancers and scrapers call every few seconds. */
+export const PROBE_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics']);
+
 export function opsRoutes(server: FastifyInstance, ops: OpsContext): void {
   const served: ServedRoute[] = [];
   server.decorate('servedRoutes', served);

@@ -21,7 +21,7 @@ import { payConnectorRoutes } from './v1/payConnectors.js';
 import { sendJson } from './reply.js';
 import { eventRoutes } from './events.js';
 import { accountRateLimit } from './rateLimit.js';
-import { opsRoutes } from './ops.js';
+import { PROBE_ROUTES, opsRoutes } from './ops.js';
 import { BODY_LIMIT_BYTES, DEFAULT_HTTP_TIMEOUTS, MAX_PARAM_LENGTH, httpLimits, refuseTunnels, type HttpTimeouts } from './limits.js';
 import { auditRoutes, installAuditTrail } from './audit.js';
 import { uiRoutes } from './ui.js';
@@ -45,10 +45,10 @@ export function buildServer(app: AppContext, timeouts: HttpTimeouts = DEFAULT_HT
   installAuditTrail(server, app);
 
   server.addHook('onResponse', async (request, reply) => {
-    app.log.info(
-      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
-      'request',
-    );
+    const route = request.routeOptions.url ?? 'unmatched';
+    // Balancers and scrapers ask every few seconds: their answers are logged at debug, so info stays readable.
+    const level = PROBE_ROUTES.has(route) && reply.statusCode < 400 ? 'debug' : 'info';
+    app.log[level]({ method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
 
   server.get('/', async (_request, reply) =>

@@ -15,21 +15,45 @@ let pay: PaytoneUnderTest;
 before(async () => (pay = await openPaytone({ PAYTONE_METRICS_TOKEN: METRICS_TOKEN })));
 after(async () => pay?.close());
 
-async function fetchText(path: string, headers: Record<string, string> = {}): Promise<{ status: number; type: string; text: string }> {
-  const response = await fetch(pay.paytone.baseUrl + path, { headers });
+/** The server's processes: one, or each member when the suite runs against a cluster behind a balancer. */
+const processes = (): Array<{ baseUrl: string }> => {
+  const running = pay.paytone as typeof pay.paytone & { members?: Array<{ baseUrl: string }> };
+  return running.members ?? [running];
+};
+
+async function fetchText(path: string, headers: Record<string, string> = {}, baseUrl = pay.paytone.baseUrl): Promise<{ status: number; type: string; text: string }> {
+  const response = await fetch(baseUrl + path, { headers });
   return { status: response.status, type: response.headers.get('content-type') ?? '', text: await response.text() };
 }
 
-const scrape = async () => {
-  const { status, text } = await fetchText('/metrics', { authorization: `Bearer ${METRICS_TOKEN}` });
-  assert.equal(status, 200);
-  return text;
+/** Every process's /metrics. */
+const scrapeAll = async (): Promise<string[]> =>
+  Promise.all(
+    processes().map(async ({ baseUrl }) => {
+      const { status, text } = await fetchText('/metrics', { authorization: `Bearer ${METRICS_TOKEN}` }, baseUrl);
+      assert.equal(status, 200);
+      return text;
+    }),
+  );
+
+const sample = (text: string, series: string): number | undefined => {
+  const line = text.split('\n').find((l) => l.startsWith(series + ' '));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
 };
 
-const value = (text: string, series: string): number => {
-  const line = text.split('\n').find((l) => l.startsWith(series + ' '));
-  assert.ok(line, `${series} is missing from /metrics`);
-  return Number(line.slice(series.length + 1));
+/** A counter summed over the processes (each counts what it did itself). */
+const total = (texts: string[], series: string): number => {
+  const values = texts.map((text) => sample(text, series));
+  assert.ok(values.some((v) => v !== undefined), `${series} is missing from /metrics`);
+  return values.reduce<number>((sum, v) => sum + (v ?? 0), 0);
+};
+
+/** A gauge read from the database at scrape time: every process reports the same value. */
+const shared = (texts: string[], series: string): number => {
+  const values = texts.map((text) => sample(text, series));
+  assert.ok(values[0] !== undefined, `${series} is missing from /metrics`);
+  assert.ok(values.every((v) => v === values[0]), `${series} differs between processes: ${values.join(', ')}`);
+  return values[0]!;
 };
 
 describe('operations endpoints', () => {
@@ -68,22 +92,23 @@ describe('operations endpoints', () => {
     assert.equal(final.Result, 'success');
     await pay.deliveredEvents(callSid, sid);
 
-    const text = await scrape();
+    const texts = await scrapeAll();
     const payments = '/2010-04-01/Accounts/:AccountSid/Calls/:CallSid/Payments';
-    assert.equal(value(text, `paytone_http_requests_total{method="POST",route="${payments}.json",status_code="201"}`), 1);
-    assert.equal(value(text, `paytone_http_requests_total{method="POST",route="${payments}/:Sid.json",status_code="202"}`), 4);
-    assert.ok(value(text, `paytone_http_request_duration_seconds_count{method="POST",route="${payments}/:Sid.json",status_code="202"}`) === 4);
-    assert.equal(value(text, 'paytone_sessions{status="completed"}'), 1);
-    assert.equal(value(text, 'paytone_sessions{status="in-progress"}'), 0);
-    assert.equal(value(text, 'paytone_outbox_depth'), 0);
+    assert.equal(total(texts, `paytone_http_requests_total{method="POST",route="${payments}.json",status_code="201"}`), 1);
+    assert.equal(total(texts, `paytone_http_requests_total{method="POST",route="${payments}/:Sid.json",status_code="202"}`), 4);
+    assert.equal(total(texts, `paytone_http_request_duration_seconds_count{method="POST",route="${payments}/:Sid.json",status_code="202"}`), 4);
+    assert.equal(shared(texts, 'paytone_sessions{status="completed"}'), 1);
+    assert.equal(shared(texts, 'paytone_sessions{status="in-progress"}'), 0);
+    assert.equal(shared(texts, 'paytone_outbox_depth'), 0);
     const callbacks = pay.receiver.forSession(sid).length;
-    assert.equal(value(text, 'paytone_callback_deliveries_total{outcome="delivered"}'), callbacks);
+    assert.equal(total(texts, 'paytone_callback_deliveries_total{outcome="delivered"}'), callbacks);
     const keypressCallbacks = pay.receiver.forSession(sid).filter((r) => r.params.PartialResult !== undefined).length;
     assert.ok(keypressCallbacks >= 16 + 4 + 3);
-    assert.equal(value(text, 'paytone_dtmf_to_callback_seconds_count'), keypressCallbacks);
-    assert.equal(value(text, 'paytone_gateway_request_duration_seconds_count{connector_type="sandbox",outcome="approved"}'), 1);
-    assert.ok(value(text, 'nodejs_eventloop_lag_seconds') >= 0, 'default Node metrics are there');
+    assert.equal(total(texts, 'paytone_dtmf_to_callback_seconds_count'), keypressCallbacks);
+    assert.equal(total(texts, 'paytone_gateway_request_duration_seconds_count{connector_type="sandbox",outcome="approved"}'), 1);
+    assert.ok(total(texts, 'nodejs_eventloop_lag_seconds') >= 0, 'default Node metrics are there');
 
+    const text = texts.join('\n');
     assert.ok(!text.includes(sid) && !text.includes(callSid) && !text.includes(ACCOUNT_SID), 'no sid in any label');
     assert.ok(!text.includes(CARD) && !text.includes('4242'), 'no card digits');
     assert.ok(!text.includes(AUTH_TOKEN) && !text.includes(METRICS_TOKEN), 'no secret');
@@ -91,9 +116,9 @@ describe('operations endpoints', () => {
 
   it('an unknown path is counted as unmatched, not by its raw URL', async () => {
     await fetchText('/2010-04-01/Accounts/AC00000000000000000000000000000000/Nope/CA1234.json');
-    const text = await scrape();
-    assert.ok(value(text, 'paytone_http_requests_total{method="GET",route="unmatched",status_code="404"}') >= 1);
-    assert.ok(!text.includes('CA1234'));
+    const texts = await scrapeAll();
+    assert.ok(total(texts, 'paytone_http_requests_total{method="GET",route="unmatched",status_code="404"}') >= 1);
+    assert.ok(!texts.join('\n').includes('CA1234'));
   });
 });
 
