@@ -17,6 +17,7 @@ import ipaddr from 'ipaddr.js';
 import { parseCallbackPolicy, ANY_CALLBACK, type CallbackPolicy } from './domain/callbackPolicy.js';
 import { isSecret, isSid } from './domain/sids.js';
 import type { HttpTimeouts } from './api/limits.js';
+import { readTlsFiles, type TlsMaterial } from './api/tls.js';
 import { CALLBACK_RETRY, type CallbackRetryPolicy } from './callbacks/retryPolicy.js';
 
 export interface Config {
@@ -41,6 +42,8 @@ export interface Config {
   callbackPolicy: CallbackPolicy;
   /** Requests per account and window (PAYTONE_RATE_LIMIT), or null when switched off. */
   rateLimit: RateLimit | null;
+  /** The HTTPS certificate and key (PAYTONE_TLS_CERT, PAYTONE_TLS_KEY), or null to serve plain HTTP. */
+  tls: TlsMaterial | null;
   /** Proxies whose X-Forwarded-For is believed (PAYTONE_TRUST_PROXY): addresses, CIDR networks or range names. */
   trustedProxies: string[];
   /** A JSON file of payment connectors to register at start-up. */
@@ -161,6 +164,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   if (typeof rateLimit === 'string') problems.push(rateLimit);
   const trustedProxies = parseTrustedProxies(text('PAYTONE_TRUST_PROXY'));
   if (typeof trustedProxies === 'string') problems.push(trustedProxies);
+  const tls = readTlsFiles(text('PAYTONE_TLS_CERT'), text('PAYTONE_TLS_KEY'));
+  problems.push(...tls.problems);
 
   const dataDir = path.resolve(text('PAYTONE_DATA_DIR') ?? './data');
   if (fs.existsSync(dataDir) && !fs.statSync(dataDir).isDirectory()) {
@@ -203,6 +208,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     callbackPolicy: callbacks.policy ?? ANY_CALLBACK,
     rateLimit: typeof rateLimit === 'string' ? null : rateLimit,
     trustedProxies: typeof trustedProxies === 'string' ? [] : trustedProxies,
+    tls: tls.tls,
     databaseUrl,
     connectorsFile,
     metricsToken,

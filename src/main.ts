@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   const log = createLogger({ level: config.logLevel });
   const app = await createAppContext(config, log);
   await bootstrapAccount({ accounts: app.accounts, env: process.env, dataDir: config.dataDir, print: (text) => process.stdout.write(`${text}\n`) });
-  const server = buildServer(app, config.http);
+  const server = buildServer(app, config.http, config.tls);
   const address = await server.listen({ host: config.host, port: config.port });
   log.info({ address, dataDir: config.dataDir }, 'paytone listening');
 

@@ -24,16 +24,20 @@ import { accountRateLimit } from './rateLimit.js';
 import { PROBE_ROUTES, opsRoutes } from './ops.js';
 import { BODY_LIMIT_BYTES, DEFAULT_HTTP_TIMEOUTS, MAX_PARAM_LENGTH, httpLimits, refuseTunnels, type HttpTimeouts } from './limits.js';
 import { auditRoutes, installAuditTrail } from './audit.js';
+import { TLS_MIN_VERSION, type TlsMaterial } from './tls.js';
 import { uiRoutes } from './ui.js';
 
-export function buildServer(app: AppContext, timeouts: HttpTimeouts = DEFAULT_HTTP_TIMEOUTS): FastifyInstance {
+export function buildServer(app: AppContext, timeouts: HttpTimeouts = DEFAULT_HTTP_TIMEOUTS, tls: TlsMaterial | null = null): FastifyInstance {
+  const limits = httpLimits(timeouts, app.log);
   const server = Fastify({
+    // With a certificate the server is HTTPS only; node's https server takes the same limits as the http one.
+    ...(tls ? { https: { ...limits.http, ...tls, minVersion: TLS_MIN_VERSION } } : {}),
     logger: false,
     // While shutting down, requests on open connections are still served (see opsRoutes), not refused.
     return503OnClosing: false,
     // Source addresses go into the audit log: X-Forwarded-For is believed only from the configured proxies.
     trustProxy: app.trustedProxies.length > 0 ? app.trustedProxies : false,
-    ...httpLimits(timeouts, app.log),
+    ...limits,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
   });
   refuseTunnels(server.server);

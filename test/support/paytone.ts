@@ -64,16 +64,18 @@ export async function startPaytone(options: { dataDir?: string; env?: Record<str
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let scheme = 'http';
   const port = await new Promise<number>((resolve, reject) => {
     let buffer = '';
     const timer = setTimeout(() => reject(new Error(`paytone did not start:\n${captured.join('')}`)), 20_000);
     child.stdout!.on('data', (chunk: Buffer) => {
       captured.push(chunk.toString());
       buffer += chunk.toString();
-      const match = /"address":"http:\/\/127\.0\.0\.1:(\d+)"/.exec(buffer);
+      const match = /"address":"(https?):\/\/127\.0\.0\.1:(\d+)"/.exec(buffer);
       if (match) {
         clearTimeout(timer);
-        resolve(Number(match[1]));
+        scheme = match[1]!;
+        resolve(Number(match[2]));
       }
     });
     child.stderr!.on('data', (chunk: Buffer) => captured.push(chunk.toString()));
@@ -82,7 +84,7 @@ export async function startPaytone(options: { dataDir?: string; env?: Record<str
       reject(new Error(`paytone exited with ${code}:\n${captured.join('')}`));
     });
   });
-  const baseUrl = `http://127.0.0.1:${port}`;
+  const baseUrl = `${scheme}://127.0.0.1:${port}`;
   const basic = (auth: [string, string]) => 'Basic ' + Buffer.from(`${auth[0]}:${auth[1]}`).toString('base64');
   const call = async (method: string, p: string, form: Record<string, string> | null, auth: [string, string]) => {
     const response = await fetch(baseUrl + p, {
