@@ -1,0 +1,122 @@
+/**
+ * The live event feed in the database: ids that grow in commit order, reads per account and filter, on SQLite and
+ * on PostgreSQL, where a writer that inserted first but has not committed holds the next writer back, so that a
+ * reader never sees a later id before an earlier one.
+ */
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { sql } from 'kysely';
+import { type Db, openDatabase } from '../../src/store/database.js';
+import { appendLiveEvents, LiveEventStore } from '../../src/store/liveEvents.js';
+import type { NewLiveEvent } from '../../src/domain/liveEvents.js';
+import { tempDataDir } from '../support/paytone.js';
+import { postgresForTests, type ScratchDatabase } from '../support/postgres.js';
+import { until } from '../support/poll.js';
+
+const ACCOUNT = 'AC' + 'a'.repeat(32);
+const OTHER = 'AC' + 'f'.repeat(32);
+const CALL = 'CA' + 'b'.repeat(32);
+const PAYMENT = 'PK' + 'c'.repeat(32);
+
+const event = (accountSid: string, paymentSid: string | null, kind: NewLiveEvent['kind'], params: Record<string, string>): NewLiveEvent => ({
+  accountSid,
+  callSid: CALL,
+  paymentSid,
+  kind,
+  params,
+  at: 1_763_750_000_000,
+});
+
+async function feedReadsBack(db: Db): Promise<void> {
+  const feed = new LiveEventStore(db);
+  const written = await db.transaction().execute((trx) =>
+    appendLiveEvents(trx, [
+      event(ACCOUNT, null, 'call-status', { CallStatus: 'in-progress' }),
+      event(ACCOUNT, PAYMENT, 'started', { Sid: PAYMENT }),
+      event(OTHER, null, 'call-status', { CallStatus: 'in-progress' }),
+      event(ACCOUNT, PAYMENT, 'capture', { Capture: 'payment-card-number', PaymentCardNumber: 'xxxx-xxxx-xxxx-4242' }),
+    ]),
+  );
+  const ids = written.map((e) => e.id);
+  assert.deepEqual(ids, [...ids].sort((a, b) => a - b), 'ids in the order written');
+  assert.equal(new Set(ids).size, 4);
+
+  const all = await feed.since(ACCOUNT, 0, {}, 10);
+  assert.deepEqual(all, [written[0], written[1], written[3]], 'the account’s own events, as written, oldest first');
+  assert.deepEqual(await feed.since(ACCOUNT, ids[1]!, {}, 10), [written[3]], 'after an id');
+  assert.deepEqual(await feed.since(ACCOUNT, 0, { paymentSid: PAYMENT }, 10), [written[1], written[3]]);
+  assert.deepEqual(await feed.since(ACCOUNT, 0, { callSid: 'CA' + '0'.repeat(32) }, 10), []);
+  assert.deepEqual(await feed.since(ACCOUNT, 0, {}, 2), [written[0], written[1]], 'at most the limit');
+
+  await assert.rejects(db.transaction().execute(async (trx) => {
+    await appendLiveEvents(trx, [event(ACCOUNT, null, 'call-status', { CallStatus: 'completed' })]);
+    throw new Error('the change failed');
+  }));
+  assert.equal((await feed.since(ACCOUNT, 0, {}, 10)).length, 3, 'a rolled-back change leaves no event');
+  const [next] = await db.transaction().execute((trx) => appendLiveEvents(trx, [event(ACCOUNT, null, 'call-status', { CallStatus: 'completed' })]));
+  assert.ok(next!.id > ids[3]!, 'ids only grow, even past a rolled-back one');
+}
+
+describe('live event feed storage', () => {
+  it('numbers and reads back events on SQLite', async () => {
+    const db = await openDatabase({ dataDir: tempDataDir() });
+    try {
+      await feedReadsBack(db);
+    } finally {
+      await db.destroy();
+    }
+  });
+});
+
+const pg = await postgresForTests();
+
+describe('live event feed storage on PostgreSQL', { skip: pg.skip ?? false }, () => {
+  let scratch: ScratchDatabase;
+  let db: Db | undefined;
+  after(async () => {
+    await db?.destroy();
+    await scratch?.drop();
+  });
+
+  it('numbers and reads back events on PostgreSQL', async () => {
+    scratch = await pg.createDatabase();
+    db = await openDatabase({ dataDir: tempDataDir(), databaseUrl: scratch.url, migrations: 'auto' });
+    await feedReadsBack(db);
+  });
+
+  it('makes ids visible in increasing order: a second writer waits for the first to commit', async () => {
+    const feed = new LiveEventStore(db!);
+    const before = await feed.since(ACCOUNT, 0, {}, 100);
+    const lastBefore = before.at(-1)!.id;
+    let releaseFirst!: () => void;
+    const firstMayCommit = new Promise<void>((resolve) => (releaseFirst = resolve));
+    let firstInserted!: () => void;
+    const inserted = new Promise<void>((resolve) => (firstInserted = resolve));
+
+    const first = db!.transaction().execute(async (trx) => {
+      const written = await appendLiveEvents(trx, [event(ACCOUNT, PAYMENT, 'capture', { Capture: 'expiration-date' })]);
+      firstInserted();
+      await firstMayCommit;
+      return written[0]!;
+    });
+    await inserted;
+    const second = db!.transaction().execute(async (trx) => (await appendLiveEvents(trx, [event(ACCOUNT, PAYMENT, 'capture', { Capture: 'security-code' })]))[0]!);
+
+    try {
+      await until(
+        'the second writer to wait for the feed lock',
+        async () => {
+          const rows = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`.execute(db!);
+          return rows.rows[0]!.n === 1;
+        },
+        5000,
+      );
+      assert.deepEqual(await feed.since(ACCOUNT, lastBefore, {}, 10), [], 'nothing visible while the first writer is open');
+    } finally {
+      releaseFirst();
+    }
+    const [a, b] = await Promise.all([first, second]);
+    assert.ok(a.id < b.id);
+    assert.deepEqual((await feed.since(ACCOUNT, lastBefore, {}, 10)).map((e) => e.id), [a.id, b.id]);
+  });
+});
