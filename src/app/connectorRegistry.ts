@@ -25,6 +25,8 @@ import type { PayConnectorStore, StoredConnector } from '../store/payConnectors.
 import type { Logger } from '../log.js';
 import type { ConnectorDirectory } from './paymentSessions.js';
 import { readConnectorsFile } from './connectorsFile.js';
+import { Agent } from 'undici';
+import { guardedLookup } from '../callbacks/addressGuard.js';
 
 export interface ConnectorRegistryDeps {
   store: PayConnectorStore;
@@ -54,10 +56,16 @@ export class ConnectorRegistry implements ConnectorDirectory {
   private readonly builtIn: SandboxGateway;
   private readonly shutdown = new AbortController();
   private readonly retry: GatewayRetryPolicy;
+  /** Under a `public` endpoint policy, gateway connections refuse host names that resolve inside the network. */
+  private readonly lookup: ReturnType<typeof guardedLookup> | undefined;
+  private readonly dispatcher: Agent | undefined;
 
   constructor(private readonly deps: ConnectorRegistryDeps) {
     this.builtIn = new SandboxGateway({ name: DEFAULT_CONNECTOR, ledger: deps.ledger, slowMs: deps.sandboxSlowMs });
     this.retry = { ...GATEWAY_RETRY, timeoutMs: deps.gatewayTimeoutMs };
+    const policy = deps.endpointPolicy ?? ANY_CALLBACK;
+    this.lookup = policy.mode === 'any' ? undefined : guardedLookup(policy);
+    this.dispatcher = this.lookup ? new Agent({ connect: { lookup: this.lookup } }) : undefined;
   }
 
   async find(accountSid: string, uniqueName: string): Promise<Connector | null> {
@@ -115,6 +123,7 @@ export class ConnectorRegistry implements ConnectorDirectory {
   /** Stops gateway calls in flight without an answer: their sessions stay completing and resume on the next start. */
   close(): void {
     this.shutdown.abort();
+    void this.dispatcher?.destroy();
   }
 
   private async stored(accountSid: string, uniqueName: string): Promise<{ definition: ConnectorDefinition; secrets: ConnectorSecrets }> {
@@ -139,9 +148,9 @@ export class ConnectorRegistry implements ConnectorDirectory {
       case 'sandbox':
         return new SandboxGateway({ name: d.uniqueName, ledger: this.deps.ledger, slowMs: this.deps.sandboxSlowMs, capabilities: d.capabilities });
       case 'generic':
-        return new GenericConnector({ ...common, endpointUrl: d.endpointUrl ?? '', username: d.username ?? '', password: secrets.password ?? '', onRetry });
+        return new GenericConnector({ ...common, endpointUrl: d.endpointUrl ?? '', username: d.username ?? '', password: secrets.password ?? '', onRetry, ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}) });
       case 'stripe':
-        return new StripeConnector({ ...common, apiKey: secrets.apiKey ?? '', apiBase: d.apiBase ?? '', onRetry });
+        return new StripeConnector({ ...common, apiKey: secrets.apiKey ?? '', apiBase: d.apiBase ?? '', onRetry, ...(this.lookup ? { lookup: this.lookup } : {}) });
     }
   }
 }

@@ -16,6 +16,9 @@
  *   const stripe = new StripeConnector({ name: 'Stripe', mode: 'test', capabilities, apiKey, apiBase: 'https://api.stripe.com', ledger, signal });
  *   await stripe.execute(request); // { ok: true, confirmationCode: 'ch_...', token: null, profileId: null }
  */
+import http from 'node:http';
+import https from 'node:https';
+import type { LookupFunction } from 'node:net';
 import Stripe from 'stripe';
 import type { ConnectorCapabilities, ConnectorMode } from '../domain/connectorSettings.js';
 import type { GatewayOutcome, GatewayRequest } from '../domain/types.js';
@@ -35,6 +38,8 @@ export interface StripeConnectorOptions {
   signal: AbortSignal;
   retry?: GatewayRetryPolicy;
   onRetry?: (attempt: number, reason: string) => void;
+  /** A DNS lookup for the connections to `apiBase` (the endpoint policy's guard), node's own by default. */
+  lookup?: LookupFunction;
 }
 
 /** Currencies Stripe counts in whole units, and those it counts in thousandths. */
@@ -67,6 +72,7 @@ export class StripeConnector implements Connector {
       timeout: this.policy.timeoutMs,
       telemetry: false,
       appInfo: { name: 'paytone' },
+      ...(options.lookup ? { httpAgent: new (base.protocol === 'https:' ? https.Agent : http.Agent)({ keepAlive: true, lookup: options.lookup }) } : {}),
     });
     this.execute = oncePerTransaction(options.ledger, (request) => this.send(request), {
       preflight: options.mode === 'test' ? testModeRefusal : undefined,

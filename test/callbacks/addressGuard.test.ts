@@ -6,6 +6,11 @@ import { Agent } from 'undici';
 import { guardedLookup } from '../../src/callbacks/addressGuard.js';
 import { postCallback } from '../../src/callbacks/deliver.js';
 import { parseCallbackPolicy } from '../../src/domain/callbackPolicy.js';
+import { GenericConnector } from '../../src/connectors/genericConnector.js';
+import { TYPE_LIMITS } from '../../src/domain/connectorSettings.js';
+import { MemoryLedger } from '../support/memoryLedger.js';
+import { cardRequest } from '../support/gatewayRequests.js';
+import { startGenericGateway } from '../support/genericGateway.js';
 
 let received = 0;
 const receiver = http.createServer((req, res) => {
@@ -68,4 +73,31 @@ test('a name that does not resolve is a network failure to retry, not a refusal'
     timeoutMs: 5000,
   });
   assert.equal(result.kind, 'no-response');
+});
+
+test('a gateway endpoint whose name resolves inside the network gets no card data: the generic connector is refused before connecting', async () => {
+  const gateway = await startGenericGateway();
+  const agent = new Agent({ connect: { lookup: guardedLookup(parseCallbackPolicy('public', '').policy!) } });
+  agents.push(agent);
+  const generic = new GenericConnector({
+    name: 'Internal',
+    mode: 'live',
+    capabilities: TYPE_LIMITS.generic,
+    endpointUrl: gateway.url.replace('127.0.0.1', 'localhost'),
+    username: gateway.username,
+    password: gateway.password,
+    ledger: new MemoryLedger(),
+    signal: new AbortController().signal,
+    retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 20, timeoutMs: 2000 },
+    dispatcher: agent,
+  });
+  try {
+    const outcome = await generic.execute(cardRequest('4242424242424242'));
+    assert.equal(outcome.ok, false);
+    assert.equal(!outcome.ok && outcome.connectorError, 'gateway_unreachable');
+    assert.match(!outcome.ok ? outcome.paymentError : '', /ECALLBACKREFUSED/);
+    assert.equal(gateway.requests.length, 0, 'the gateway behind localhost saw nothing');
+  } finally {
+    await gateway.close();
+  }
 });
