@@ -18,7 +18,9 @@ import { isSid } from '../domain/sids.js';
 import { formatRfc2822 } from '../domain/dates.js';
 import { liveEventJson, type LiveEvent, type LiveEventFilter } from '../domain/liveEvents.js';
 import { EVENT_TOKEN_TTL_SECONDS } from '../vault/eventTokens.js';
+import rateLimit from '@fastify/rate-limit';
 import { requireAccount } from './auth.js';
+import { accountRateLimit } from './rateLimit.js';
 import { Authenticator } from './credentials.js';
 import { sendError } from './errors.js';
 import { sendJson } from './reply.js';
@@ -35,6 +37,7 @@ const HEARTBEAT_MS = 15_000;
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 /** How long a browser waits before reconnecting after the stream drops. */
 const RETRY_MS = 2000;
+const EVENTS_PATH = '/v1/Accounts/:AccountSid/Events';
 
 export function eventRoutes(server: FastifyInstance, app: AppContext): void {
   const authenticator = new Authenticator(app.accounts);
@@ -44,78 +47,80 @@ export function eventRoutes(server: FastifyInstance, app: AppContext): void {
     for (const response of open) response.end();
   });
 
-  server.post<{ Params: AccountParams }>('/v1/Accounts/:AccountSid/EventTokens.json', { preHandler: requireAccount(authenticator) }, async (request, reply) => {
-    const { AccountSid } = request.params;
-    const { token, expiresAt } = app.eventTokens.issue(AccountSid);
-    return sendJson(reply, 201, {
-      account_sid: AccountSid,
-      token,
-      ttl: EVENT_TOKEN_TTL_SECONDS,
-      date_expires: formatRfc2822(expiresAt),
-      events_uri: `/v1/Accounts/${AccountSid}/Events`,
-    });
-  });
-
-  server.get<{ Params: AccountParams; Querystring: Query }>('/v1/Accounts/:AccountSid/Events', async (request, reply) => {
-    if (!(await authenticated(request, reply))) return reply;
-    // HEAD learns that the stream is there; node would hold its headers back, waiting for a body it never sends.
-    if (request.method === 'HEAD') return reply.code(200).type('text/event-stream; charset=utf-8').send();
-    const query = request.query ?? {};
-    const filter = streamFilter(query);
-    const afterId = lastEventId(request.headers['last-event-id'], query.LastEventId);
-
-    reply.hijack();
-    // A stream is meant to stay open while quiet: the server's idle-socket timeout is for requests, not for it.
-    request.raw.socket.setTimeout(0);
-    const response = reply.raw;
-    response.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-store',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
-    response.write(`retry: ${RETRY_MS}\n: paytone events for ${request.params.AccountSid}\n\n`);
-    open.add(response);
-
-    let stop: (() => void) | null = null;
-    const heartbeat = setInterval(() => response.write(': keep-alive\n\n'), HEARTBEAT_MS);
-    const finish = () => {
-      clearInterval(heartbeat);
-      stop?.();
-      stop = null;
-      open.delete(response);
-      if (!response.writableEnded) response.end();
-    };
-    response.on('close', finish);
-    const send = (event: LiveEvent) => {
-      if (response.writableEnded) return;
-      response.write(`id: ${event.id}\nevent: ${event.kind}\ndata: ${JSON.stringify(liveEventJson(event))}\n\n`);
-      if (response.writableLength > MAX_BUFFERED_BYTES) finish();
-    };
-    try {
-      stop = await app.liveEvents.open(request.params.AccountSid, filter, afterId, send);
-      if (response.writableEnded || response.destroyed) finish();
-    } catch (err) {
-      app.log.error({ err: err instanceof Error ? { message: err.message } : String(err) }, 'event stream could not be opened');
-      finish();
-    }
-    return reply;
-  });
-
-  /** Basic credentials, or a valid event token for the account in the path; otherwise a 20003 answer. */
-  async function authenticated(request: FastifyRequest<{ Params: AccountParams; Querystring: Query }>, reply: FastifyReply): Promise<boolean> {
-    const accountSid = request.params.AccountSid;
+  const basic = requireAccount(authenticator);
+  /** Basic credentials; on the stream alone, a valid event token for the account in the path instead. */
+  const authenticate = async (request: FastifyRequest<{ Params: AccountParams; Querystring: Query }>, reply: FastifyReply): Promise<void> => {
     const token = request.query?.Token;
-    const ok =
-      token !== undefined
-        ? typeof token === 'string' && app.eventTokens.verify(token, accountSid)
-        : (await authenticator.authenticate(request.headers.authorization, accountSid)) !== null;
-    if (!ok) {
-      if (token === undefined) reply.header('WWW-Authenticate', 'Basic realm="paytone"');
-      await sendError(reply, payError(20003));
+    if (token === undefined || request.routeOptions.url !== EVENTS_PATH) return basic(request, reply);
+    const accountSid = request.params.AccountSid;
+    if (typeof token === 'string' && app.eventTokens.verify(token, accountSid)) {
+      request.principal = { accountSid, credential: 'event-token' };
+      return;
     }
-    return ok;
-  }
+    await sendError(reply, payError(20003));
+  };
+
+  server.register(async (scope) => {
+    scope.addHook('preHandler', authenticate);
+    // After authentication, so the account's allowance is counted, as on the Twilio routes.
+    if (app.rateLimit) await scope.register(rateLimit, accountRateLimit(app.rateLimit));
+    scope.post<{ Params: AccountParams }>('/v1/Accounts/:AccountSid/EventTokens.json', async (request, reply) => {
+      const { AccountSid } = request.params;
+      const { token, expiresAt } = app.eventTokens.issue(AccountSid);
+      return sendJson(reply, 201, {
+        account_sid: AccountSid,
+        token,
+        ttl: EVENT_TOKEN_TTL_SECONDS,
+        date_expires: formatRfc2822(expiresAt),
+        events_uri: `/v1/Accounts/${AccountSid}/Events`,
+      });
+    });
+
+    scope.get<{ Params: AccountParams; Querystring: Query }>(EVENTS_PATH, async (request, reply) => {
+      // HEAD learns that the stream is there; node would hold its headers back, waiting for a body it never sends.
+      if (request.method === 'HEAD') return reply.code(200).type('text/event-stream; charset=utf-8').send();
+      const query = request.query ?? {};
+      const filter = streamFilter(query);
+      const afterId = lastEventId(request.headers['last-event-id'], query.LastEventId);
+
+      reply.hijack();
+      // A stream is meant to stay open while quiet: the server's idle-socket timeout is for requests, not for it.
+      request.raw.socket.setTimeout(0);
+      const response = reply.raw;
+      response.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      response.write(`retry: ${RETRY_MS}\n: paytone events for ${request.params.AccountSid}\n\n`);
+      open.add(response);
+
+      let stop: (() => void) | null = null;
+      const heartbeat = setInterval(() => response.write(': keep-alive\n\n'), HEARTBEAT_MS);
+      const finish = () => {
+        clearInterval(heartbeat);
+        stop?.();
+        stop = null;
+        open.delete(response);
+        if (!response.writableEnded) response.end();
+      };
+      response.on('close', finish);
+      const send = (event: LiveEvent) => {
+        if (response.writableEnded) return;
+        response.write(`id: ${event.id}\nevent: ${event.kind}\ndata: ${JSON.stringify(liveEventJson(event))}\n\n`);
+        if (response.writableLength > MAX_BUFFERED_BYTES) finish();
+      };
+      try {
+        stop = await app.liveEvents.open(request.params.AccountSid, filter, afterId, send);
+        if (response.writableEnded || response.destroyed) finish();
+      } catch (err) {
+        app.log.error({ err: err instanceof Error ? { message: err.message } : String(err) }, 'event stream could not be opened');
+        finish();
+      }
+      return reply;
+    });
+  });
 }
 
 function streamFilter(query: Query): LiveEventFilter {

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ACCOUNT_SID, AUTH_TOKEN } from '../support/paytone.js';
+import { ACCOUNT_SID, AUTH_TOKEN, startPaytone } from '../support/paytone.js';
 import { basicAuth, openEventStream, type EventStream, type StreamEvent } from '../support/sse.js';
 import { createApiKey } from '../support/apiKey.js';
 import { futureExpiry, openPaytone, type PaytoneUnderTest } from './flows.js';
@@ -207,5 +207,25 @@ describe('live event stream', () => {
     await stream.ended;
     assert.equal(pay.paytone.child.exitCode, 0);
     assert.match(pay.paytone.output(), /shut down cleanly/);
+  });
+});
+
+describe('live event routes under the account rate limit', () => {
+  it('answers 20429 past the limit, counting only authenticated requests', async () => {
+    const paytone = await startPaytone({ env: { PAYTONE_RATE_LIMIT: '2/60s' } });
+    try {
+      const tokens = `${paytone.baseUrl}/v1/Accounts/${ACCOUNT_SID}/EventTokens.json`;
+      assert.equal((await fetch(tokens, { method: 'POST' })).status, 401, 'no credentials: refused, and not counted');
+      assert.equal((await fetch(tokens, { method: 'POST', headers: AUTH })).status, 201);
+      assert.equal((await fetch(tokens, { method: 'POST', headers: AUTH })).status, 201);
+      const limited = await fetch(tokens, { method: 'POST', headers: AUTH });
+      assert.equal(limited.status, 429);
+      assert.equal(((await limited.json()) as { code: number }).code, 20429);
+      assert.match(limited.headers.get('retry-after') ?? '', /^\d+$/);
+      const stream = await fetch(`${paytone.baseUrl}/v1/Accounts/${ACCOUNT_SID}/Events`, { headers: AUTH });
+      assert.equal(stream.status, 429);
+    } finally {
+      await paytone.stop();
+    }
   });
 });
