@@ -13,7 +13,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresAdapter, PostgresDialect } from 'kysely';
+import { GroupCommitSqliteDialect } from './sqliteDriver.js';
 import { migrationProvider } from './migrations.js';
 import type { Database } from './schema.js';
 
@@ -70,14 +71,16 @@ function openSqlite(dataDir: string): Db {
   sqlite.pragma('journal_mode = WAL');
   // Deleted rows (erased sessions' sealed secrets) are overwritten with zeros, not left in free pages.
   sqlite.pragma('secure_delete = ON');
-  sqlite.pragma('synchronous = FULL');
+  // Commits are synced by the driver, many per fsync and off the event loop (see sqliteDriver.ts), instead of
+  // one blocking fsync each.
+  sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   // Only the server's user may read the database; SQLite gives its WAL and shm files the same mode.
   for (const suffix of ['', '-wal', '-shm']) {
     if (fs.existsSync(file + suffix)) fs.chmodSync(file + suffix, 0o600);
   }
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return new Kysely<Database>({ dialect: new GroupCommitSqliteDialect({ database: sqlite, walFile: `${file}-wal` }) });
 }
 
 /**

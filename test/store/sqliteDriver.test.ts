@@ -1,0 +1,69 @@
+/**
+ * The embedded database's driver: concurrent transactions share fsyncs but stay all-or-nothing one by one, and
+ * what a query acknowledged survives the process being killed (-9) right after.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { sql } from 'kysely';
+import { type Db, openDatabase } from '../../src/store/database.js';
+
+const DATABASE_MODULE = fileURLToPath(new URL('../../src/store/database.js', import.meta.url));
+const opened: Db[] = [];
+after(async () => Promise.all(opened.map((db) => db.destroy())));
+
+async function open(dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'paytone-driver-'))): Promise<{ db: Db; dataDir: string }> {
+  const db = await openDatabase({ dataDir });
+  opened.push(db);
+  await sql`create table if not exists notes (id integer primary key, body text not null)`.execute(db);
+  return { db, dataDir };
+}
+
+const bodies = async (db: Db) => (await sql<{ body: string }>`select body from notes order by id`.execute(db)).rows.map((r) => r.body);
+
+test('concurrent transactions all land, and one that fails leaves nothing of itself', async () => {
+  const { db } = await open();
+  const results = await Promise.allSettled(
+    Array.from({ length: 40 }, (_, i) =>
+      db.transaction().execute(async (trx) => {
+        await sql`insert into notes (body) values (${`first of ${i}`})`.execute(trx);
+        if (i === 7) throw new Error('this one changes its mind');
+        await sql`insert into notes (body) values (${`second of ${i}`})`.execute(trx);
+      }),
+    ),
+  );
+  assert.deepEqual(
+    results.map((r) => r.status),
+    Array.from({ length: 40 }, (_, i) => (i === 7 ? 'rejected' : 'fulfilled')),
+  );
+  const stored = await bodies(db);
+  assert.equal(stored.length, 78);
+  assert.ok(!stored.includes('first of 7'));
+  assert.ok(stored.includes('first of 8') && stored.includes('second of 8'));
+});
+
+test('the same statement run again with other values reads and writes what it is given', async () => {
+  const { db } = await open();
+  for (const body of ['a', 'b', 'c']) await sql`insert into notes (body) values (${body})`.execute(db);
+  const one = async (body: string) => (await sql<{ n: number }>`select count(*) as n from notes where body = ${body}`.execute(db)).rows[0]!.n;
+  assert.deepEqual([await one('a'), await one('b'), await one('z')], [1, 1, 0]);
+});
+
+test('what was acknowledged survives kill -9 right after', async () => {
+  const { dataDir } = await open();
+  const writer = `
+    import { openDatabase } from ${JSON.stringify(DATABASE_MODULE)};
+    import { sql } from 'kysely';
+    const db = await openDatabase({ dataDir: ${JSON.stringify(dataDir)} });
+    await Promise.all(Array.from({ length: 25 }, (_, i) => sql\`insert into notes (body) values (\${'acknowledged ' + i})\`.execute(db)));
+    process.kill(process.pid, 'SIGKILL');
+  `;
+  assert.throws(() => execFileSync(process.execPath, ['--input-type=module', '-e', writer], { cwd: path.dirname(DATABASE_MODULE), stdio: 'pipe' }), /SIGKILL|signal/);
+  const reopened = await openDatabase({ dataDir });
+  opened.push(reopened);
+  assert.equal((await bodies(reopened)).filter((b) => b.startsWith('acknowledged ')).length, 25);
+});
