@@ -26,7 +26,7 @@ export interface ConnectorDirectory {
 
 export interface SessionsDeps {
   store: SessionStore;
-  outbox: { kick(): void };
+  outbox: { kick(sessionSid?: string): void };
   connectors: ConnectorDirectory;
   rules: SessionRules;
   log: Logger;
@@ -136,7 +136,7 @@ export class PaymentSessions {
     this.remember(session);
     this.arm(session);
     if (events.length > 0) {
-      this.deps.outbox.kick();
+      this.deps.outbox.kick(session.sid);
       this.deps.onEvents?.(live);
     }
   }

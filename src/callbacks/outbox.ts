@@ -101,6 +101,16 @@ export class CallbackOutbox {
   private pass: Promise<void> | null = null;
   private passAgain = false;
   private kickPending = false;
+  /**
+   * Sessions to look at on the next pass without scanning the whole outbox: those whose rows were just committed
+   * (`kick(sid)`) and those whose callback was just delivered (their next one may go now). A full scan still runs
+   * on its own schedule, for retries falling due and rows nobody kicked for.
+   */
+  private readonly followUp = new Set<string>();
+  /** Sessions whose due callback found no room, oldest first, with the origin it goes to: next in line for a slot. */
+  private readonly waiting = new Map<string, string>();
+  private fullPassDue = true;
+  private nextFullPassAt = 0;
   private wakeTimer: NodeJS.Timeout | null = null;
   private changeWaiters: Array<() => void> = [];
 
@@ -131,9 +141,15 @@ export class CallbackOutbox {
     this.runPass();
   }
 
-  /** New rows were committed: look now. Many kicks in one tick make one pass. */
-  kick(): void {
-    if (!this.started || this.stopped || this.kickPending) return;
+  /**
+   * New rows were committed: look now, at that session's callbacks only when its sid is given. Many kicks in one
+   * tick make one pass.
+   */
+  kick(sessionSid?: string): void {
+    if (!this.started || this.stopped) return;
+    if (sessionSid === undefined) this.fullPassDue = true;
+    else this.followUp.add(sessionSid);
+    if (this.kickPending) return;
     this.kickPending = true;
     setImmediate(() => {
       this.kickPending = false;
@@ -209,29 +225,52 @@ export class CallbackOutbox {
     this.scheduleWake(wakeAt);
   }
 
-  /** Starts every due session head there is room for; returns when the next one falls due. */
+  /**
+   * Starts every due session head there is room for, among the followed-up sessions or, when a full pass is due,
+   * the whole outbox; returns when the next full pass is due.
+   */
   private async dispatchDue(): Promise<number> {
     const now = this.now();
-    const pollAt = now + this.pollIntervalMs;
-    if (this.inFlight.size >= MAX_IN_FLIGHT) return pollAt;
-    const heads = await selectSessionHeads(this.db, [...this.inFlight.keys()], HEADS_PER_PASS);
+    const full = this.fullPassDue || now >= this.nextFullPassAt;
+    let heads: CallbackRow[] = [];
+    if (full) {
+      this.fullPassDue = false;
+      this.followUp.clear();
+      this.waiting.clear();
+      this.nextFullPassAt = now + this.pollIntervalMs;
+      heads = await selectSessionHeads(this.db, [...this.inFlight.keys()], HEADS_PER_PASS);
+    } else {
+      const sessions = [...this.followUp].filter((sid) => !this.inFlight.has(sid));
+      this.followUp.clear();
+      if (sessions.length > 0) heads = await selectHeadsOf(this.db, sessions);
+    }
     for (const head of heads) {
-      if (this.stopped || this.inFlight.size >= MAX_IN_FLIGHT) break;
       const dueAt = head.next_attempt_at ?? now;
-      // Heads come sorted by due time: the first one in the future is the next wake-up.
-      if (dueAt > now) return Math.min(dueAt, pollAt);
+      if (dueAt > now) {
+        this.nextFullPassAt = Math.min(this.nextFullPassAt, dueAt);
+        // A full pass's heads come sorted by due time: the first one in the future is the last to look at.
+        if (full) break;
+        continue;
+      }
       const origin = originOf(head.url);
       const busy = this.inFlightByOrigin.get(origin) ?? 0;
-      if (busy >= MAX_IN_FLIGHT_PER_ORIGIN) continue;
+      if (this.stopped) break;
+      if (this.inFlight.size >= MAX_IN_FLIGHT || busy >= MAX_IN_FLIGHT_PER_ORIGIN) {
+        this.waiting.set(head.session_sid, origin);
+        continue;
+      }
+      this.waiting.delete(head.session_sid);
       this.inFlightByOrigin.set(origin, busy + 1);
       this.inFlight.set(head.session_sid, this.deliver(head, origin));
     }
-    return pollAt;
+    return this.nextFullPassAt;
   }
 
   private async deliver(row: CallbackRow, origin: string): Promise<void> {
     const attemptedAt = this.now();
     const result = await this.attempt(row);
+    // The receiver's connection is free again; the session's claim is held until the outcome is recorded.
+    this.inFlightByOrigin.set(origin, (this.inFlightByOrigin.get(origin) ?? 1) - 1);
     const record = this.outcome(row, result, attemptedAt);
     try {
       await recordAttempt(this.db, row, record);
@@ -247,9 +286,19 @@ export class CallbackOutbox {
       await sleep(this.pollIntervalMs);
     }
     this.inFlight.delete(row.session_sid);
-    this.inFlightByOrigin.set(origin, (this.inFlightByOrigin.get(origin) ?? 1) - 1);
     this.notifyChange();
-    this.kick();
+    this.kick(row.session_sid);
+    this.callNextWaiting();
+  }
+
+  /** A slot came free: the oldest waiting session whose origin has room is looked at on the next pass. */
+  private callNextWaiting(): void {
+    for (const [sessionSid, origin] of this.waiting) {
+      if ((this.inFlightByOrigin.get(origin) ?? 0) >= MAX_IN_FLIGHT_PER_ORIGIN) continue;
+      this.waiting.delete(sessionSid);
+      this.kick(sessionSid);
+      return;
+    }
   }
 
   private async attempt(row: CallbackRow): Promise<DeliveryResult> {
@@ -363,6 +412,19 @@ async function selectSessionHeads(db: Kysely<Database>, inFlightSessions: string
     .orderBy('h.session_sid')
     .limit(limit)
     .execute();
+}
+
+/** The head (lowest pending seq) of each of these sessions, found through the primary key. */
+async function selectHeadsOf(db: Kysely<Database>, sessions: string[]): Promise<CallbackRow[]> {
+  const rows = await db
+    .selectFrom('session_events')
+    .select(HEAD_COLUMNS)
+    .where('session_sid', 'in', sessions)
+    .where('delivery_status', '=', 'pending')
+    .orderBy('session_sid')
+    .orderBy('seq')
+    .execute();
+  return rows.filter((row, i) => i === 0 || rows[i - 1]!.session_sid !== row.session_sid);
 }
 
 /** Writes one attempt's outcome, only if the row is still the pending one this worker read. */
