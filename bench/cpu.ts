@@ -7,6 +7,11 @@ import { epochMs } from './load.js';
 
 export type CpuShares = Record<string, number>;
 
+/** paytone's CPU time per unit of work (a request, a session, a keypress) over a phase, in ms. */
+export function cpuMsPer(shares: CpuShares, seconds: number, units: number): number {
+  return ((shares.paytone ?? shares.bare ?? NaN) / 100) * seconds * 1000 / units;
+}
+
 /** Starts counting for the named processes (`generator` is this process); `stop()` returns % of one core each. */
 export function meterCpu(pids: Record<string, number>): { stop(): CpuShares } {
   const read = (): Record<string, number> => ({

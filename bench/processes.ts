@@ -54,6 +54,8 @@ export interface PaytoneOptions {
   logLevel: string;
   /** Write a V8 CPU profile of the whole run into the run directory. */
   cpuProfile: boolean;
+  /** Another build's `dist/src/main.js` (`--paytone DIR`), to compare a change with what it replaces. */
+  main?: string;
 }
 
 export async function startPaytone(options: PaytoneOptions): Promise<Paytone> {
@@ -63,7 +65,7 @@ export async function startPaytone(options: PaytoneOptions): Promise<Paytone> {
   const port = await freePort();
   const out = fs.openSync(logFile, 'w');
   const nodeArgs = options.cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${options.runDir}`, `--cpu-prof-name=${options.name}.cpuprofile`] : [];
-  const child = spawn(process.execPath, [...nodeArgs, PAYTONE_MAIN], {
+  const child = spawn(process.execPath, [...nodeArgs, options.main ?? PAYTONE_MAIN], {
     env: {
       PATH: process.env.PATH ?? '',
       HOST: '127.0.0.1',
@@ -73,6 +75,9 @@ export async function startPaytone(options: PaytoneOptions): Promise<Paytone> {
       PAYTONE_AUTH_TOKEN: AUTH_TOKEN,
       PAYTONE_DTMF_INTERVAL_MS: String(options.dtmfIntervalMs),
       LOG_LEVEL: options.logLevel,
+      // One account drives the whole load: the per-account limit (a guard against a runaway client) would
+      // measure itself, not paytone.
+      PAYTONE_RATE_LIMIT: 'off',
     },
     stdio: ['ignore', out, out],
   });

@@ -86,21 +86,25 @@ const cpu = (shares: Record<string, number>) =>
 
 export function table(r: Report): string {
   const rows: Array<[string, string, string]> = [
-    ['payment create, bare node:http', `${f(r.create.bare.requestsPerSecond, 0)} req/s, p50 ${f(r.create.bare.p50Ms, 2)} ms, p99 ${f(r.create.bare.p99Ms, 2)} ms`, cpu(r.create.bare.cpuPercent)],
+    [
+      'payment create, bare node:http',
+      `${f(r.create.bare.requestsPerSecond, 0)} req/s, p50 ${f(r.create.bare.p50Ms, 2)} ms, p99 ${f(r.create.bare.p99Ms, 2)} ms; ${f(r.create.bare.serverCpuMsPerRequest, 3)} ms CPU per request`,
+      cpu(r.create.bare.cpuPercent),
+    ],
     [
       'payment create, paytone',
-      `${f(r.create.paytone.requestsPerSecond, 0)} req/s (${f(r.create.ratioToBare, 2)}x bare), p50 ${f(r.create.paytone.p50Ms, 2)} ms, p99 ${f(r.create.paytone.p99Ms, 2)} ms`,
+      `${f(r.create.paytone.requestsPerSecond, 0)} req/s (${f(r.create.ratioToBare, 2)}x bare), p50 ${f(r.create.paytone.p50Ms, 2)} ms, p99 ${f(r.create.paytone.p99Ms, 2)} ms; ${f(r.create.paytone.serverCpuMsPerRequest, 3)} ms CPU per request`,
       cpu(r.create.paytone.cpuPercent),
     ],
     [
       'full card sessions',
-      `${f(r.sessions.sessionsPerSecond)} sessions/s, end to end p50 ${f(r.sessions.p50Ms, 0)} ms, p99 ${f(r.sessions.p99Ms, 0)} ms (${r.sessions.sessions} done, ${r.sessions.failed} failed)`,
+      `${f(r.sessions.sessionsPerSecond)} sessions/s, end to end p50 ${f(r.sessions.p50Ms, 0)} ms, p99 ${f(r.sessions.p99Ms, 0)} ms (${r.sessions.sessions} done, ${r.sessions.failed} failed); ${f(r.sessions.paytoneCpuMsPerSession, 1)} ms CPU per session`,
       cpu(r.sessions.cpuPercent),
     ],
     ['callbacks (create + sessions)', `${r.callbacks.received} of ${r.callbacks.queued} received, ${r.callbacks.invalidSignatures} bad signatures, ${r.callbacks.duplicates} duplicates`, ''],
     [
       `keypress -> callback, ${r.keypress.sessions} typing`,
-      `p50 ${f(r.keypress.p50Ms)} ms, p99 ${f(r.keypress.p99Ms)} ms, max ${f(r.keypress.maxMs)} ms over ${r.keypress.keypresses} keys taken during ${r.keypress.measuredOver} (${f(r.keypress.keypressesPerSecond, 0)}/s, one key per ${r.keypress.intervalMs} ms per caller); all ${r.keypress.allKeypresses} keys p99 ${f(r.keypress.allP99Ms)} ms, ${r.keypress.missing} missing`,
+      `p50 ${f(r.keypress.p50Ms)} ms, p99 ${f(r.keypress.p99Ms)} ms, max ${f(r.keypress.maxMs)} ms over ${r.keypress.keypresses} keys taken during ${r.keypress.measuredOver} (${f(r.keypress.keypressesPerSecond, 0)}/s, one key per ${r.keypress.intervalMs} ms per caller); all ${r.keypress.allKeypresses} keys p99 ${f(r.keypress.allP99Ms)} ms, ${r.keypress.missing} missing; ${f(r.keypress.paytoneCpuMsPerKeypress, 2)} ms CPU per key`,
       cpu(r.keypress.cpuPercent),
     ],
     ['memory', `${f(r.memory.residentMb, 0)} MB resident with ${r.memory.openSessions} open sessions (${f(r.memory.baselineMb, 0)} MB warm, ${f(r.memory.perSessionKb, 1)} KB per session)`, ''],

@@ -1,10 +1,11 @@
 /**
- * `npm run bench [-- --quick | --tiny] [--cpu-prof] [--out DIR] [--log-level LEVEL] [--keypad-interval MS]`
+ * `npm run bench [-- --quick | --tiny] [--cpu-prof] [--out DIR] [--log-level LEVEL] [--keypad-interval MS] [--paytone DIR]`
  *
  * Starts, on 127.0.0.1 only, paytone on a fresh embedded database, a callback receiver that validates every
  * signature, and a bare node:http server (the ceiling); measures payment create, full sessions,
  * keypress-to-callback latency and memory; prints one table and writes it as JSON to bench/results/.
- * With --cpu-prof every paytone process writes a V8 CPU profile into the run directory, which is kept.
+ * With --cpu-prof every paytone process writes a V8 CPU profile into the run directory, which is kept; with
+ * --paytone DIR the server is another checkout's build (DIR/dist), for before-and-after figures.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -32,6 +33,7 @@ const { values: args } = parseArgs({
     out: { type: 'string', default: path.join(REPO, 'bench', 'results') },
     'log-level': { type: 'string', default: 'info' },
     'keypad-interval': { type: 'string' },
+    paytone: { type: 'string' },
   },
 });
 
@@ -68,7 +70,12 @@ async function main(): Promise<void> {
   const profile = chooseProfile();
   const loadBefore = os.loadavg()[0]!;
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'paytone-bench-'));
-  const paytoneOptions = { runDir, logLevel: args['log-level']!, cpuProfile: args['cpu-prof']! };
+  const paytoneOptions = {
+    runDir,
+    logLevel: args['log-level']!,
+    cpuProfile: args['cpu-prof']!,
+    main: args.paytone === undefined ? undefined : path.resolve(args.paytone, 'dist', 'src', 'main.js'),
+  };
   const receiver = await Receiver.start();
   const bare = await startBareServer();
 

@@ -4,7 +4,7 @@
  */
 import { Agent, paymentsPath } from '../flows.js';
 import { Client, fixedConcurrency, percentile, type LoopResult } from '../load.js';
-import { meterCpu, type CpuShares } from '../cpu.js';
+import { cpuMsPer, meterCpu, type CpuShares } from '../cpu.js';
 import { ACCOUNT_SID, AUTH_TOKEN, type BareServer, type Paytone, type Receiver } from '../processes.js';
 
 export interface CreateProfile {
@@ -22,6 +22,8 @@ export interface Throughput {
   p50Ms: number;
   p99Ms: number;
   cpuPercent: CpuShares;
+  /** CPU the server (paytone or the bare one) spent per request. */
+  serverCpuMsPerRequest: number;
 }
 
 export interface CreateFigures {
@@ -41,6 +43,7 @@ export function throughput(result: LoopResult, cpuPercent: CpuShares): Throughpu
     p50Ms: percentile(result.latencies, 50),
     p99Ms: percentile(result.latencies, 99),
     cpuPercent,
+    serverCpuMsPerRequest: cpuMsPer(cpuPercent, result.seconds, result.done),
   };
 }
 

@@ -9,7 +9,7 @@
  */
 import { Agent, CARD_FIELDS } from '../flows.js';
 import { Client, epochMs, fixedConcurrency, percentile } from '../load.js';
-import { meterCpu, type CpuShares } from '../cpu.js';
+import { cpuMsPer, meterCpu, type CpuShares } from '../cpu.js';
 import { captureEventTimes } from '../database.js';
 import { ACCOUNT_SID, AUTH_TOKEN, type Paytone, type Receiver } from '../processes.js';
 
@@ -36,6 +36,8 @@ export interface KeypressFigures {
   /** Per-digit callbacks that never arrived. */
   missing: number;
   cpuPercent: CpuShares;
+  /** paytone's CPU per keypress over the phase (the keypad requests and field ends included). */
+  paytoneCpuMsPerKeypress: number;
 }
 
 const SETUP_CONCURRENCY = 32;
@@ -65,6 +67,7 @@ export async function benchKeypress(p: { paytone: Paytone; receiver: Receiver; p
   const allTyping = epochMs();
   const ends = await Promise.all(ended);
   const cpuPercent = cpu.stop();
+  const phaseEnd = epochMs();
   await client.close();
 
   const firstEnd = Math.min(...ends.map((e) => e.at));
@@ -105,5 +108,6 @@ export async function benchKeypress(p: { paytone: Paytone; receiver: Receiver; p
     allP99Ms: percentile(all, 99),
     missing,
     cpuPercent,
+    paytoneCpuMsPerKeypress: cpuMsPer(cpuPercent, (phaseEnd - started) / 1000, count * digits.length),
   };
 }

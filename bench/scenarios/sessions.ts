@@ -5,7 +5,7 @@
  */
 import { Agent } from '../flows.js';
 import { Client, fixedConcurrency, percentile } from '../load.js';
-import { meterCpu, type CpuShares } from '../cpu.js';
+import { cpuMsPer, meterCpu, type CpuShares } from '../cpu.js';
 import { ACCOUNT_SID, AUTH_TOKEN, type Paytone, type Receiver } from '../processes.js';
 
 export interface SessionsProfile {
@@ -25,6 +25,7 @@ export interface SessionsFigures {
   /** Requests the generator made per session, and callbacks paytone sent per session. */
   requestsPerSession: number;
   cpuPercent: CpuShares;
+  paytoneCpuMsPerSession: number;
 }
 
 const SESSION_TIMEOUT_MS = 60_000;
@@ -47,5 +48,6 @@ export async function benchSessions(p: { paytone: Paytone; receiver: Receiver; p
     p99Ms: percentile(result.latencies, 99),
     requestsPerSession: 3 + 2 * 4,
     cpuPercent,
+    paytoneCpuMsPerSession: cpuMsPer(cpuPercent, result.seconds, result.done),
   };
 }
