@@ -83,12 +83,15 @@ export class PaytoneMetrics {
         });
       },
     });
+    // The two outbox gauges are collected together (prom-client asks every metric at once): one query serves both.
+    let backlogQuery: ReturnType<MetricsSources['outboxBacklog']> | null = null;
+    const backlog = () => (backlogQuery ??= sources.outboxBacklog().finally(() => (backlogQuery = null)));
     new Gauge({
       name: 'paytone_outbox_depth',
       help: 'Status callbacks waiting in the outbox (due now or waiting for a retry).',
       registers,
       async collect() {
-        await guarded(async () => this.set((await sources.outboxBacklog()).pending));
+        await guarded(async () => this.set((await backlog()).pending));
       },
     });
     new Gauge({
@@ -97,7 +100,7 @@ export class PaytoneMetrics {
       registers,
       async collect() {
         await guarded(async () => {
-          const { oldestAt } = await sources.outboxBacklog();
+          const { oldestAt } = await backlog();
           this.set(oldestAt === null ? 0 : Math.max(0, (now() - oldestAt) / 1000));
         });
       },

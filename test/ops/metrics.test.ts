@@ -14,8 +14,13 @@ const sample = (text: string, series: string): number | undefined => {
 };
 
 test('sessions by status and the outbox are read at scrape time; every status is present', async () => {
-  const metrics = new PaytoneMetrics({ sources: sources(), now: () => 31_000 });
+  let backlogQueries = 0;
+  const metrics = new PaytoneMetrics({
+    sources: sources({ outboxBacklog: async () => (backlogQueries++, { pending: 3, oldestAt: 1_000 }) }),
+    now: () => 31_000,
+  });
   const text = await metrics.registry.metrics();
+  assert.equal(backlogQueries, 1, 'one outbox query per scrape');
   assert.equal(sample(text, 'paytone_sessions{status="in-progress"}'), 2);
   assert.equal(sample(text, 'paytone_sessions{status="completed"}'), 5);
   assert.equal(sample(text, 'paytone_sessions{status="completing"}'), 0);
