@@ -26,6 +26,11 @@ import type { LiveEvent } from '../domain/liveEvents.js';
 import type { CallbackPolicy } from '../domain/callbackPolicy.js';
 import { createOps, type OpsContext } from '../ops/wiring.js';
 import { ConnectorRegistry } from './connectorRegistry.js';
+import { joinCluster } from './cluster.js';
+import { LeasedOutboxClaims } from '../store/outboxClaims.js';
+import { KeypressStore } from '../store/keypresses.js';
+import { StoredKeypad } from '../telephony/storedKeypad.js';
+import { CALLBACK_RETRY } from '../callbacks/retryPolicy.js';
 
 /** What the HTTP layer needs; storage, vault, outbox and timers stay behind these. */
 export interface AppContext {
@@ -51,9 +56,21 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
   const db = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
   const ops = createOps(db, config, log);
   const vault = await Vault.open({ dataDir: config.dataDir, keyHex: config.vaultKeyHex });
+  const cluster = config.databaseUrl
+    ? await joinCluster({
+        databaseUrl: config.databaseUrl,
+        db,
+        log,
+        onLost(err) {
+          // The others now take this process's work over: going on would do it twice.
+          log.fatal({ err }, 'lost cluster membership (the database connection ended); exiting');
+          process.exit(70);
+        },
+      })
+    : null;
   const accounts = new AccountStore(db, vault, now);
   const calls = new CallStore(db);
-  const sessionStore = new SessionStore(db, vault);
+  const sessionStore = new SessionStore(db, vault, cluster?.memberId ?? null);
   const ledger = new StoredGatewayLedger(db, now);
   const outbox = new CallbackOutbox({
     db,
@@ -67,6 +84,8 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
       return token;
     },
     onAttempt: (callback, finishedAt) => ops.metrics.callbackAttempted(callback, finishedAt),
+    // Longer than one attempt may take, so a live sender keeps its claim for the whole POST.
+    claims: cluster ? new LeasedOutboxClaims(db, cluster.memberId, CALLBACK_RETRY.timeoutMs + 5_000) : undefined,
   });
   const liveEvents = new LiveEventFeed(new LiveEventStore(db), new InProcessLiveEventBus(log));
   const publish = (events: LiveEvent[]) => liveEvents.bus.publish(events);
@@ -88,11 +107,18 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
     now,
     onEvents: publish,
     onGatewayCall: (type, outcome, seconds) => ops.metrics.gatewayCall(type, outcome, seconds),
+    coordination: cluster?.coordination,
   });
   const payments = new PaymentRequests(sessions, sessionStore, calls, config.callbackPolicy);
-  const telephony = new SandboxTelephony({ calls, caller: payments, outbox, onEvents: publish, dtmfIntervalMs: config.dtmfIntervalMs, log, now });
-  const resumed = await sessions.resume();
+  const storedKeypad = cluster
+    ? new StoredKeypad({ store: new KeypressStore(db), caller: payments, memberId: cluster.memberId, intervalMs: config.dtmfIntervalMs, log, now })
+    : undefined;
+  const telephony = new SandboxTelephony({ calls, caller: payments, outbox, onEvents: publish, dtmfIntervalMs: config.dtmfIntervalMs, log, now, storedKeypad });
+  // In a cluster nothing is resumed wholesale: the sweep takes over only what no live process is doing.
+  const resumed = cluster ? 0 : await sessions.resume();
   if (resumed > 0) log.info({ sessions: resumed }, 'resumed unfinished pay sessions');
+  cluster?.startSweeping(sessions);
+  storedKeypad?.start();
   outbox.start();
 
   return {
@@ -115,9 +141,11 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
       // and the next start resumes it.
       await telephony.settle();
       sessions.stop();
+      await storedKeypad?.stop();
       await sessions.settle();
       connectors.close();
       await outbox.stop();
+      await cluster?.leave();
       await db.destroy();
     },
   };

@@ -19,7 +19,7 @@ import { newSid } from '../domain/sids.js';
 import type { Session } from '../domain/types.js';
 import type { CallRecord } from '../domain/callView.js';
 import type { CallStore } from '../store/calls.js';
-import type { SessionStore, StoredEvent } from '../store/sessions.js';
+import type { AlongWith, SessionStore, StoredEvent } from '../store/sessions.js';
 import type { PaymentSessions, RequestKey } from './paymentSessions.js';
 import { ANY_CALLBACK, type CallbackPolicy } from '../domain/callbackPolicy.js';
 
@@ -147,9 +147,9 @@ export class PaymentRequests {
   }
 
   /** A keypress on the call reaches its open session; with none open it is ignored, as on a real call. */
-  async keypress(callSid: string, digit: string): Promise<void> {
+  async keypress(callSid: string, digit: string, alongWith?: AlongWith): Promise<void> {
     const sid = this.sessions.openSessionOf(callSid) ?? (await this.store.unfinishedSidOfCall(callSid));
-    if (sid) await this.sessions.apply(sid, { kind: 'digit', digit });
+    if (sid) await this.sessions.apply(sid, { kind: 'digit', digit }, undefined, alongWith);
   }
 
   /** Under the call's lock, so a session being created as the caller hangs up is ended too. */

@@ -12,7 +12,7 @@ import { decide, isFinal, nextDeadline, openSession } from '../domain/session.js
 import { gatewayRequestFor } from '../domain/gatewayRequest.js';
 import type { GatewayOutcome, GatewayRequest, PaymentSettings, Session, SessionInput, SessionRules, SessionEvent } from '../domain/types.js';
 import { payError } from '../domain/errors.js';
-import type { IdempotencyRecord, SessionStore } from '../store/sessions.js';
+import type { AlongWith, IdempotencyRecord, SessionStore } from '../store/sessions.js';
 import type { Connector } from '../connectors/connector.js';
 import { GatewayCallStopped } from '../connectors/gatewayRetry.js';
 import type { Logger } from '../log.js';
@@ -35,6 +35,18 @@ export interface SessionsDeps {
   onEvents?: (events: LiveEvent[]) => void;
   /** Told how each gateway call went and how long it took (metrics). */
   onGatewayCall?: (connectorType: string, outcome: 'approved' | 'declined' | 'error', seconds: number) => void;
+  /** Present when other processes share the store: see `SessionCoordination`. */
+  coordination?: SessionCoordination;
+}
+
+/**
+ * How sessions are shared with the other processes of a cluster. Every change to a session then runs under a
+ * lock all processes respect, and starts from the stored session: nothing read before the lock (or kept in
+ * memory) is trusted, since another process may have changed it.
+ */
+export interface SessionCoordination {
+  /** Runs `task` while no process of the cluster (this one included) runs another task for `key`. */
+  serialize<T>(key: string, task: () => Promise<T>): Promise<T>;
 }
 
 /** The request that caused a change, for idempotent replay. */
@@ -61,11 +73,12 @@ export class PaymentSessions {
     this.now = deps.now ?? Date.now;
   }
 
-  /** Serializes work on one call (session creation) or one session (everything else). */
+  /** Serializes work on one call (session creation) or one session (everything else), across the cluster if any. */
   serialize<T>(key: string, task: () => Promise<T>): Promise<T> {
-    return this.locks.run(key, task);
+    return this.locks.run(key, () => (this.deps.coordination ? this.deps.coordination.serialize(key, task) : task()));
   }
 
+  /** The session as stored; from memory when this process is the only one writing sessions. */
   async load(sid: string): Promise<Session | null> {
     return this.cache.get(sid) ?? (await this.deps.store.get(sid));
   }
@@ -89,16 +102,19 @@ export class PaymentSessions {
    * Applies an input to a session under its lock. Agent inputs may be refused (PaytoneError thrown);
    * caller and timer inputs never are.
    */
-  apply(sid: string, input: SessionInput, request?: { key: RequestKey; body: (s: Session) => string }): Promise<Session> {
-    return this.locks.run(sid, async () => {
+  apply(sid: string, input: SessionInput, request?: { key: RequestKey; body: (s: Session) => string }, alongWith?: AlongWith): Promise<Session> {
+    return this.serialize(sid, async () => {
       const session = await this.load(sid);
       if (!session) throw payError(20404, `Payment session ${sid} was not found.`);
-      return this.applyLoaded(session, input, request);
+      return this.applyLoaded(session, input, request, alongWith);
     });
   }
 
-  /** As `apply`, for a caller that already holds the session's lock and has loaded it. */
-  async applyLoaded(session: Session, input: SessionInput, request?: { key: RequestKey; body: (s: Session) => string }): Promise<Session> {
+  /**
+   * As `apply`, for a caller that already holds the session's lock and has loaded it. `alongWith` commits with the
+   * change; an input that changes nothing commits nothing, so it does not run then.
+   */
+  async applyLoaded(session: Session, input: SessionInput, request?: { key: RequestKey; body: (s: Session) => string }, alongWith?: AlongWith): Promise<Session> {
     const decision = decide(session, input, this.now(), this.deps.rules);
     if (!decision.ok) throw decision.error;
     const { session: next, effects } = decision.value;
@@ -108,7 +124,7 @@ export class PaymentSessions {
       this.arm(session);
       return session;
     }
-    await this.commit(next, effects.events, request?.key ?? null, request?.body ?? null, false);
+    await this.commit(next, effects.events, request?.key ?? null, request?.body ?? null, false, alongWith);
     // PCI: the input's kind only; a keypress's digit never reaches a log line.
     this.deps.log.debug(
       { paymentSid: next.sid, input: input.kind, status: next.status, capture: next.capture?.name ?? null, events: effects.events.length },
@@ -118,7 +134,7 @@ export class PaymentSessions {
     return next;
   }
 
-  private async commit(session: Session, events: SessionEvent[], key: RequestKey | null, body: ((s: Session) => string) | null, isNew: boolean): Promise<void> {
+  private async commit(session: Session, events: SessionEvent[], key: RequestKey | null, body: ((s: Session) => string) | null, isNew: boolean, alongWith?: AlongWith): Promise<void> {
     const record: IdempotencyRecord | null =
       key && body
         ? {
@@ -132,7 +148,7 @@ export class PaymentSessions {
             body: body(session),
           }
         : null;
-    const live = await this.deps.store.commit(session, events, record, isNew);
+    const live = await this.deps.store.commit(session, events, record, isNew, alongWith);
     this.remember(session);
     this.arm(session);
     if (events.length > 0) {
@@ -142,6 +158,8 @@ export class PaymentSessions {
   }
 
   private remember(session: Session): void {
+    // Another process may change a shared session at any time: only the store knows it.
+    if (this.deps.coordination) return;
     if (isFinal(session)) {
       this.cache.delete(session.sid);
       if (this.openByCall.get(session.callSid) === session.sid) this.openByCall.delete(session.callSid);
@@ -206,6 +224,21 @@ export class PaymentSessions {
       this.deps.onGatewayCall?.(connector.type, 'error', seconds());
       throw err;
     }
+  }
+
+  /**
+   * Cluster: takes over the gateway call of a completing session whose caller was `owner` (a process that is gone,
+   * or this one when its call stopped). Under the session's lock, and only if the caller is still `owner`, so two
+   * processes never both take it over.
+   */
+  adopt(sid: string, owner: string | null): Promise<void> {
+    return this.serialize(sid, async () => {
+      if (this.inFlight.has(sid) || this.stopped) return;
+      const session = await this.deps.store.get(sid);
+      if (session?.status !== 'completing' || !(await this.deps.store.takeOverGateway(sid, owner))) return;
+      this.deps.log.info({ paymentSid: sid }, 'taking over a gateway call left unfinished');
+      this.runGateway(session, gatewayRequestFor(session));
+    });
   }
 
   /** After a restart: re-arm every timer and resume every completion that was in flight. */

@@ -47,6 +47,22 @@ export interface OutboxOptions {
   callbackPolicy?: CallbackPolicy;
   /** Told after each attempt is recorded (metrics); `finishedAt` is when the answer (or the failure) came. */
   onAttempt?(callback: AttemptedCallback, finishedAt: number): void;
+  /**
+   * Cluster: how due callbacks are claimed when other processes drain the same table. Without it this process is
+   * the only sender, its in-flight map is the claim, and it follows up sessions as it commits them.
+   */
+  claims?: OutboxClaims;
+}
+
+/**
+ * Claims due callbacks for this process. With other processes draining the same table (a cluster), a claim must
+ * keep them off the rows this one is sending; the in-memory claim of the in-flight map is enough otherwise.
+ */
+export interface OutboxClaims {
+  /** Due session heads not in `inFlight`, at most `limit`, claimed for this process; and when the next head falls due. */
+  claimDue(inFlight: string[], limit: number, now: number): Promise<{ due: CallbackRow[]; nextDueAt: number | null }>;
+  /** Gives back claimed rows this process will not send now. */
+  release(rows: CallbackRow[]): Promise<void>;
 }
 
 /** One callback attempt as the outbox recorded it: what was sent and what came of it. */
@@ -65,9 +81,9 @@ const MAX_IN_FLIGHT_PER_ORIGIN = 16;
 /** How many session heads one pass looks at; more than fit in flight, so a saturated origin does not hide others. */
 const HEADS_PER_PASS = MAX_IN_FLIGHT * 8;
 
-const HEAD_COLUMNS = ['session_sid', 'seq', 'account_sid', 'kind', 'params', 'url', 'at', 'attempts', 'next_attempt_at'] as const;
+export const HEAD_COLUMNS = ['session_sid', 'seq', 'account_sid', 'kind', 'params', 'url', 'at', 'attempts', 'next_attempt_at'] as const;
 
-type CallbackRow = Pick<Database['session_events'], (typeof HEAD_COLUMNS)[number]>;
+export type CallbackRow = Pick<Database['session_events'], (typeof HEAD_COLUMNS)[number]>;
 
 interface AttemptRecord {
   attempts: number;
@@ -91,6 +107,7 @@ export class CallbackOutbox {
   private readonly callbackPolicy: CallbackPolicy;
   private readonly agent: Agent;
   private readonly onAttempt: NonNullable<OutboxOptions['onAttempt']>;
+  private readonly claims: OutboxClaims | undefined;
 
   private started = false;
   private stopped = false;
@@ -124,6 +141,7 @@ export class CallbackOutbox {
     this.userAgent = options.userAgent ?? 'TwilioProxy/1.1';
     this.callbackPolicy = options.callbackPolicy ?? ANY_CALLBACK;
     this.onAttempt = options.onAttempt ?? (() => {});
+    this.claims = options.claims;
     this.agent = new Agent({
       connections: MAX_IN_FLIGHT_PER_ORIGIN,
       keepAliveTimeout: 30_000,
@@ -231,6 +249,7 @@ export class CallbackOutbox {
    */
   private async dispatchDue(): Promise<number> {
     const now = this.now();
+    if (this.claims) return this.dispatchClaimed(this.claims, now);
     const full = this.fullPassDue || now >= this.nextFullPassAt;
     let heads: CallbackRow[] = [];
     if (full) {
@@ -264,6 +283,26 @@ export class CallbackOutbox {
       this.inFlight.set(head.session_sid, this.deliver(head, origin));
     }
     return this.nextFullPassAt;
+  }
+
+  /** Cluster: every pass claims due heads from the whole outbox, leased to this process (see OutboxClaims). */
+  private async dispatchClaimed(claims: OutboxClaims, now: number): Promise<number> {
+    const pollAt = now + this.pollIntervalMs;
+    if (this.inFlight.size >= MAX_IN_FLIGHT) return pollAt;
+    const { due, nextDueAt } = await claims.claimDue([...this.inFlight.keys()], HEADS_PER_PASS, now);
+    const notNow: CallbackRow[] = [];
+    for (const head of due) {
+      const origin = originOf(head.url);
+      const busy = this.inFlightByOrigin.get(origin) ?? 0;
+      if (this.stopped || this.inFlight.size >= MAX_IN_FLIGHT || busy >= MAX_IN_FLIGHT_PER_ORIGIN) {
+        notNow.push(head);
+        continue;
+      }
+      this.inFlightByOrigin.set(origin, busy + 1);
+      this.inFlight.set(head.session_sid, this.deliver(head, origin));
+    }
+    if (notNow.length > 0) await claims.release(notNow);
+    return nextDueAt === null ? pollAt : Math.min(nextDueAt, pollAt);
   }
 
   private async deliver(row: CallbackRow, origin: string): Promise<void> {
@@ -376,7 +415,7 @@ export class CallbackOutbox {
 
 /**
  * The claim query: the head (lowest pending seq) of every session that is not already in flight, soonest due
- * first. The cluster store replaces this with a `FOR UPDATE SKIP LOCKED` claim.
+ * first. The cluster's claim (src/store/outboxClaims.ts) adds `FOR UPDATE SKIP LOCKED` and a lease.
  *
  * Fairness: at most as many heads per callback URL as may be in flight to one origin, and per account as may be in
  * flight at all. Without that, a receiver that hangs while thousands of its callbacks wait would fill every pass
@@ -431,7 +470,7 @@ async function selectHeadsOf(db: Kysely<Database>, sessions: string[]): Promise<
 async function recordAttempt(db: Kysely<Database>, row: CallbackRow, record: AttemptRecord): Promise<void> {
   await db
     .updateTable('session_events')
-    .set(record)
+    .set({ ...record, lease_owner: null, lease_until: null })
     .where('session_sid', '=', row.session_sid)
     .where('seq', '=', row.seq)
     .where('delivery_status', '=', 'pending')

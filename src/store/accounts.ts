@@ -91,7 +91,15 @@ export class AccountStore {
   async upsertAccount(sid: string, authToken: string, friendlyName?: string): Promise<AccountRecord> {
     assertAccountCredentials(sid, authToken);
     const existing = await this.#accountRow(sid);
-    if (!existing) return (await this.createAccount({ sid, authToken, friendlyName })).account;
+    if (!existing) {
+      try {
+        return (await this.createAccount({ sid, authToken, friendlyName })).account;
+      } catch (err) {
+        // Processes of a cluster starting together race to create it: the one that lost updates instead.
+        if (!(await this.#accountRow(sid))) throw err;
+        return this.upsertAccount(sid, authToken, friendlyName);
+      }
+    }
     const sameToken = this.#vault.unseal(existing.auth_token_sealed, sid) === authToken;
     if (sameToken && (friendlyName === undefined || friendlyName === existing.friendly_name)) return toAccount(existing);
     const changes = {

@@ -94,8 +94,8 @@ const postgresTypes = {
 };
 
 /** A node-postgres pool whose int8 columns come back as numbers (see `postgresTypes`). */
-export function postgresPool(databaseUrl: string, max: number): pg.Pool {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max, types: postgresTypes, application_name: 'paytone' });
+export function postgresPool(databaseUrl: string, max: number, more: pg.PoolConfig = {}): pg.Pool {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max, types: postgresTypes, application_name: 'paytone', keepAlive: true, ...more });
   // An idle connection the server dropped (restart, failover) must not take the process down; the pool replaces it.
   pool.on('error', () => undefined);
   return pool;

@@ -5,7 +5,9 @@
  * are written; the `state` column holds everything else. Once a session ends its secrets are gone from the
  * state, and the sealed column is set to null (secure_delete zeroes the old page content).
  */
+import type { Transaction } from 'kysely';
 import type { Db } from './database.js';
+import type { Database } from './schema.js';
 import type { Vault } from '../vault/vault.js';
 import type { Session, SessionEvent } from '../domain/types.js';
 import { nextDeadline } from '../domain/session.js';
@@ -38,12 +40,17 @@ export interface StoredEvent extends SessionEvent {
   nextAttemptAt: number | null;
 }
 
+/** Writes that must commit together with a session change, or not at all (a sandbox keypress leaving its queue). */
+export type AlongWith = (trx: Transaction<Database>) => Promise<void>;
+
 const UNFINISHED = ['in-progress', 'awaiting-confirmation', 'completing'];
 
 export class SessionStore {
   constructor(
     private readonly db: Db,
     private readonly vault: Vault,
+    /** The cluster member this process is: it is named as the gateway caller of the sessions it completes. */
+    private readonly memberId: string | null = null,
   ) {}
 
   private seal(session: Session): { state: string; sealed: string | null } {
@@ -75,7 +82,7 @@ export class SessionStore {
    * Writes a session, the events it emitted and (optionally) the idempotency record of the request that
    * caused them, all or nothing. Returns the events' live twins, numbered by the feed.
    */
-  async commit(session: Session, events: SessionEvent[], idempotency: IdempotencyRecord | null, isNew: boolean): Promise<LiveEvent[]> {
+  async commit(session: Session, events: SessionEvent[], idempotency: IdempotencyRecord | null, isNew: boolean, alongWith?: AlongWith): Promise<LiveEvent[]> {
     const { state, sealed } = this.seal(session);
     const row = {
       status: session.status,
@@ -83,8 +90,10 @@ export class SessionStore {
       sealed_secrets: sealed,
       deadline: nextDeadline(session),
       date_updated: session.dateUpdated,
+      gateway_owner: session.status === 'completing' ? this.memberId : null,
     };
     return this.db.transaction().execute(async (trx) => {
+      await alongWith?.(trx);
       if (isNew) {
         await trx
           .insertInto('payment_sessions')
@@ -141,6 +150,21 @@ export class SessionStore {
       }
       return appendLiveEvents(trx, sessionLiveEvents(session, events));
     });
+  }
+
+  /**
+   * Names this process as the gateway caller of a completing session, if its caller is still `expectedOwner`:
+   * false when another process took it over first.
+   */
+  async takeOverGateway(sid: string, expectedOwner: string | null): Promise<boolean> {
+    const result = await this.db
+      .updateTable('payment_sessions')
+      .set({ gateway_owner: this.memberId })
+      .where('sid', '=', sid)
+      .where('status', '=', 'completing')
+      .where((eb) => (expectedOwner === null ? eb('gateway_owner', 'is', null) : eb('gateway_owner', '=', expectedOwner)))
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
   }
 
   async get(sid: string): Promise<Session | null> {

@@ -13,9 +13,13 @@ import type { LiveEvent } from '../domain/liveEvents.js';
 import type { CallRecord } from '../domain/callView.js';
 import type { CallStore } from '../store/calls.js';
 import type { Logger } from '../log.js';
+import type { AlongWith } from '../store/sessions.js';
+import type { StoredKeypad } from './storedKeypad.js';
+import { KEYPAD_PAUSE_MS } from '../store/keypresses.js';
 
 export interface CallerEvents {
-  keypress(callSid: string, digit: string): Promise<void>;
+  /** `alongWith` commits with the session change the key causes (a stored keypress leaving its queue). */
+  keypress(callSid: string, digit: string, alongWith?: AlongWith): Promise<void>;
   hangup(callSid: string): Promise<void>;
 }
 
@@ -28,12 +32,19 @@ export interface NewCall {
   statusCallbackMethod: string | null;
 }
 
-const PAUSE_MS = 500;
+const PAUSE_MS = KEYPAD_PAUSE_MS;
+
+/** A call's keys waiting to be played; `inHand` is the one being played now. */
+interface Keypad {
+  queue: string[];
+  playing: boolean;
+  inHand: number;
+}
 const DIGITS = /^[0-9*#w]+$/;
 
 export class SandboxTelephony {
   /** Digits waiting to be played, per call. In memory: a digit counts once the session has accepted it. */
-  private readonly keypads = new Map<string, { queue: string[]; playing: boolean }>();
+  private readonly keypads = new Map<string, Keypad>();
   private readonly sleep: (ms: number) => Promise<void>;
   /** Keypads playing now; `settle` waits for them. */
   private readonly players = new Set<Promise<void>>();
@@ -49,6 +60,8 @@ export class SandboxTelephony {
       log: Logger;
       now?: () => number;
       sleep?: (ms: number) => Promise<void>;
+      /** Cluster: keypresses wait in the database, so one a process accepted survives that process. */
+      storedKeypad?: StoredKeypad;
     },
   ) {
     this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
@@ -79,6 +92,7 @@ export class SandboxTelephony {
   async hangUp(call: CallRecord, status: 'completed' | 'canceled'): Promise<CallRecord> {
     if (call.status !== 'in-progress') return call;
     this.keypads.delete(call.sid);
+    await this.deps.storedKeypad?.clear(call.sid);
     const { ended, live } = await this.deps.calls.end(call, status, this.now, (c) =>
       c.statusCallback ? { url: c.statusCallback, params: callStatusParams(c) } : null,
     );
@@ -89,14 +103,15 @@ export class SandboxTelephony {
   }
 
   /** Queues digits on a call in progress; they are played in order, one keypress every `dtmfIntervalMs`. */
-  pressKeys(call: CallRecord, digits: string): void {
+  async pressKeys(call: CallRecord, digits: string): Promise<void> {
     if (call.status !== 'in-progress') {
       throw payError(21220, `Call ${call.sid} is ${call.status}: digits can only be sent to a call in progress.`);
     }
     if (!DIGITS.test(digits)) {
       throw payError(64020, 'Digits may contain only 0-9, *, # and w (a half-second pause); for example "1230#" or "94107w#".');
     }
-    const keypad = this.keypads.get(call.sid) ?? { queue: [], playing: false };
+    if (this.deps.storedKeypad) return this.deps.storedKeypad.press(call.sid, digits);
+    const keypad = this.keypads.get(call.sid) ?? { queue: [], playing: false, inHand: 0 };
     keypad.queue.push(...digits);
     this.keypads.set(call.sid, keypad);
     if (!keypad.playing) {
@@ -110,7 +125,14 @@ export class SandboxTelephony {
     while (this.players.size > 0) await Promise.allSettled([...this.players]);
   }
 
-  private async play(callSid: string, keypad: { queue: string[]; playing: boolean }): Promise<void> {
+  /** How many of the call's keys have not reached it yet (pauses not counted). */
+  async queuedKeys(callSid: string): Promise<number> {
+    if (this.deps.storedKeypad) return this.deps.storedKeypad.queued(callSid);
+    const keypad = this.keypads.get(callSid);
+    return keypad ? keypad.queue.filter((key) => key !== 'w').length + keypad.inHand : 0;
+  }
+
+  private async play(callSid: string, keypad: Keypad): Promise<void> {
     keypad.playing = true;
     try {
       while (keypad.queue.length > 0 && this.keypads.get(callSid) === keypad) {
@@ -119,10 +141,13 @@ export class SandboxTelephony {
           await this.sleep(PAUSE_MS);
           continue;
         }
+        keypad.inHand = 1;
         try {
           await this.deps.caller.keypress(callSid, key);
         } catch (err) {
           this.deps.log.error({ err, callSid }, 'keypress could not be applied');
+        } finally {
+          keypad.inHand = 0;
         }
         if (keypad.queue.length > 0 && this.deps.dtmfIntervalMs > 0) await this.sleep(this.deps.dtmfIntervalMs);
       }

@@ -19,7 +19,7 @@ describe('audit trail', () => {
   after(async () => pay?.close());
 
   it('records who did what to a session, with masked values, and shows it per session and per account', async () => {
-    const [keySid, keySecret] = await createApiKey(pay.paytone.dataDir);
+    const [keySid, keySecret] = await createApiKey(pay.paytone);
     const agent = twilio(keySid, keySecret, { accountSid: ACCOUNT_SID });
     agent.api.baseUrl = pay.paytone.baseUrl;
 
@@ -89,7 +89,7 @@ describe('audit trail', () => {
     assert.equal(bad.body.code, 64020);
     assert.match(bad.body.message, /^PaymentSid must be a PK sid/);
 
-    const other = paytoneCli(pay.paytone.dataDir, 'accounts', 'create', '--friendly-name', 'other desk');
+    const other = paytoneCli(pay.paytone, 'accounts', 'create', '--friendly-name', 'other desk');
     const foreign = await pay.paytone.get(`/v1/Accounts/${ACCOUNT_SID}/AuditLog.json`, [other.sid, other.auth_token]);
     assert.equal(foreign.status, 401);
     const own = await pay.paytone.get(`/v1/Accounts/${other.sid}/AuditLog.json`, [other.sid, other.auth_token]);

@@ -168,17 +168,17 @@ describe('card pay session through the twilio client', () => {
       const before = pay.receiver.forSession(sid).length;
       await pay.client.calls(callSid).payments(sid).update({ idempotencyKey: newKey(), statusCallback: pay.statusCallback, status: 'complete' });
       assert.equal((await pay.session(callSid, sid)).status, 'awaiting-confirmation');
-      assert.equal(pay.gatewayTransactions(sid).length, 0, 'nothing is sent before the caller confirms');
+      assert.equal((await pay.gatewayTransactions(sid)).length, 0, 'nothing is sent before the caller confirms');
       await pay.paytone.press(callSid, key);
       const final = await pay.nextCallback(sid, before, isFinalCallback);
       const view = await pay.session(callSid, sid);
       assert.equal(view.status, expected);
       if (key === '1') {
         assert.equal(final.params.Result, 'success');
-        assert.equal(pay.gatewayTransactions(sid).length, 1);
+        assert.equal((await pay.gatewayTransactions(sid)).length, 1);
       } else {
         assert.equal(final.params.PaymentConfirmationCode, undefined);
-        assert.equal(pay.gatewayTransactions(sid).length, 0);
+        assert.equal((await pay.gatewayTransactions(sid)).length, 0);
       }
     });
   }

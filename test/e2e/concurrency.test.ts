@@ -78,7 +78,7 @@ describe('concurrent sessions and requests', () => {
       assert.equal(final.length, 1, `one final callback for ${s.sid}`);
       assert.equal(final[0]!.params.Result, 'success');
       assert.ok(pay.receiver.forSession(s.sid).every((r) => r.signatureValid && r.params.CallSid === s.callSid));
-      assert.equal(pay.gatewayTransactions(s.sid).length, 1, `one gateway transaction for ${s.sid}`);
+      assert.equal((await pay.gatewayTransactions(s.sid)).length, 1, `one gateway transaction for ${s.sid}`);
     }
     const confirmationCodes = new Set(sessions.map((s) => pay.receiver.forSession(s.sid).find(isFinal)!.params.PaymentConfirmationCode));
     assert.equal(confirmationCodes.size, PARALLEL_SESSIONS, 'each session has its own charge');
@@ -102,6 +102,6 @@ describe('concurrent sessions and requests', () => {
     const final = pay.receiver.forSession(s.sid).filter(isFinal);
     assert.equal(final.length, 1, 'exactly one final callback');
     assert.equal(final[0]!.params.Result, 'success');
-    assert.equal(pay.gatewayTransactions(s.sid).length, 1, 'exactly one gateway transaction');
+    assert.equal((await pay.gatewayTransactions(s.sid)).length, 1, 'exactly one gateway transaction');
   });
 });

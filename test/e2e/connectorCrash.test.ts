@@ -73,7 +73,7 @@ describe('kill -9 while the gateway holds its answer', () => {
       const sends = gateway.requests.filter((r) => r.body.transaction_id === s.sid);
       assert.ok(sends.length >= 2, 'sent before the crash and again after the restart');
       assert.equal(finals[0]!.params.PaymentConfirmationCode, gateway.transactions.get(s.sid)?.body.charge_id, 'the restart got the first transaction back');
-      assert.equal(pay.gatewayTransactions(s.sid).length, 1);
+      assert.equal((await pay.gatewayTransactions(s.sid)).length, 1);
       const { sealed, sends: noted } = stored(s.sid);
       assert.equal(sealed, null, 'cardholder data erased once the session ended');
       assert.ok(noted >= 2, 'each send was noted before it left');

@@ -90,7 +90,7 @@ describe('Generic Pay Connector sessions', () => {
     assert.equal(sends.length, 3, 'two attempts timed out after 1 s each, the third was answered');
     assert.ok(sends.every((s) => s.body.transaction_id === sid));
     assert.equal(final.PaymentConfirmationCode, gateway.transactions.get(sid)?.body.charge_id);
-    assert.equal(pay.gatewayTransactions(sid).length, 1);
+    assert.equal((await pay.gatewayTransactions(sid)).length, 1);
   });
 
   it('in test mode refuses a real card (64022) and a real bank account (64023) before sending anything', async () => {

@@ -30,7 +30,7 @@ describe('agent console and caller phone in Chromium', { skip }, () => {
   before(async () => {
     fs.mkdirSync(OUTPUT, { recursive: true });
     paytone = await startPaytone();
-    apiKey = await createApiKey(paytone.dataDir);
+    apiKey = await createApiKey(paytone);
     browser = await launchChromium();
   });
   after(async () => {

@@ -31,7 +31,7 @@ describe('errors through the twilio client', () => {
     client.api.baseUrl = pay.paytone.baseUrl;
     return client;
   };
-  const cli = (...args: string[]): any => paytoneCli(pay.paytone.dataDir, ...args);
+  const cli = (...args: string[]): any => paytoneCli(pay.paytone, ...args);
 
   /** Asserts that a call has no pay session and that no callback mentioned it. */
   async function untouched(callSid: string): Promise<void> {

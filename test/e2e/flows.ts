@@ -50,6 +50,11 @@ export interface PaytoneUnderTest {
    * callbacks are held back (the receiver answers 500) or the stored value is what the test is about.
    */
   captureShown(callSid: string, sid: string, capture: string, digits: string, accepted: (view: Record<string, any>) => boolean): Promise<void>;
+  /**
+   * Waits until every key typed on the call has reached it: a `#` typed after a field that ended at its longest
+   * must not arrive after the agent asked for the next field.
+   */
+  keypadIdle(callSid: string): Promise<void>;
   /** Asks to complete (or cancel) the session (202), without waiting for the outcome. */
   requestFinish(callSid: string, sid: string, status?: 'complete' | 'cancel', idempotencyKey?: string): Promise<void>;
   /** Asks to complete (or cancel) and returns the session's final callback. */
@@ -62,8 +67,8 @@ export interface PaytoneUnderTest {
   events(callSid: string, sid: string): Promise<Array<Record<string, any>>>;
   /** Events.json once every callback of the session is recorded as delivered (polls). */
   deliveredEvents(callSid: string, sid: string): Promise<Array<Record<string, any>>>;
-  /** Rows the sandbox gateway recorded for this session, read from the server's database. */
-  gatewayTransactions(sid: string): Array<{ outcome: string }>;
+  /** Rows the sandbox gateway recorded for this session, read from the server's database (SQLite or PostgreSQL). */
+  gatewayTransactions(sid: string): Promise<Array<{ outcome: string }>>;
   /** `kill -9` and start again on the same data dir; `paytone` and `client` are replaced (the port changes). */
   restart(): Promise<void>;
   close(): Promise<void>;
@@ -140,12 +145,18 @@ export async function openPaytone(env: Record<string, string> = {}, { onResponse
       await self.requestCapture(callSid, sid, capture);
       await self.paytone.press(callSid, digits);
       const ended = await self.nextCallback(sid, before, (p) => p.Capture === capture && p.PartialResult === 'false');
+      await self.keypadIdle(callSid);
       return ended.params;
     },
     async captureShown(callSid, sid, capture, digits, accepted) {
       await self.requestCapture(callSid, sid, capture);
       await self.paytone.press(callSid, digits);
       await until(`${capture} to be accepted`, async () => accepted(await self.session(callSid, sid)));
+      await self.keypadIdle(callSid);
+    },
+    async keypadIdle(callSid) {
+      const path = `/sandbox/Accounts/${ACCOUNT_SID}/Calls/${callSid}/Dtmf.json`;
+      await until('the keypad to play every key', async () => (await self.paytone.get(path)).body.queued === 0);
     },
     async requestFinish(callSid, sid, status = 'complete', idempotencyKey = newKey()) {
       await self.client.calls(callSid).payments(sid).update({ idempotencyKey, statusCallback, status });
@@ -175,7 +186,9 @@ export async function openPaytone(env: Record<string, string> = {}, { onResponse
         10_000,
       );
     },
-    gatewayTransactions(sid) {
+    async gatewayTransactions(sid) {
+      const { database } = self.paytone;
+      if (database) return database.query<{ outcome: string }>('SELECT outcome FROM gateway_transactions WHERE transaction_id = $1', [sid]);
       const db = new Database(path.join(self.paytone.dataDir, 'paytone.db'), { readonly: true, fileMustExist: true });
       try {
         return db.prepare('SELECT outcome FROM gateway_transactions WHERE transaction_id = ?').all(sid) as Array<{ outcome: string }>;

@@ -32,7 +32,7 @@ describe('per-account rate limits', () => {
   after(async () => pay?.close());
 
   it('answers 20429 with Retry-After past the limit, changes nothing, and leaves other accounts and the unauthenticated alone', async () => {
-    const other = paytoneCli(pay.paytone.dataDir, 'accounts', 'create', '--friendly-name', 'other desk');
+    const other = paytoneCli(pay.paytone, 'accounts', 'create', '--friendly-name', 'other desk');
     const callSid = await pay.startCall();
     const wrongPassword = await pay.paytone.get(`/2010-04-01/Accounts/${ACCOUNT_SID}/Calls.json`, [ACCOUNT_SID, 'f'.repeat(32)]);
     assert.equal(wrongPassword.status, 401, 'a wrong password is refused, and does not count against the account');

@@ -84,7 +84,7 @@ describe('idempotent Payments requests', () => {
     const events = await pay.deliveredEvents(callSid, sid);
     assert.equal(events.filter((e) => e.kind === 'ended').length, 1);
     assert.equal(pay.receiver.forSession(sid).filter((r) => isFinalCallback(r.params)).length, 1);
-    assert.equal(pay.gatewayTransactions(sid).length, 1);
+    assert.equal((await pay.gatewayTransactions(sid)).length, 1);
   });
 
   it('charges once when five completes with different keys race', async () => {
@@ -103,7 +103,7 @@ describe('idempotent Payments requests', () => {
     const events = await pay.deliveredEvents(callSid, sid);
     assert.equal(events.filter((e) => e.kind === 'ended').length, 1);
     assert.equal(pay.receiver.forSession(sid).filter((r) => isFinalCallback(r.params)).length, 1);
-    assert.equal(pay.gatewayTransactions(sid).length, 1);
+    assert.equal((await pay.gatewayTransactions(sid)).length, 1);
   });
 
   it('treats the same key with other parameters as a new request (one key per call)', async () => {
@@ -136,6 +136,6 @@ describe('idempotent Payments requests', () => {
     await update(sid, { status: 'complete' });
     const final = await pay.nextCallback(sid, before, isFinalCallback);
     assert.equal(final.params.Result, 'success');
-    assert.equal(pay.gatewayTransactions(sid).length, 1);
+    assert.equal((await pay.gatewayTransactions(sid)).length, 1);
   });
 });

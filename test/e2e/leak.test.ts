@@ -20,6 +20,7 @@ import type { PaymentListInstanceCreateOptions } from 'twilio/lib/rest/api/v2010
 import { until } from '../support/poll.js';
 import { ACCOUNT_SID, AUTH_TOKEN } from '../support/paytone.js';
 import { createApiKey } from '../support/apiKey.js';
+import { clusterSizeForTests } from '../support/paytoneCluster.js';
 import { openEventStream, type EventStream } from '../support/sse.js';
 import { openPaytone, paymentsPath, type PaytoneUnderTest } from './flows.js';
 
@@ -148,7 +149,7 @@ async function call(method: string, urlPath: string, auth: string, form?: Record
  * secrets, parameters refused while carrying a card number.
  */
 async function otherRequests(): Promise<void> {
-  const [keySid, keySecret] = await createApiKey(pay.paytone.dataDir);
+  const [keySid, keySecret] = await createApiKey(pay.paytone);
   secrets.push(keySecret);
   const asKey = 'Basic ' + basic(keySid, keySecret);
   const account = `/2010-04-01/Accounts/${ACCOUNT_SID}`;
@@ -174,7 +175,10 @@ async function otherRequests(): Promise<void> {
 }
 
 
-describe('no cardholder data at rest or in transit', () => {
+// One process on its embedded database: a cluster keeps its data in PostgreSQL, whose rows the cluster kill test searches.
+const clusterReason = clusterSizeForTests() > 1 ? 'searches the embedded data dir; the cluster kill test searches the PostgreSQL rows' : false;
+
+describe('no cardholder data at rest or in transit', { skip: clusterReason }, () => {
   it('leaves no card number, security code, bank account number or secret anywhere', async () => {
     vaultKey = fs.readFileSync(path.join(pay.paytone.dataDir, 'vault.key'), 'utf8').trim();
     const stream: EventStream = await openEventStream(`${pay.paytone.baseUrl}/v1/Accounts/${ACCOUNT_SID}/Events`, {

@@ -147,7 +147,7 @@ describe('live event stream', () => {
   });
 
   it('takes an API key as Basic credentials', async () => {
-    const [keySid, secret] = await createApiKey(pay.paytone.dataDir);
+    const [keySid, secret] = await createApiKey(pay.paytone);
     const stream = await open('', { authorization: basicAuth(keySid, secret) });
     assert.equal(stream.status, 200);
     const token = await fetch(`${pay.paytone.baseUrl}/v1/Accounts/${ACCOUNT_SID}/EventTokens.json`, { method: 'POST', headers: { authorization: basicAuth(keySid, secret) } });

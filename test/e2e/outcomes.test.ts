@@ -43,7 +43,7 @@ describe('how a pay session ends', () => {
       const view = await pay.session(callSid, sid);
       assert.equal(view.status, 'failed');
       assert.equal(view.connector_error, connectorError);
-      assert.equal(pay.gatewayTransactions(sid).length, 1);
+      assert.equal((await pay.gatewayTransactions(sid)).length, 1);
     });
   }
 
@@ -85,7 +85,7 @@ describe('how a pay session ends', () => {
     const view = await pay.session(callSid, sid);
     assert.equal(view.status, 'canceled');
     assert.equal(view.payment_card_number, null, 'the card is erased');
-    assert.equal(pay.gatewayTransactions(sid).length, 0);
+    assert.equal((await pay.gatewayTransactions(sid)).length, 0);
   });
 
   it('ends a field Timeout seconds after the last digit and validates what was typed', async () => {

@@ -94,7 +94,7 @@ describe('kill -9 and restart', () => {
     const final = pay.receiver.forSession(s.sid).filter((r) => r.params.Result !== undefined);
     assert.equal(final.length, 1, 'exactly one final callback');
     assert.equal(final[0]!.params.Result, 'success');
-    const transactions = pay.gatewayTransactions(s.sid);
+    const transactions = await pay.gatewayTransactions(s.sid);
     assert.equal(transactions.length, 1, 'exactly one gateway transaction');
     assert.equal(JSON.parse(transactions[0]!.outcome).confirmationCode, final[0]!.params.PaymentConfirmationCode);
     assert.equal((await view(s)).payment_confirmation_code, final[0]!.params.PaymentConfirmationCode);

@@ -153,7 +153,7 @@ describe('SIGTERM', () => {
     const exited = exitCodeOf(pay.paytone);
     await terminate(pay.paytone);
     assert.equal(await exited, 0);
-    const transactions = pay.gatewayTransactions(sid);
+    const transactions = await pay.gatewayTransactions(sid);
     assert.equal(transactions.length, 1, 'the answer was recorded before exiting');
 
     await pay.restart();
@@ -163,7 +163,7 @@ describe('SIGTERM', () => {
     assert.equal(finals.length, 1);
     assert.equal(finals[0]!.params.Result, 'success');
     assert.equal(JSON.parse(transactions[0]!.outcome).confirmationCode, finals[0]!.params.PaymentConfirmationCode);
-    assert.equal(pay.gatewayTransactions(sid).length, 1, 'no second charge after the restart');
+    assert.equal((await pay.gatewayTransactions(sid)).length, 1, 'no second charge after the restart');
   });
 
   it('a second signal exits at once; the callback that was cut off goes again after a restart, with the same token', async () => {

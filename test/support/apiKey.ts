@@ -1,19 +1,19 @@
 /**
- * Makes an API key for the test account with the `paytone` command, on the data dir of a running server.
+ * Makes an API key for the test account with the `paytone` command, on the database of a running server.
  *
  * @example
- *   const [keySid, secret] = await createApiKey(paytone.dataDir);
+ *   const [keySid, secret] = await createApiKey(paytone);
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { ACCOUNT_SID } from './paytone.js';
+import { ACCOUNT_SID, type PaytoneProcess } from './paytone.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
-export function createApiKey(dataDir: string): Promise<[string, string]> {
+export function createApiKey(paytone: Pick<PaytoneProcess, 'cliEnv'>): Promise<[string, string]> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, 'keys', 'create', '--account', ACCOUNT_SID, '--friendly-name', 'agent console', '--json'], {
-      env: { PATH: process.env.PATH ?? '', PAYTONE_DATA_DIR: dataDir },
+      env: { PATH: process.env.PATH ?? '', ...paytone.cliEnv },
     });
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -1,6 +1,10 @@
 /**
  * Runs the real paytone server as a child process (so tests can `kill -9` it) on 127.0.0.1 with a fresh data
  * directory, and captures everything it writes for the leak checks.
+ *
+ * With `PAYTONE_TEST_CLUSTER=3` in the environment, `startPaytone` starts a cluster instead: three processes on a
+ * fresh PostgreSQL database behind a round-robin balancer (test/support/paytoneCluster.ts), behind the same
+ * interface, so every e2e suite runs unchanged against one process or against a cluster.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -8,6 +12,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import twilio from 'twilio';
+import { clusterSizeForTests, startPaytoneCluster } from './paytoneCluster.js';
+import type { ScratchDatabase } from './postgres.js';
 
 export const ACCOUNT_SID = 'AC' + '0123456789abcdef'.repeat(2);
 export const AUTH_TOKEN = 'fedcba9876543210'.repeat(2);
@@ -19,10 +25,10 @@ const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
  * Runs the `paytone` command on a data dir with `--json` and returns what it printed, parsed.
  *
  * @example
- *   const other = paytoneCli(paytone.dataDir, 'accounts', 'create', '--friendly-name', 'other desk');
+ *   const other = paytoneCli(paytone, 'accounts', 'create', '--friendly-name', 'other desk');
  */
-export function paytoneCli(dataDir: string, ...args: string[]): any {
-  return JSON.parse(execFileSync(process.execPath, [CLI, ...args, '--json'], { env: { PATH: process.env.PATH ?? '', PAYTONE_DATA_DIR: dataDir } }).toString());
+export function paytoneCli(paytone: Pick<PaytoneProcess, 'cliEnv'>, ...args: string[]): any {
+  return JSON.parse(execFileSync(process.execPath, [CLI, ...args, '--json'], { env: { PATH: process.env.PATH ?? '', ...paytone.cliEnv } }).toString());
 }
 
 export interface PaytoneProcess {
@@ -30,6 +36,10 @@ export interface PaytoneProcess {
   port: number;
   dataDir: string;
   child: ChildProcess;
+  /** Environment for the `paytone` command to work on this server's database. */
+  cliEnv: Record<string, string>;
+  /** A cluster's PostgreSQL database (absent for one process on SQLite). */
+  database?: ScratchDatabase;
   /** Everything the process printed, stdout and stderr, across restarts. */
   output(): string;
   client(): twilio.Twilio;
@@ -47,7 +57,47 @@ export function tempDataDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'paytone-test-'));
 }
 
-export async function startPaytone(options: { dataDir?: string; env?: Record<string, string>; captured?: string[] } = {}): Promise<PaytoneProcess> {
+export interface StartOptions {
+  dataDir?: string;
+  env?: Record<string, string>;
+  captured?: string[];
+}
+
+/** One process on SQLite, or a cluster when PAYTONE_TEST_CLUSTER asks for one. */
+export async function startPaytone(options: StartOptions = {}): Promise<PaytoneProcess> {
+  const size = clusterSizeForTests();
+  return size > 1 ? startPaytoneCluster({ size, env: options.env }) : startPaytoneProcess(options);
+}
+
+/** Requests with the test account's credentials (or others) to a paytone base URL. */
+export function paytoneHttp(baseUrl: string): Pick<PaytoneProcess, 'client' | 'post' | 'get' | 'press'> {
+  const basic = (auth: [string, string]) => 'Basic ' + Buffer.from(`${auth[0]}:${auth[1]}`).toString('base64');
+  const call = async (method: string, p: string, form: Record<string, string> | null, auth: [string, string]) => {
+    const response = await fetch(baseUrl + p, {
+      method,
+      headers: { authorization: basic(auth), ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+      body: form ? new URLSearchParams(form).toString() : undefined,
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : null };
+  };
+  return {
+    client() {
+      const client = twilio(ACCOUNT_SID, AUTH_TOKEN);
+      client.api.baseUrl = baseUrl;
+      return client;
+    },
+    post: (p, form, auth = [ACCOUNT_SID, AUTH_TOKEN]) => call('POST', p, form, auth),
+    get: (p, auth = [ACCOUNT_SID, AUTH_TOKEN]) => call('GET', p, null, auth),
+    async press(callSid, digits) {
+      const result = await call('POST', `/sandbox/Accounts/${ACCOUNT_SID}/Calls/${callSid}/Dtmf.json`, { Digits: digits }, [ACCOUNT_SID, AUTH_TOKEN]);
+      if (result.status !== 202) throw new Error(`DTMF refused: ${JSON.stringify(result.body)}`);
+    },
+  };
+}
+
+/** One paytone process. */
+export async function startPaytoneProcess(options: StartOptions = {}): Promise<PaytoneProcess> {
   const dataDir = options.dataDir ?? tempDataDir();
   const captured = options.captured ?? [];
   const child = spawn(process.execPath, [MAIN], {
@@ -85,41 +135,22 @@ export async function startPaytone(options: { dataDir?: string; env?: Record<str
     });
   });
   const baseUrl = `${scheme}://127.0.0.1:${port}`;
-  const basic = (auth: [string, string]) => 'Basic ' + Buffer.from(`${auth[0]}:${auth[1]}`).toString('base64');
-  const call = async (method: string, p: string, form: Record<string, string> | null, auth: [string, string]) => {
-    const response = await fetch(baseUrl + p, {
-      method,
-      headers: { authorization: basic(auth), ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
-      body: form ? new URLSearchParams(form).toString() : undefined,
-    });
-    const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : null };
-  };
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const self: PaytoneProcess = {
     baseUrl,
     port,
     dataDir,
     child,
+    cliEnv: { PAYTONE_DATA_DIR: dataDir, ...(options.env?.DATABASE_URL ? { DATABASE_URL: options.env.DATABASE_URL, PAYTONE_VAULT_KEY: options.env.PAYTONE_VAULT_KEY ?? '' } : {}) },
     output: () => captured.join(''),
-    client() {
-      const client = twilio(ACCOUNT_SID, AUTH_TOKEN);
-      client.api.baseUrl = baseUrl;
-      return client;
-    },
-    post: (p, form, auth = [ACCOUNT_SID, AUTH_TOKEN]) => call('POST', p, form, auth),
-    get: (p, auth = [ACCOUNT_SID, AUTH_TOKEN]) => call('GET', p, null, auth),
-    async press(callSid, digits) {
-      const result = await call('POST', `/sandbox/Accounts/${ACCOUNT_SID}/Calls/${callSid}/Dtmf.json`, { Digits: digits }, [ACCOUNT_SID, AUTH_TOKEN]);
-      if (result.status !== 202) throw new Error(`DTMF refused: ${JSON.stringify(result.body)}`);
-    },
+    ...paytoneHttp(baseUrl),
     async kill(signal = 'SIGKILL') {
       child.kill(signal);
       await exited;
     },
     async restart() {
       await self.kill('SIGKILL');
-      return startPaytone({ ...options, dataDir, captured });
+      return startPaytoneProcess({ ...options, dataDir, captured });
     },
     async stop() {
       if (child.exitCode === null) await self.kill('SIGTERM');

@@ -60,7 +60,7 @@ async function createDatabase(): Promise<ScratchDatabase> {
   const name = `paytone_${randomBytes(6).toString('hex')}`;
   await onAdmin((client) => client.query(`CREATE DATABASE ${name}`));
   const url = urlFor(name);
-  const pool = new pg.Pool({ connectionString: url, max: 2 });
+  const pool = new pg.Pool({ connectionString: url, max: 2, idleTimeoutMillis: 100, allowExitOnIdle: true });
   pool.on('error', () => undefined);
   return {
     url,
@@ -69,6 +69,7 @@ async function createDatabase(): Promise<ScratchDatabase> {
       return (await pool.query(text, values)).rows;
     },
     async drop() {
+      if (pool.ended) return;
       await pool.end();
       await onAdmin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
     },

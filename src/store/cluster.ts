@@ -1,0 +1,133 @@
+/**
+ * What lets several paytone processes share one PostgreSQL database, in PostgreSQL's own terms:
+ *
+ * - Membership: each process holds an advisory lock named after its member id on a connection of its own for as
+ *   long as it runs. PostgreSQL drops the lock the moment that connection ends (a `kill -9` closes the socket), so
+ *   "is member X alive?" is a question the database answers exactly, with no heartbeat to tune.
+ * - Serialization: work on one session (or call) runs inside a transaction holding a transaction-scoped advisory
+ *   lock on its key; a process that dies mid-way rolls back and lets go at once.
+ * - Claims: callbacks and keypresses are claimed with `FOR UPDATE SKIP LOCKED` and a lease naming the member;
+ *   a lease is void when it expires or when its member is gone.
+ *
+ * @example
+ *   const member = await ClusterMember.join(databaseUrl, (err) => log.fatal({ err }, 'lost the database'));
+ *   const locks = new AdvisoryLocks(databaseUrl);
+ *   await locks.run('PK...', async () => { ... });
+ */
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { sql, type RawBuilder } from 'kysely';
+import { postgresPool, type Db } from './database.js';
+
+const MEMBER_LOCK = 'paytone-member:';
+const WORK_LOCK = 'paytone-work:';
+
+/**
+ * SQL that is true while the member whose id is in `owner` (a column reference) holds its membership lock.
+ * Advisory locks taken with one bigint key show in pg_locks as classid (high 32 bits) and objid (low 32 bits).
+ */
+export function memberIsAlive(owner: string): RawBuilder<boolean> {
+  return sql<boolean>`exists (
+    select 1 from pg_locks l
+    where l.locktype = 'advisory' and l.granted and l.objsubid = 1
+      and l.database = (select oid from pg_database where datname = current_database())
+      and ((l.classid::bigint << 32) | l.objid::bigint) = hashtextextended(${MEMBER_LOCK} || ${sql.ref(owner)}, 0)
+  )`;
+}
+
+/** This process's place in the cluster: an id, held as an advisory lock on a dedicated connection. */
+export class ClusterMember {
+  private leaving = false;
+
+  private constructor(
+    readonly id: string,
+    /** The membership connection; live-event LISTENs share it. */
+    readonly client: pg.Client,
+  ) {}
+
+  /** Joins the cluster; `onLost` is told if the membership connection ends while the process still runs. */
+  static async join(databaseUrl: string, onLost: (err: Error) => void): Promise<ClusterMember> {
+    const id = randomUUID();
+    const client = new pg.Client({ connectionString: databaseUrl, keepAlive: true, application_name: `paytone member ${id}` });
+    await client.connect();
+    await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [MEMBER_LOCK + id]);
+    const member = new ClusterMember(id, client);
+    const lost = (err: Error) => {
+      if (!member.leaving) onLost(err);
+    };
+    client.on('error', lost);
+    client.on('end', () => lost(new Error('the membership connection to PostgreSQL ended')));
+    return member;
+  }
+
+  async leave(): Promise<void> {
+    this.leaving = true;
+    await this.client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * Runs tasks one at a time per key across every process of the cluster: each task runs while this process holds
+ * a transaction-scoped advisory lock on the key, on a connection pool of its own (so a task's queries never wait
+ * for a connection held by a task waiting for a lock).
+ */
+export class AdvisoryLocks {
+  private readonly pool: pg.Pool;
+
+  constructor(databaseUrl: string, maxConnections = 8) {
+    this.pool = postgresPool(databaseUrl, maxConnections, { connectionTimeoutMillis: 15_000 });
+  }
+
+  async run<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      // One round trip: a simple query may hold two statements, so the key goes in as an escaped literal.
+      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(hashtextextended(${client.escapeLiteral(WORK_LOCK + key)}, 0))`);
+      try {
+        return await task();
+      } finally {
+        await client.query('COMMIT').catch((err: Error) => (broken = err));
+      }
+    } catch (err) {
+      broken ??= err as Error;
+      throw err;
+    } finally {
+      // A connection whose state is unknown is closed, never handed to the next task.
+      client.release(broken);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+const UNFINISHED_WITH_TIMER = ['in-progress', 'awaiting-confirmation'];
+
+/** Sessions whose timer is due (epoch ms), whichever process armed it. */
+export async function dueDeadlines(db: Db, now: number, limit: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('payment_sessions')
+    .select('sid')
+    .where('deadline', '<=', now)
+    .where('status', 'in', UNFINISHED_WITH_TIMER)
+    .orderBy('deadline')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.sid);
+}
+
+/**
+ * Completing sessions nobody is completing: their member is gone (or unknown), or it is this member (whose call
+ * may have stopped). Each comes with the owner it had, so a takeover can check nothing changed since.
+ */
+export async function orphanedCompletions(db: Db, memberId: string): Promise<Array<{ sid: string; owner: string | null }>> {
+  const rows = await db
+    .selectFrom('payment_sessions')
+    .select(['sid', 'gateway_owner'])
+    .where('status', '=', 'completing')
+    .where((eb) => eb.or([eb('gateway_owner', 'is', null), eb('gateway_owner', '=', memberId), eb.not(memberIsAlive('gateway_owner'))]))
+    .execute();
+  return rows.map((r) => ({ sid: r.sid, owner: r.gateway_owner }));
+}

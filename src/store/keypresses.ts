@@ -1,0 +1,97 @@
+/**
+ * The sandbox keypad's queue in the database, for a cluster: a keypress accepted by one process (202) is played
+ * by whichever process is alive when it falls due, and reaches its session exactly once, because the row leaves
+ * the queue in the same transaction as the session change it caused.
+ *
+ * Each keypress is due at `play_at`, fixed when it is queued (one every `intervalMs`, `w` a half-second pause),
+ * and only a call's oldest keypress may play, so keys arrive in order and paced like a person typing.
+ *
+ * @example
+ *   await keypresses.queue('CA...', '4242#', Date.now(), 150);
+ *   const due = await keypresses.claimDue(member.id, Date.now(), 100);
+ */
+import { sql, type Transaction } from 'kysely';
+import { memberIsAlive } from './cluster.js';
+import type { Db } from './database.js';
+import type { Database } from './schema.js';
+
+export interface QueuedKeypress {
+  id: number;
+  callSid: string;
+  key: string;
+}
+
+/** How long a process may take to play one keypress before another may play it instead. */
+const LEASE_MS = 5_000;
+export const KEYPAD_PAUSE_MS = 500;
+
+export class KeypressStore {
+  constructor(private readonly db: Db) {}
+
+  /** Queues `keys` (`0-9 * #`, `w` = pause) after whatever the call still has queued. */
+  async queue(callSid: string, keys: string, now: number, intervalMs: number): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const last = await trx.selectFrom('sandbox_keypresses').select((eb) => eb.fn.max('play_at').as('at')).where('call_sid', '=', callSid).executeTakeFirst();
+      let at = last?.at == null ? now : Math.max(now, Number(last.at) + intervalMs);
+      const rows: Array<{ call_sid: string; key: string; play_at: number }> = [];
+      for (const key of keys) {
+        if (key === 'w') {
+          at += KEYPAD_PAUSE_MS;
+          continue;
+        }
+        rows.push({ call_sid: callSid, key, play_at: at });
+        at += intervalMs;
+      }
+      if (rows.length > 0) await trx.insertInto('sandbox_keypresses').values(rows).execute();
+    });
+  }
+
+  /**
+   * The oldest keypress of each call that is due and not being played by a live process, leased to `memberId`:
+   * of the calls in `only` (one call whose keys this process is playing), or of every call but those in `except`.
+   */
+  async claimDue(memberId: string, now: number, limit: number, calls: { only: string } | { except: string[] }): Promise<QueuedKeypress[]> {
+    const callFilter = 'only' in calls ? sql`k.call_sid = ${calls.only}` : sql`not (k.call_sid = any(${calls.except}::varchar[]))`;
+    const claimed = await sql<{ id: number; call_sid: string; key: string }>`
+      update sandbox_keypresses as t set lease_owner = ${memberId}, lease_until = ${now + LEASE_MS}
+      from (
+        select k.id from sandbox_keypresses k
+        where k.play_at <= ${now} and ${callFilter}
+          and not exists (select 1 from sandbox_keypresses earlier where earlier.call_sid = k.call_sid and earlier.id < k.id)
+          and (k.lease_owner is null or k.lease_until < ${now} or not ${memberIsAlive('k.lease_owner')})
+        order by k.play_at, k.id
+        limit ${limit}
+        for update of k skip locked
+      ) as c
+      where t.id = c.id
+      returning t.id, t.call_sid, t.key`.execute(this.db);
+    return claimed.rows.map((r) => ({ id: Number(r.id), callSid: r.call_sid, key: r.key }));
+  }
+
+  /** How many keypresses the call has queued (one being played counts until its change commits). */
+  async count(callSid: string): Promise<number> {
+    const row = await this.db.selectFrom('sandbox_keypresses').select((eb) => eb.fn.countAll().as('n')).where('call_sid', '=', callSid).executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  /** When the next queued keypress falls due, or null with none queued. */
+  async nextDueAt(): Promise<number | null> {
+    const next = await this.db.selectFrom('sandbox_keypresses').select((eb) => eb.fn.min('play_at').as('at')).executeTakeFirst();
+    return next?.at == null ? null : Number(next.at);
+  }
+
+  /**
+   * Takes the keypress out of the queue inside the transaction of the session change it caused; throws (so the
+   * change rolls back) when it was already played.
+   */
+  async consume(trx: Transaction<Database>, id: number): Promise<void> {
+    const result = await trx.deleteFrom('sandbox_keypresses').where('id', '=', id).executeTakeFirst();
+    if (Number(result.numDeletedRows) !== 1) throw new Error(`keypress ${id} was already played`);
+  }
+
+  /** Drops a keypress that changed nothing (no field was requested), or every keypress of a call that ended. */
+  async discard(filter: { id: number } | { callSid: string }): Promise<void> {
+    const query = this.db.deleteFrom('sandbox_keypresses');
+    await ('id' in filter ? query.where('id', '=', filter.id) : query.where('call_sid', '=', filter.callSid)).execute();
+  }
+}

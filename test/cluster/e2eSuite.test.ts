@@ -1,0 +1,34 @@
+/**
+ * The whole HTTP/e2e suite again, against a 3-process cluster on PostgreSQL: every file in test/e2e runs with
+ * PAYTONE_TEST_CLUSTER=3, so each starts three servers on a fresh database behind a round-robin balancer and the
+ * requests of every session (API calls, keypad, reads) are spread over all three processes.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { postgresForTests } from '../support/postgres.js';
+
+const E2E = fileURLToPath(new URL('../e2e/', import.meta.url));
+const pg = await postgresForTests();
+
+it('runs every e2e suite against three processes sharing one PostgreSQL database', { skip: pg.skip ?? false, timeout: 10 * 60_000 }, async () => {
+  const output: string[] = [];
+  const code = await new Promise<number | null>((resolve, reject) => {
+    const child = spawn(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=tap', E2E], {
+      // Without the outer runner's NODE_TEST_CONTEXT, the inner one reports on its own (TAP on stdout).
+      env: { ...process.env, NODE_TEST_CONTEXT: undefined, PAYTONE_TEST_CLUSTER: '3' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    child.on('error', reject);
+    child.on('close', resolve);
+  });
+  const tap = output.join('');
+  const counts = tap.split('\n').filter((line) => /^# (tests|pass|fail|skipped)/.test(line));
+  const failures = tap.split('\n').filter((line) => /^\s*not ok|^\s+error:|^\s+timed out/.test(line));
+  assert.equal(code, 0, `the cluster run of the e2e suite failed:\n${failures.slice(0, 40).join('\n')}\n${counts.join('\n')}`);
+  assert.match(tap, /^# pass [1-9]/m, 'the e2e suite ran');
+  assert.match(tap, /^# fail 0$/m);
+});
