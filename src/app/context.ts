@@ -27,6 +27,7 @@ import type { CallbackPolicy } from '../domain/callbackPolicy.js';
 import { createOps, type OpsContext } from '../ops/wiring.js';
 import { ConnectorRegistry } from './connectorRegistry.js';
 import { joinCluster } from './cluster.js';
+import { PostgresLiveEventBus } from './clusterLiveEvents.js';
 import { LeasedOutboxClaims } from '../store/outboxClaims.js';
 import { KeypressStore } from '../store/keypresses.js';
 import { StoredKeypad } from '../telephony/storedKeypad.js';
@@ -87,7 +88,9 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
     // Longer than one attempt may take, so a live sender keeps its claim for the whole POST.
     claims: cluster ? new LeasedOutboxClaims(db, cluster.memberId, CALLBACK_RETRY.timeoutMs + 5_000) : undefined,
   });
-  const liveEvents = new LiveEventFeed(new LiveEventStore(db), new InProcessLiveEventBus(log));
+  const liveEventStore = new LiveEventStore(db);
+  const liveEventBus = cluster ? await PostgresLiveEventBus.listen(cluster.member.client, liveEventStore, log) : new InProcessLiveEventBus(log);
+  const liveEvents = new LiveEventFeed(liveEventStore, liveEventBus);
   const publish = (events: LiveEvent[]) => liveEvents.bus.publish(events);
   const connectors = new ConnectorRegistry({
     store: new PayConnectorStore(db, vault, now),

@@ -19,6 +19,14 @@ import { type Kysely, type Selectable, PostgresAdapter, sql } from 'kysely';
 import type { Database, LiveEventsTable } from './schema.js';
 import type { LiveEvent, LiveEventFilter, LiveEventKind, NewLiveEvent } from '../domain/liveEvents.js';
 
+/**
+ * On PostgreSQL each event is also announced with NOTIFY on this channel, inside the transaction that writes it:
+ * PostgreSQL delivers the notice to every listening process when (and only if) the transaction commits.
+ */
+export const LIVE_EVENTS_CHANNEL = 'paytone_live_events';
+/** NOTIFY payloads must stay under 8000 bytes; a larger event is announced by id and read from the feed. */
+const NOTICE_LIMIT = 7000;
+
 /** Any key will do as long as every process uses the same one: the feed's writer lock on PostgreSQL. */
 const FEED_LOCK_KEY = 0x70617974; // "payt"
 
@@ -37,7 +45,8 @@ function toEvent(row: Selectable<LiveEventsTable>): LiveEvent {
 /** Writes events to the feed inside the caller's transaction and returns them with their ids, in order. */
 export async function appendLiveEvents(trx: Kysely<Database>, events: NewLiveEvent[]): Promise<LiveEvent[]> {
   if (events.length === 0) return [];
-  if (trx.getExecutor().adapter instanceof PostgresAdapter) {
+  const postgres = trx.getExecutor().adapter instanceof PostgresAdapter;
+  if (postgres) {
     await sql`select pg_advisory_xact_lock(${FEED_LOCK_KEY})`.execute(trx);
   }
   const written: LiveEvent[] = [];
@@ -55,7 +64,13 @@ export async function appendLiveEvents(trx: Kysely<Database>, events: NewLiveEve
       })
       .returning('id')
       .executeTakeFirstOrThrow();
-    written.push({ ...event, id: Number(row.id) });
+    const live = { ...event, id: Number(row.id) };
+    written.push(live);
+    if (postgres) {
+      const notice = JSON.stringify(live);
+      const payload = Buffer.byteLength(notice) < NOTICE_LIMIT ? notice : JSON.stringify({ id: live.id, accountSid: live.accountSid });
+      await sql`select pg_notify(${LIVE_EVENTS_CHANNEL}, ${payload})`.execute(trx);
+    }
   }
   return written;
 }

@@ -1,21 +1,34 @@
 /**
- * The whole HTTP/e2e suite again, against a 3-process cluster on PostgreSQL: every file in test/e2e runs with
+ * The HTTP/e2e suite again, against a 3-process cluster on PostgreSQL: the files in test/e2e run with
  * PAYTONE_TEST_CLUSTER=3, so each starts three servers on a fresh database behind a round-robin balancer and the
- * requests of every session (API calls, keypad, reads) are spread over all three processes.
+ * requests of every session (API calls, keypad, reads, the live event stream, the browser console) are spread
+ * over all three processes.
+ *
+ * Left out, because what they test belongs to one process and its own socket, not to the cluster: the HTTP fuzz,
+ * size and slow-client limits (through the test balancer they would test the balancer), per-process operations
+ * (each process has its own /metrics and health), the per-process rate limiter, one process's graceful shutdown,
+ * and the search of the embedded data dir (test/cluster/killOneProcess.test.ts searches the PostgreSQL rows).
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { postgresForTests } from '../support/postgres.js';
 
 const E2E = fileURLToPath(new URL('../e2e/', import.meta.url));
+const PER_PROCESS = new Set(['httpFuzz', 'limits', 'operations', 'hostileCallers', 'shutdown', 'leak']);
+const files = fs
+  .readdirSync(E2E)
+  .filter((name) => name.endsWith('.test.js') && !PER_PROCESS.has(name.replace('.test.js', '')))
+  .map((name) => path.join(E2E, name));
 const pg = await postgresForTests();
 
 it('runs every e2e suite against three processes sharing one PostgreSQL database', { skip: pg.skip ?? false, timeout: 10 * 60_000 }, async () => {
   const output: string[] = [];
   const code = await new Promise<number | null>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=tap', E2E], {
+    const child = spawn(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=tap', ...files], {
       // Without the outer runner's NODE_TEST_CONTEXT, the inner one reports on its own (TAP on stdout).
       env: { ...process.env, NODE_TEST_CONTEXT: undefined, PAYTONE_TEST_CLUSTER: '3' },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -6,9 +6,7 @@
  * the first transaction), and the cardholder data kept in the vault for that retry is erased afterwards.
  */
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import Database from 'better-sqlite3';
 import { until } from '../support/poll.js';
 import { startGenericGateway, type GenericGateway } from '../support/genericGateway.js';
 import { startStripeLike, type StripeLike } from '../support/stripeLike.js';
@@ -33,15 +31,10 @@ after(async () => {
   await stripe?.close();
 });
 
-function stored(sid: string): { sealed: string | null; sends: number } {
-  const db = new Database(path.join(pay.paytone.dataDir, 'paytone.db'), { readonly: true, fileMustExist: true });
-  try {
-    const session = db.prepare('SELECT sealed_secrets FROM payment_sessions WHERE sid = ?').get(sid) as { sealed_secrets: string | null };
-    const sends = db.prepare('SELECT sends FROM gateway_sends WHERE transaction_id = ?').get(sid) as { sends: number } | undefined;
-    return { sealed: session.sealed_secrets, sends: sends?.sends ?? 0 };
-  } finally {
-    db.close();
-  }
+async function stored(sid: string): Promise<{ sealed: string | null; sends: number }> {
+  const [session] = await pay.paytone.query<{ sealed_secrets: string | null }>('SELECT sealed_secrets FROM payment_sessions WHERE sid = ?', [sid]);
+  const [sends] = await pay.paytone.query<{ sends: number }>('SELECT sends FROM gateway_sends WHERE transaction_id = ?', [sid]);
+  return { sealed: session!.sealed_secrets, sends: Number(sends?.sends ?? 0) };
 }
 
 describe('kill -9 while the gateway holds its answer', () => {
@@ -74,7 +67,7 @@ describe('kill -9 while the gateway holds its answer', () => {
       assert.ok(sends.length >= 2, 'sent before the crash and again after the restart');
       assert.equal(finals[0]!.params.PaymentConfirmationCode, gateway.transactions.get(s.sid)?.body.charge_id, 'the restart got the first transaction back');
       assert.equal((await pay.gatewayTransactions(s.sid)).length, 1);
-      const { sealed, sends: noted } = stored(s.sid);
+      const { sealed, sends: noted } = await stored(s.sid);
       assert.equal(sealed, null, 'cardholder data erased once the session ended');
       assert.ok(noted >= 2, 'each send was noted before it left');
     }
@@ -86,6 +79,6 @@ describe('kill -9 while the gateway holds its answer', () => {
     assert.equal(stripeFinals[0]!.params.Result, 'success');
     const intents = stripe.requests.filter((r) => r.idempotencyKey === `${viaStripe.sid}-payment-intent` && !r.replayed);
     assert.equal(intents.length, 1, 'Stripe made one PaymentIntent for the session');
-    assert.equal(stored(viaStripe.sid).sealed, null);
+    assert.equal((await stored(viaStripe.sid)).sealed, null);
   });
 });

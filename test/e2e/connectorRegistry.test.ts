@@ -144,7 +144,8 @@ describe('PayConnectors resource', () => {
     for (const body of bodies) {
       assert.ok(!body.includes(PASSWORD) && !body.includes(API_KEY), `a response carried a secret: ${body}`);
     }
-    const disk = everythingOnDisk(paytone.dataDir);
+    // A cluster keeps its state in PostgreSQL: its rows are what is on disk there.
+    const disk = paytone.database ? await paytone.database.allRows() : everythingOnDisk(paytone.dataDir);
     assert.ok(disk.length > 0);
     for (const secret of [PASSWORD, API_KEY]) assert.equal(disk.indexOf(secret), -1, 'a secret is on disk in plain text');
     assert.ok(!paytone.output().includes(PASSWORD) && !paytone.output().includes(API_KEY), 'a secret reached the logs');

@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import twilio from 'twilio';
 import { clusterSizeForTests, startPaytoneCluster } from './paytoneCluster.js';
 import type { ScratchDatabase } from './postgres.js';
@@ -40,6 +41,8 @@ export interface PaytoneProcess {
   cliEnv: Record<string, string>;
   /** A cluster's PostgreSQL database (absent for one process on SQLite). */
   database?: ScratchDatabase;
+  /** Reads the server's database beside it (its SQLite file, or the cluster's PostgreSQL); `?` placeholders. */
+  query<T>(text: string, params?: unknown[]): Promise<T[]>;
   /** Everything the process printed, stdout and stderr, across restarts. */
   output(): string;
   client(): twilio.Twilio;
@@ -143,6 +146,14 @@ export async function startPaytoneProcess(options: StartOptions = {}): Promise<P
     child,
     cliEnv: { PAYTONE_DATA_DIR: dataDir, ...(options.env?.DATABASE_URL ? { DATABASE_URL: options.env.DATABASE_URL, PAYTONE_VAULT_KEY: options.env.PAYTONE_VAULT_KEY ?? '' } : {}) },
     output: () => captured.join(''),
+    async query(text, params = []) {
+      const db = new Database(path.join(dataDir, 'paytone.db'), { readonly: true, fileMustExist: true });
+      try {
+        return db.prepare(text).all(...params) as never;
+      } finally {
+        db.close();
+      }
+    },
     ...paytoneHttp(baseUrl),
     async kill(signal = 'SIGKILL') {
       child.kill(signal);

@@ -71,6 +71,10 @@ export async function startPaytoneCluster(options: { size: number; env?: Record<
       return members;
     },
     output: () => captured.map((lines) => lines.join('')).join(''),
+    query(text, params) {
+      let n = 0;
+      return database.query(text.replace(/\?/g, () => `$${++n}`), params) as never;
+    },
     client: () => paytoneHttp(balancer!.url).client(),
     post: (...args) => paytoneHttp(balancer!.url).post(...args),
     get: (...args) => paytoneHttp(balancer!.url).get(...args),

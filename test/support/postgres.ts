@@ -18,6 +18,8 @@ export interface ScratchDatabase {
   name: string;
   /** Runs one query on the scratch database (tests read what the server stored). */
   query<T extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<T[]>;
+  /** Every row of every table, as text: what a search for leaked secrets reads. */
+  allRows(): Promise<string>;
   drop(): Promise<void>;
 }
 
@@ -67,6 +69,12 @@ async function createDatabase(): Promise<ScratchDatabase> {
     name,
     async query(text, values) {
       return (await pool.query(text, values)).rows;
+    },
+    async allRows() {
+      const tables = await pool.query<{ name: string }>(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public'`);
+      const text: string[] = [];
+      for (const { name } of tables.rows) text.push(...(await pool.query<{ row: string }>(`SELECT t::text AS row FROM "${name}" t`)).rows.map((r) => r.row));
+      return text.join('\n');
     },
     async drop() {
       if (pool.ended) return;
