@@ -98,6 +98,13 @@ export const EXTENSION_PATHS: Record<string, Record<string, Operation>> = {
       requestBody: form({ Digits: { type: 'string', pattern: '^[0-9*#w]+$', description: '0-9, * and #; w is half a second of pause.' } }, ['Digits']),
       responses: { '202': json('Queued; the digits are never echoed.', object({ account_sid: sid('AC'), call_sid: sid('CA'), queued: { type: 'integer' } })), ...errors(400, 401, 404) },
     },
+    get: {
+      operationId: 'FetchSandboxKeypad',
+      summary: 'Sandbox caller: how many typed keys have not reached the call yet; a script waits for 0 before the next step.',
+      parameters: [accountSid, callSid],
+      security: basic,
+      responses: { '200': json('Keys still on their way.', object({ account_sid: sid('AC'), call_sid: sid('CA'), queued: { type: 'integer' } })), ...errors(401, 404) },
+    },
   },
   '/v1/Accounts/{AccountSid}/EventTokens.json': {
     post: {
