@@ -287,6 +287,8 @@ export class CallbackOutbox {
 
   /** Cluster: every pass claims due heads from the whole outbox, leased to this process (see OutboxClaims). */
   private async dispatchClaimed(claims: OutboxClaims, now: number): Promise<number> {
+    // The claim reads the whole outbox each pass: the sessions to follow up are in it.
+    this.followUp.clear();
     const pollAt = now + this.pollIntervalMs;
     if (this.inFlight.size >= MAX_IN_FLIGHT) return pollAt;
     const { due, nextDueAt } = await claims.claimDue([...this.inFlight.keys()], HEADS_PER_PASS, now);
