@@ -5,7 +5,7 @@
  * over all three processes.
  *
  * Left out, because what they test belongs to one process and its own socket, not to the cluster: the HTTP fuzz,
- * size and slow-client limits (through the test balancer they would test the balancer), per-process operations
+ * size and slow-client limits and TLS (through the test balancer they would test the balancer), per-process operations
  * (each process has its own /metrics and health), the per-process rate limiter, one process's graceful shutdown,
  * and the search of the embedded data dir (test/cluster/killOneProcess.test.ts searches the PostgreSQL rows).
  */
@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { postgresForTests } from '../support/postgres.js';
 
 const E2E = fileURLToPath(new URL('../e2e/', import.meta.url));
-const PER_PROCESS = new Set(['httpFuzz', 'limits', 'operations', 'hostileCallers', 'shutdown', 'leak']);
+const PER_PROCESS = new Set(['httpFuzz', 'limits', 'tls', 'operations', 'hostileCallers', 'shutdown', 'leak']);
 const files = fs
   .readdirSync(E2E)
   .filter((name) => name.endsWith('.test.js') && !PER_PROCESS.has(name.replace('.test.js', '')))

@@ -8,11 +8,9 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import twilio from 'twilio';
 import { until } from '../support/poll.js';
-import { AUTH_TOKEN } from '../support/paytone.js';
+import { AUTH_TOKEN, paytoneCli, type PaytoneProcess } from '../support/paytone.js';
 import { startReceiver, type CallbackReceiver } from '../support/receiver.js';
 import { assertReceivedInOrder, newKey, openPaytone, type PaytoneUnderTest } from './flows.js';
 
@@ -23,17 +21,12 @@ const SCALED_RETRY = {
   PAYTONE_CALLBACK_MAX_ATTEMPTS: '100',
 };
 const OTHER_ACCOUNT = { sid: 'AC' + '5'.repeat(32), token: '6'.repeat(32) };
-const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
 type Events = Array<Record<string, any>>;
 
 /** A second account in the server's database, made with the `paytone` command while the server runs. */
-function createOtherAccount(dataDir: string): void {
-  const created = spawnSync(process.execPath, [CLI, 'accounts', 'create', '--sid', OTHER_ACCOUNT.sid, '--auth-token', OTHER_ACCOUNT.token, '--json'], {
-    env: { PATH: process.env.PATH ?? '', PAYTONE_DATA_DIR: dataDir },
-    encoding: 'utf8',
-  });
-  assert.equal(created.status, 0, created.stderr);
+function createOtherAccount(paytone: PaytoneProcess): void {
+  paytoneCli(paytone, 'accounts', 'create', '--sid', OTHER_ACCOUNT.sid, '--auth-token', OTHER_ACCOUNT.token);
 }
 
 describe('a receiver that fails, is down or is slow', () => {
@@ -102,7 +95,7 @@ describe('a receiver that fails, is down or is slow', () => {
   });
 
   it("does not let one account's hung receiver delay another account's callbacks", async () => {
-    createOtherAccount(pay.paytone.dataDir);
+    createOtherAccount(pay.paytone);
     const other = await startReceiver(OTHER_ACCOUNT.token);
     try {
       // Account one's receiver takes longer than the timeout to answer anything: every attempt ends in a timeout.
