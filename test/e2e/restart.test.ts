@@ -59,6 +59,7 @@ describe('kill -9 and restart', () => {
     pay.receiver.answerWith(200);
     await pay.paytone.press(s.callSid, '30#');
     await until('the expiry to be accepted', async () => (await view(s)).expiration_date === '1230');
+    await pay.keypadIdle(s.callSid);
     await pay.captureShown(s.callSid, s.sid, 'security-code', '123#', (v) => v.security_code === 'xxx');
     await pay.requestFinish(s.callSid, s.sid);
     await until('the final callback', async () => pay.receiver.forSession(s.sid).some((r) => r.params.Result !== undefined));
