@@ -22,7 +22,12 @@ async function main(): Promise<void> {
   for (const line of config.unknownVariables) process.stderr.write(`paytone: warning: ${line}\n`);
   const log = createLogger({ level: config.logLevel });
   const app = await createAppContext(config, log);
-  await bootstrapAccount({ accounts: app.accounts, env: process.env, dataDir: config.dataDir, print: (text) => process.stdout.write(`${text}\n`) });
+  // Each process of a cluster has its own data dir: left to itself, each would make its own development account.
+  if (config.databaseUrl && !config.accountSid && !config.authToken) {
+    log.info('no start-up account: in a cluster, set PAYTONE_ACCOUNT_SID and PAYTONE_AUTH_TOKEN, or create accounts with `paytone accounts create`');
+  } else {
+    await bootstrapAccount({ accounts: app.accounts, env: process.env, dataDir: config.dataDir, print: (text) => process.stdout.write(`${text}\n`) });
+  }
   const server = buildServer(app, config.http, config.tls);
   const address = await server.listen({ host: config.host, port: config.port });
   log.info({ address, dataDir: config.dataDir }, 'paytone listening');

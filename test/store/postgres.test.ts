@@ -9,7 +9,7 @@ import { DatabaseNotMigratedError, migrationStatus, openDatabase } from '../../s
 import { migrations } from '../../src/store/migrations.js';
 import { AccountStore } from '../../src/store/accounts.js';
 import { Vault } from '../../src/vault/vault.js';
-import { tempDataDir } from '../support/paytone.js';
+import { startPaytoneProcess, tempDataDir } from '../support/paytone.js';
 import { runNode } from '../support/run.js';
 import { postgresForTests, type ScratchDatabase } from '../support/postgres.js';
 
@@ -63,6 +63,18 @@ describe('PostgreSQL store', { skip: pg.skip ?? false }, () => {
     } finally {
       await db.destroy();
     }
+  });
+
+  it('a cluster process makes no development account of its own, and says how to get one', async () => {
+    const server = await startPaytoneProcess({ env: { DATABASE_URL: scratch.url, PAYTONE_VAULT_KEY: VAULT_KEY, PAYTONE_ACCOUNT_SID: '', PAYTONE_AUTH_TOKEN: '' } });
+    try {
+      assert.match(server.output(), /no start-up account: in a cluster, set PAYTONE_ACCOUNT_SID and PAYTONE_AUTH_TOKEN/);
+      assert.doesNotMatch(server.output(), /created a development account/);
+    } finally {
+      await server.stop();
+    }
+    const names = await scratch.query<{ friendly_name: string }>('SELECT friendly_name FROM accounts');
+    assert.deepEqual(names.map((r) => r.friendly_name), ['cluster'], 'only the account the test created');
   });
 
   it('the CLI refuses to manage accounts on PostgreSQL without the servers\' vault key', async () => {
