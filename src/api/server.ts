@@ -45,6 +45,10 @@ export function buildServer(app: AppContext, timeouts: HttpTimeouts = DEFAULT_HT
   server.removeAllContentTypeParsers();
   server.register(formBody, { bodyLimit: BODY_LIMIT_BYTES });
   installErrorHandling(server, app.log);
+  // A change is acknowledged only once it is on disk; requests that arrive together share one fsync.
+  server.addHook('onSend', async (request) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') await app.durable();
+  });
   opsRoutes(server, app.ops);
   installAuditTrail(server, app);
 

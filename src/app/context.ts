@@ -7,7 +7,7 @@
  */
 import type { Config, RateLimit } from '../config.js';
 import type { Logger } from '../log.js';
-import { openDatabase } from '../store/database.js';
+import { durable, openDatabase } from '../store/database.js';
 import { Vault } from '../vault/vault.js';
 import { AccountStore } from '../store/accounts.js';
 import { CallStore } from '../store/calls.js';
@@ -49,6 +49,8 @@ export interface AppContext {
   trustedProxies: string[];
   ops: OpsContext;
   auditLog: AuditLogStore;
+  /** Resolves once every change committed so far is on disk (store/database.ts `durable`). */
+  durable(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -137,6 +139,7 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
     rateLimit: config.rateLimit,
     trustedProxies: config.trustedProxies,
     ops,
+    durable: () => durable(db),
     auditLog: new AuditLogStore(db),
     async close() {
       // In order: digits the caller already sent reach their sessions, gateway calls in flight are answered and

@@ -1,17 +1,17 @@
 /**
  * The embedded database's Kysely driver: better-sqlite3 with prepared statements kept for reuse, and group
- * commit. SQLite writes each commit into its WAL file without syncing it (`synchronous = NORMAL`); this driver
- * then syncs the WAL off the event loop, one fsync for every commit that happened since the last one, and a
- * query's promise resolves only once what it committed, and what it read, is on disk.
+ * commit. SQLite writes each commit into its WAL file without syncing it (`synchronous = NORMAL`): from then on
+ * it survives the process being killed (-9), the write being done. `durable()` then syncs the WAL off the event
+ * loop, one fsync for every commit since the last one; the HTTP layer waits for it before it acknowledges a
+ * change, so an acknowledged request survives a power loss too.
  *
  * Why: with `synchronous = FULL` every commit runs its own fsync inside the call, blocking the event loop for the
- * disk's whole flush (milliseconds) while nothing else can run. Here the same guarantee holds for everything the
- * process says to the outside (an acknowledged request, a callback sent, a page shown): nothing is acted on
- * before it is durable. A commit another request can see in the instant before its fsync completes is never
- * answered on before then either, since the reader waits for the same fsync.
+ * disk's whole flush (milliseconds, hundreds on a busy disk) while nothing else can run, keypresses and callbacks
+ * included. Here work inside the process (a keypress taken, a callback recorded) goes on at memory speed, and
+ * requests that arrive together share one fsync.
  *
  * @example
- *   const db = new Kysely<Database>({ dialect: new GroupCommitSqliteDialect({ database: sqlite, walFile: `${file}-wal` }) });
+ *   const db = new Kysely<Database>({ dialect: new GroupCommitSqliteDialect({ database: sqlite, file }) });
  */
 import fs from 'node:fs';
 import { promisify } from 'node:util';
@@ -25,6 +25,8 @@ import {
   type QueryResult,
 } from 'kysely';
 
+import { startWalCheckpointer, type WalCheckpointer } from './walCheckpointer.js';
+
 const fsync = promisify(fs.fsync);
 
 /** Distinct SQL texts kept prepared; `IN (...)` lists of every length make a few hundred at most. */
@@ -32,20 +34,27 @@ const STATEMENT_CACHE_LIMIT = 512;
 
 export interface GroupCommitSqliteConfig {
   database: SQLite.Database;
-  /** The database's WAL file (`<file>-wal`); SQLite creates it on the first write in WAL mode. */
-  walFile: string;
+  /** The database file; its WAL is `<file>-wal`, created by SQLite on the first write in WAL mode. */
+  file: string;
 }
 
 export class GroupCommitSqliteDialect extends SqliteDialect {
   readonly #config: GroupCommitSqliteConfig;
+  readonly #wal: WalSync;
 
   constructor(config: GroupCommitSqliteConfig) {
     super({ database: config.database });
     this.#config = config;
+    this.#wal = new WalSync(`${config.file}-wal`);
   }
 
   override createDriver(): Driver {
-    return new GroupCommitSqliteDriver(this.#config);
+    return new GroupCommitSqliteDriver(this.#config, this.#wal);
+  }
+
+  /** Resolves once every commit made so far is on disk. */
+  durable(): Promise<void> {
+    return this.#wal.durable();
   }
 }
 
@@ -113,12 +122,14 @@ class GroupCommitSqliteDriver implements Driver {
   readonly #db: SQLite.Database;
   readonly #wal: WalSync;
   readonly #connection: PreparedConnection;
+  readonly #checkpointer: WalCheckpointer;
   #locked: Promise<void> | null = null;
   #unlock: (() => void) | null = null;
 
-  constructor(config: GroupCommitSqliteConfig) {
+  constructor(config: GroupCommitSqliteConfig, wal: WalSync) {
     this.#db = config.database;
-    this.#wal = new WalSync(config.walFile);
+    this.#wal = wal;
+    this.#checkpointer = startWalCheckpointer(config.file);
     this.#connection = new PreparedConnection(this.#db, this.#wal);
   }
 
@@ -143,16 +154,15 @@ class GroupCommitSqliteDriver implements Driver {
     await connection.executeQuery(CompiledQuery.raw('rollback'));
   }
 
-  /** Hands the connection on first, then waits for the fsync: the next caller's commit can join it. */
   async releaseConnection(): Promise<void> {
     const unlock = this.#unlock;
     this.#locked = null;
     this.#unlock = null;
     unlock?.();
-    await this.#wal.durable();
   }
 
   async destroy(): Promise<void> {
+    await this.#checkpointer.stop();
     await this.#wal.close();
     this.#db.close();
   }
