@@ -75,11 +75,14 @@ export interface AttemptedCallback {
   deliveryStatus: AttemptRecord['delivery_status'];
 }
 
-/** The most callbacks in flight at once, and to any one receiver origin. */
-const MAX_IN_FLIGHT = 64;
-const MAX_IN_FLIGHT_PER_ORIGIN = 16;
+/**
+ * The most callbacks in flight at once, and to any one receiver origin: an app taking the callbacks of a thousand
+ * calls typing at once needs dozens of connections, and the other origins keep as many again.
+ */
+const MAX_IN_FLIGHT = 128;
+const MAX_IN_FLIGHT_PER_ORIGIN = 64;
 /** How many session heads one pass looks at; more than fit in flight, so a saturated origin does not hide others. */
-const HEADS_PER_PASS = MAX_IN_FLIGHT * 8;
+const HEADS_PER_PASS = 512;
 
 export const HEAD_COLUMNS = ['session_sid', 'seq', 'account_sid', 'kind', 'params', 'url', 'at', 'attempts', 'next_attempt_at'] as const;
 
@@ -253,11 +256,11 @@ export class CallbackOutbox {
     const full = this.fullPassDue || now >= this.nextFullPassAt;
     let heads: CallbackRow[] = [];
     if (full) {
+      // Followed-up and waiting sessions stay as they are: the claim query shows only a few heads per receiver.
       this.fullPassDue = false;
-      this.followUp.clear();
-      this.waiting.clear();
       this.nextFullPassAt = now + this.pollIntervalMs;
       heads = await selectSessionHeads(this.db, [...this.inFlight.keys()], HEADS_PER_PASS);
+      if (this.followUp.size > 0) this.passAgain = true;
     } else {
       const sessions = [...this.followUp].filter((sid) => !this.inFlight.has(sid));
       this.followUp.clear();

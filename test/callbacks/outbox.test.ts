@@ -306,7 +306,7 @@ test("a slow receiver does not delay other sessions' callbacks to a fast one", a
   const db = await open(await freshDataDir());
   const slow = await startReceiver(() => ({ status: 200, afterMs: 600 }));
   const fast = await startReceiver();
-  for (let i = 0; i < 20; i += 1) await insertCallback(db, `PKslow${String(i).padStart(2, '0')}`, 1, slow.url('/status'));
+  for (let i = 0; i < 80; i += 1) await insertCallback(db, `PKslow${String(i).padStart(2, '0')}`, 1, slow.url('/status'));
   await insertCallback(db, 'PKfast', 1, fast.url('/status'));
   await insertCallback(db, 'PKfast', 2, fast.url('/status'));
   const outbox = startOutbox(db);
@@ -315,8 +315,8 @@ test("a slow receiver does not delay other sessions' callbacks to a fast one", a
   const firstSlowAnswer = Math.min(...slow.received.map((r) => r.answeredAt));
   assert.equal(fast.received.length, 2);
   for (const request of fast.received) assert.ok(request.answeredAt < firstSlowAnswer, 'the fast receiver waited for the slow one');
-  assert.equal(slow.received.length, 20);
-  assert.equal(slow.maxOpen, 16, 'one origin is limited to 16 callbacks at once');
+  assert.equal(slow.received.length, 80);
+  assert.equal(slow.maxOpen, 64, 'one origin is limited to 64 callbacks at once');
 });
 
 test("a receiver that hangs, with more sessions waiting than one pass reads, does not hold up another account's callbacks", async () => {
@@ -330,10 +330,10 @@ test("a receiver that hangs, with more sessions waiting than one pass reads, doe
   const deadline = Date.now() + 4_000;
   while (fast.received.length === 0 && Date.now() < deadline) await delay(20);
   const hungAttemptsFinished = await db.selectFrom('session_events').select('seq').where('session_sid', 'like', 'PKhung%').where('attempts', '>', 0).execute();
-  assert.equal(fast.received.length, 1, "the other account's callback went while the hung receiver held its 16 connections");
+  assert.equal(fast.received.length, 1, "the other account's callback went while the hung receiver held its 64 connections");
   assert.equal(hungAttemptsFinished.length, 0, 'no attempt at the hung receiver had ended yet');
-  while (hung.maxOpen < 16 && Date.now() < deadline + 4_000) await delay(20);
-  assert.equal(hung.maxOpen, 16, 'the hung receiver holds as many connections as one origin may have');
+  while (hung.maxOpen < 64 && Date.now() < deadline + 4_000) await delay(20);
+  assert.equal(hung.maxOpen, 64, 'the hung receiver holds as many connections as one origin may have');
   await hung.close();
   await outbox.stop();
 });
