@@ -83,7 +83,11 @@ async function startSession(paytone: PaytoneProcess, statusCallback: string): Pr
   return { callSid: call.sid, sid: payment.sid };
 }
 
-describe('SIGTERM', () => {
+// Graceful shutdown is the lifecycle of one process: the cluster pass of the e2e suite (PAYTONE_TEST_CLUSTER)
+// starts clusters behind a balancer, where "the process" and its port are not one thing.
+const clusterPass = Number(process.env.PAYTONE_TEST_CLUSTER ?? '1') > 1;
+
+describe('SIGTERM', { skip: clusterPass ? 'graceful shutdown of one process is checked in the single-process run' : false }, () => {
   it('stops listening at once but answers the request it is receiving, then exits 0; the request\'s effect survives', async () => {
     const paytone = await start();
     const body = new URLSearchParams({ To: '+14155550100', From: '+14155550199', Twiml: '<Response/>' }).toString();
