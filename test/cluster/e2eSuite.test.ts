@@ -7,7 +7,9 @@
  * Left out, because what they test belongs to one process and its own socket, not to the cluster: the HTTP fuzz,
  * size and slow-client limits and TLS (through the test balancer they would test the balancer), per-process operations
  * (each process has its own /metrics and health), the per-process rate limiter, one process's graceful shutdown,
- * and the search of the embedded data dir (test/cluster/killOneProcess.test.ts searches the PostgreSQL rows). The
+ * and the search of the embedded data dir (test/cluster/killOneProcess.test.ts searches the PostgreSQL rows), and the
+ * single-process crash test (chaos: it kills and restarts its one server and reads its SQLite ledger; the cluster's
+ * own kill test is killOneProcess.test.ts). The
  * browser console is left to the one-process pass (a headless Chromium beside three servers is too much for this
  * machine); the live event stream it reads is tested across processes by liveEvents.test.ts here.
  */
@@ -20,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { postgresForTests } from '../support/postgres.js';
 
 const E2E = fileURLToPath(new URL('../e2e/', import.meta.url));
-const PER_PROCESS = new Set(['httpFuzz', 'limits', 'tls', 'operations', 'hostileCallers', 'shutdown', 'leak', 'console']);
+const PER_PROCESS = new Set(['httpFuzz', 'limits', 'tls', 'operations', 'hostileCallers', 'shutdown', 'leak', 'console', 'chaos']);
 const files = fs
   .readdirSync(E2E)
   .filter((name) => name.endsWith('.test.js') && !PER_PROCESS.has(name.replace('.test.js', '')))
