@@ -11,6 +11,8 @@ import { TYPE_LIMITS } from '../../src/domain/connectorSettings.js';
 import { MemoryLedger } from '../support/memoryLedger.js';
 import { cardRequest } from '../support/gatewayRequests.js';
 import { startGenericGateway } from '../support/genericGateway.js';
+import { StripeConnector } from '../../src/connectors/stripeConnector.js';
+import { startStripeLike } from '../support/stripeLike.js';
 
 let received = 0;
 const receiver = http.createServer((req, res) => {
@@ -99,5 +101,30 @@ test('a gateway endpoint whose name resolves inside the network gets no card dat
     assert.equal(gateway.requests.length, 0, 'the gateway behind localhost saw nothing');
   } finally {
     await gateway.close();
+  }
+});
+
+test('the Stripe connector follows the same guard: an API base that resolves to loopback is never called', async () => {
+  const stripe = await startStripeLike();
+  const guarded = (allow: string) =>
+    new StripeConnector({
+      name: 'Stripe',
+      mode: 'test',
+      capabilities: TYPE_LIMITS.stripe,
+      apiKey: stripe.apiKey,
+      apiBase: stripe.apiBase.replace('127.0.0.1', 'localhost'),
+      ledger: new MemoryLedger(),
+      signal: new AbortController().signal,
+      retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 20, timeoutMs: 2000 },
+      lookup: guardedLookup(parseCallbackPolicy('public', allow).policy!),
+    });
+  try {
+    const refused = await guarded('').execute(cardRequest('4242424242424242'));
+    assert.equal(refused.ok, false);
+    assert.equal(stripe.requests.length, 0, 'the API behind localhost saw nothing');
+    const allowed = await guarded('localhost').execute(cardRequest('4242424242424242'));
+    assert.equal(allowed.ok, true, 'the same connector works once the host is allowed');
+  } finally {
+    await stripe.close();
   }
 });
