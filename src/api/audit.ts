@@ -9,7 +9,7 @@
  *   a page at a time (`next_page_uri` follows on from the last id).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { auditAction, auditEntryView, auditedParameters, auditedUserAgent, type AuditEntry } from '../domain/audit.js';
+import { auditAction, auditEntryView, auditedParameters, auditedPath, auditedUserAgent, type AuditEntry } from '../domain/audit.js';
 import { formInteger, formValue, type FormValues } from '../domain/form.js';
 import { isSid } from '../domain/sids.js';
 import { payError } from '../domain/errors.js';
@@ -55,7 +55,7 @@ function entryOf(request: FastifyRequest, reply: FastifyReply, payload: unknown,
     userAgent: auditedUserAgent(request.headers['user-agent']),
     action: auditAction(request.method, route, form),
     method: request.method,
-    path: (request.url.split('?')[0] ?? '').slice(0, 300),
+    path: auditedPath(request.url),
     callSid: sidIf('CA', params.CallSid, created),
     paymentSid: sidIf('PK', params.Sid, created),
     statusCode: reply.statusCode,
@@ -69,7 +69,7 @@ export function installAuditTrail(server: FastifyInstance, app: AppContext): voi
   server.addHook('onSend', async (request, reply, payload) => {
     if (!request.principal) {
       if (reply.statusCode === 401) {
-        app.log.warn({ sourceIp: request.ip, method: request.method, route: request.routeOptions.url ?? 'unmatched' }, 'authentication failed');
+        app.log.warn({ sourceIp: request.ip, method: request.method, path: auditedPath(request.url) }, 'authentication failed');
       }
       return payload;
     }

@@ -113,6 +113,21 @@ export function urlWithoutSecrets(url: string): string {
   return maskDigitRuns(origin + pathname);
 }
 
+/** A SID-shaped path segment (`CA` + 32 hex, maybe `.json`): kept whole, though its hex may hold long digit runs. */
+const SID_SEGMENT = /^[A-Z]{2}[0-9a-f]{32}(\.json)?$/i;
+
+/**
+ * A request path as the audit and the log keep it: no query string, at most 300 characters, and any segment that is
+ * not a SID with its card-number-like digit runs masked (a card number typed where a SID belongs).
+ *
+ * @example
+ *   auditedPath('/2010-04-01/Accounts/4242424242424242/Calls.json?x=1') // '/2010-04-01/Accounts/************4242/Calls.json'
+ */
+export function auditedPath(url: string): string {
+  const path = (url.split('?')[0] ?? '').slice(0, 300);
+  return path.split('/').map((segment) => (SID_SEGMENT.test(segment) ? segment : maskDigitRuns(segment))).join('/');
+}
+
 /** A User-Agent as the audit keeps it: short, and without anything that looks like a card number. */
 export function auditedUserAgent(userAgent: string | undefined): string | null {
   return userAgent === undefined ? null : maskDigitRuns(userAgent.slice(0, MAX_USER_AGENT));

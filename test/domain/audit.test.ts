@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { auditAction, auditedParameters, auditedUserAgent, urlWithoutSecrets } from '../../src/domain/audit.js';
+import { auditAction, auditedParameters, auditedPath, auditedUserAgent, urlWithoutSecrets } from '../../src/domain/audit.js';
 
 const SESSION_ROUTE = '/2010-04-01/Accounts/:AccountSid/Calls/:CallSid/Payments/:Sid.json';
 
@@ -57,5 +57,11 @@ describe('audit entries', () => {
     assert.equal(urlWithoutSecrets('https://u:p@app.example:8443/pay?token=1#x'), 'https://app.example:8443/pay');
     assert.equal(urlWithoutSecrets('/pay/4242424242424242?x=1'), '/pay/************4242');
     assert.equal(urlWithoutSecrets('http://[::1'), 'invalid url');
+  });
+
+  it('keeps SIDs in a path whole and masks a card number typed where a SID belongs', () => {
+    const sid = 'CA' + '1234567890123456'.repeat(2);
+    assert.equal(auditedPath(`/2010-04-01/Accounts/AC${'0'.repeat(32)}/Calls/${sid}.json?PageSize=5`), `/2010-04-01/Accounts/AC${'0'.repeat(32)}/Calls/${sid}.json`);
+    assert.equal(auditedPath('/2010-04-01/Accounts/4242424242424242/Calls.json'), '/2010-04-01/Accounts/************4242/Calls.json');
   });
 });
