@@ -64,6 +64,7 @@ function start(signedIn) {
   $('sign-out').hidden = false;
   $('connection').hidden = false;
   $('who').textContent = client.username === client.accountSid ? client.accountSid : `${client.accountSid} · key ${client.username}`;
+  $('calls-title').focus();
   stream = client.follow({}, { onEvent, onState: (state) => showConnection($('connection'), state) });
   loadCalls();
   loadConnectors();
@@ -138,8 +139,12 @@ async function selectCall(callSid) {
   await act(async () => {
     const answer = await client.request('GET', client.account(`/Calls/${callSid}/Payments.json`));
     const newest = answer.payments[0];
-    if (newest) showSession(newest);
-    else showStartForm();
+    if (newest) {
+      showSession(newest);
+      $('session-title').focus();
+    } else {
+      showStartForm();
+    }
   });
 }
 
@@ -198,6 +203,8 @@ async function startSession(event) {
     const created = await client.request('POST', client.account(`/Calls/${selectedCall}/Payments.json`), parameters);
     log(`Started pay session …${created.sid.slice(-6)}`);
     showSession(await client.request('GET', client.account(`/Calls/${selectedCall}/Payments/${created.sid}.json`)));
+    // Keyboard users go on where the work is: asking for the first field.
+    $('fields').querySelector('button').focus();
   });
 }
 

@@ -106,9 +106,10 @@ function onEvent(event) {
     return ended();
   }
   if (event.kind === 'started') $('prompt').textContent = 'The agent started a payment. Enter each detail when asked.';
-  if (event.kind === 'capture' && p.PartialResult === 'false') {
+  if (event.kind === 'capture') {
     const field = FIELD_WORDS[p.Capture.replace(/-matcher$/, '')] || p.Capture;
-    $('prompt').textContent = p.ErrorType ? `That ${field} was not accepted (${p.ErrorType}).` : `Thank you, your ${field} was received.`;
+    if (p.PartialResult === 'true') $('prompt').textContent = `Entering your ${field}… end with #.`;
+    else $('prompt').textContent = p.ErrorType ? `That ${field} was not accepted (${p.ErrorType}).` : `Thank you, your ${field} was received.`;
   }
   if (event.kind === 'ended') {
     const words = { success: 'Your payment was successful.', 'payment-connector-error': 'Your payment could not be processed.', 'caller-interrupted-with-star': 'You cancelled the payment.' };

@@ -170,6 +170,7 @@ describe('agent console and caller phone in Chromium', { skip }, () => {
     assert.equal(await agent.locator('#session-status').textContent(), 'In progress');
     assert.equal(await agent.locator('#session-what').textContent(), 'Card · 25.00 USD · Default');
     assert.equal(await required(agent), 'Still needed: Card number, Expiry (MMYY), Security code, Postal code');
+    assert.equal(await agent.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Ask for Card number', 'focus moves to the first field');
     await until('the phone to hear that a payment started', async () => /started a payment/.test((await phone.locator('#prompt').textContent()) ?? ''));
 
     // Card number: a typo (Luhn fails), then the right number.
