@@ -265,7 +265,13 @@ function render() {
   $('session-sid').textContent = view.sid;
   $('required').textContent = final ? '' : session.required.length ? `Still needed: ${session.required.map(labelOf).join(', ')}` : 'Everything is captured: ready to complete.';
   $('required').dataset.ready = String(!final && session.required.length === 0);
+  // Rows are redrawn on every event: a focused button must stay focused for keyboard and screen reader users.
+  const focused = document.activeElement && document.activeElement.closest('#fields tr[data-field]');
   $('fields').replaceChildren(...[...session.fields].map(([name, field]) => fieldRow(name, field, open)));
+  if (focused) {
+    const again = $('fields').querySelector(`tr[data-field="${focused.dataset.field}"] button`);
+    if (again && !again.disabled) again.focus();
+  }
   $('complete').hidden = final;
   $('cancel').hidden = final;
   $('complete').disabled = !open;
