@@ -93,6 +93,7 @@ describe('operations endpoints', () => {
     await pay.deliveredEvents(callSid, sid);
 
     const texts = await scrapeAll();
+    assert.equal(texts.length, Math.max(1, Number(process.env.PAYTONE_TEST_CLUSTER ?? '1')), 'every process was scraped');
     const payments = '/2010-04-01/Accounts/:AccountSid/Calls/:CallSid/Payments';
     assert.equal(total(texts, `paytone_http_requests_total{method="POST",route="${payments}.json",status_code="201"}`), 1);
     assert.equal(total(texts, `paytone_http_requests_total{method="POST",route="${payments}/:Sid.json",status_code="202"}`), 4);
