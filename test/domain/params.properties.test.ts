@@ -64,10 +64,14 @@ const VALID_UPDATE = { IdempotencyKey: 'k2', StatusCallback: 'https://app.exampl
 /** Card numbers, possibly spaced or dashed as people write them. */
 const CARD_NUMBERS = ['4242424242424242', '5555555555554444', '378282246310005', '6011111111111117', '4000056655665556'];
 
-/** No run of more than 4 digits of a card number survives in text (separators between digits ignored). */
+/**
+ * No run of more than 4 digits of a card number survives in text. Digits count as one run across the separators
+ * people write inside a card number (space, dash, dot), never across other characters: a mask's `*` or a `:`
+ * between a number the message quotes and a card's last 4 digits does not make a card number.
+ */
 function showsCardNumber(text: string): string | null {
-  const digitsOnly = text.replace(/[^0-9]/g, '');
-  return CARD_NUMBERS.find((card) => digitsOnly.includes(card.slice(0, 6)) || digitsOnly.includes(card.slice(4, 10))) ?? null;
+  const runs = (text.match(/\d(?:[\d .-]*\d)?/g) ?? []).map((run) => run.replace(/[^0-9]/g, ''));
+  return CARD_NUMBERS.find((card) => runs.some((digits) => digits.includes(card.slice(0, 6)) || digits.includes(card.slice(4, 10)))) ?? null;
 }
 
 /** Runs `parse`; a refusal must be a PaytoneError with one of `codes` and a message that is safe to show. */
