@@ -291,9 +291,10 @@ test('a receiver that is down is retried until it comes up', async () => {
 
 test('a receiver slower than the timeout is retried, and a timeout is recorded', async () => {
   const db = await open(await freshDataDir());
-  const app = await startReceiver((_request, index) => ({ status: 200, afterMs: index === 0 ? 400 : 0 }));
+  const app = await startReceiver((_request, index) => ({ status: 200, afterMs: index === 0 ? 1500 : 0 }));
   await insertCallback(db, 'PK01', 1, app.url('/status'));
-  const outbox = startOutbox(db, { retry: { timeoutMs: 100 } });
+  // Generous against a loaded machine: only the first answer, 1.5 s late, may overrun it.
+  const outbox = startOutbox(db, { retry: { timeoutMs: 500 } });
   await settled(outbox, db);
 
   assert.equal(app.received.length, 2);
