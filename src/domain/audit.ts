@@ -11,7 +11,7 @@
  *
  * @example
  *   auditAction('POST', '/2010-04-01/Accounts/:AccountSid/Calls/:CallSid/Payments/:Sid.json', { Status: 'complete' }) // 'payment.complete'
- *   auditedParameters({ Digits: '4242424242424242#', Description: 'card 4242...' }) // { Digits: '****************#', Description: '[given]' }
+ *   auditedParameters({ Digits: '1234567890123456#', Description: 'card 1234...' }) // { Digits: '****************#', Description: '[given]' }
  */
 import { formatRfc2822 } from './dates.js';
 import { maskDigitRuns, type FormValues } from './form.js';
@@ -121,7 +121,7 @@ const SID_SEGMENT = /^[A-Z]{2}[0-9a-f]{32}(\.json)?$/i;
  * not a SID with its card-number-like digit runs masked (a card number typed where a SID belongs).
  *
  * @example
- *   auditedPath('/2010-04-01/Accounts/4242424242424242/Calls.json?x=1') // '/2010-04-01/Accounts/************4242/Calls.json'
+ *   auditedPath('/2010-04-01/Accounts/1234567890123456/Calls.json?x=1') // '/2010-04-01/Accounts/************3456/Calls.json'
  */
 export function auditedPath(url: string): string {
   const path = (url.split('?')[0] ?? '').slice(0, 300);

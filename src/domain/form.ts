@@ -39,7 +39,7 @@ export function shownValue(value: string): string {
  * its last 4 digits; the separators stay.
  *
  * @example
- *   maskDigitRuns('card 4000000000000002 declined') // 'card ************0002 declined'
+ *   maskDigitRuns('card 1234567890123456 declined') // 'card ************3456 declined'
  */
 export function maskDigitRuns(text: string): string {
   return text.replace(LONG_DIGIT_RUN, (run) => {

@@ -49,7 +49,7 @@ export function maskSecurityCode(digits: string): string {
  * A bank account number with all but its last 2 digits as `*`; while partial, every digit.
  *
  * @example
- *   maskBankAccountNumber('000123456789', false); // '**********89'
+ *   maskBankAccountNumber('987654321012', false); // '**********12'
  */
 export function maskBankAccountNumber(digits: string, partial: boolean): string {
   return partial ? '*'.repeat(digits.length) : maskAllBut(digits, BANK_ACCOUNT_VISIBLE_DIGITS, '*');

@@ -6,7 +6,7 @@
  * @example
  *   const keypad = new StoredKeypad({ store: new KeypressStore(db), caller, memberId, intervalMs: 150, log });
  *   keypad.start();
- *   await keypad.press('CA...', '4242424242424242#');
+ *   await keypad.press('CA...', '<the digits>#');
  */
 import type { KeypressStore, QueuedKeypress } from '../store/keypresses.js';
 import type { Logger } from '../log.js';
