@@ -72,7 +72,7 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
       })
     : null;
   const accounts = new AccountStore(db, vault, now);
-  const calls = new CallStore(db);
+  const calls = new CallStore(db, { shared: cluster !== null });
   const sessionStore = new SessionStore(db, vault, cluster?.memberId ?? null);
   const ledger = new StoredGatewayLedger(db, now);
   const outbox = new CallbackOutbox({

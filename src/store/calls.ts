@@ -1,5 +1,13 @@
 /**
  * Calls of the sandbox telephony, stored so that they survive restarts and can be listed like Twilio's.
+ *
+ * Every Payments and keypad request looks its call up. When this process is the only one writing calls, the calls
+ * it placed stay in memory while they are in progress, so those lookups cost no query; in a cluster another
+ * process may end a call at any time, so every lookup reads the database.
+ *
+ * @example
+ *   const calls = new CallStore(db, { shared: false });
+ *   await calls.get(accountSid, callSid); // null when the account has no such call
  */
 import type { Db } from './database.js';
 import type { CallsTable } from './schema.js';
@@ -34,12 +42,23 @@ export interface CallListFilter {
   offset: number;
 }
 
+/** In-progress calls kept in memory at most; past it the oldest are read from the database again. */
+const MAX_REMEMBERED_CALLS = 50_000;
+
 export class CallStore {
-  constructor(private readonly db: Db) {}
+  /** In-progress calls this process placed, by sid; null when other processes share the store. */
+  private readonly inProgress: Map<string, CallRecord> | null;
+
+  constructor(
+    private readonly db: Db,
+    options: { shared: boolean },
+  ) {
+    this.inProgress = options.shared ? null : new Map();
+  }
 
   /** Stores a new call and its live `call-status` event, which it returns. */
   async insert(call: CallRecord): Promise<LiveEvent[]> {
-    return this.db.transaction().execute(async (trx) => {
+    const live = await this.db.transaction().execute(async (trx) => {
       await trx
         .insertInto('calls')
         .values({
@@ -61,9 +80,19 @@ export class CallStore {
         .execute();
       return appendLiveEvents(trx, [callLiveEvent(call)]);
     });
+    this.remember(call);
+    return live;
+  }
+
+  private remember(call: CallRecord): void {
+    if (!this.inProgress || call.status !== 'in-progress') return;
+    if (this.inProgress.size >= MAX_REMEMBERED_CALLS) this.inProgress.delete(this.inProgress.keys().next().value!);
+    this.inProgress.set(call.sid, call);
   }
 
   async get(accountSid: string, sid: string): Promise<CallRecord | null> {
+    const remembered = this.inProgress?.get(sid);
+    if (remembered) return remembered.accountSid === accountSid ? remembered : null;
     const row = await this.db
       .selectFrom('calls')
       .selectAll()
@@ -99,6 +128,8 @@ export class CallStore {
   ): Promise<{ ended: CallRecord; live: LiveEvent[] }> {
     const ended: CallRecord = { ...call, status, endTime: now, dateUpdated: now };
     const event = callback(ended);
+    // Forgotten before the change, so no lookup while it commits is answered from memory with the old status.
+    this.inProgress?.delete(call.sid);
     return this.db.transaction().execute(async (trx) => {
       await trx.updateTable('calls').set({ status, end_time: now, date_updated: now }).where('sid', '=', call.sid).execute();
       if (event) {
