@@ -34,8 +34,8 @@ const entry = (action: string, paymentSid: string | null): AuditEntry => ({
 async function appendOnly(db: Db): Promise<void> {
   const store = new AuditLogStore(db);
   await store.append(entry('call.create', null));
-  await store.append(entry('payment.create', PAYMENT));
-  await store.append(entry('payment.create', 'PK' + 'e'.repeat(32)));
+  // Appended together (two requests answered at once): written together, in the order they came.
+  await Promise.all([store.append(entry('payment.create', PAYMENT)), store.append(entry('payment.create', 'PK' + 'e'.repeat(32)))]);
   const before = await store.list(ACCOUNT, {}, 0, 10);
   assert.deepEqual(before.map((r) => [r.id, r.action]), [[1, 'call.create'], [2, 'payment.create'], [3, 'payment.create']]);
   assert.deepEqual(before[1], { ...entry('payment.create', PAYMENT), id: 2 });
