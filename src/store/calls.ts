@@ -14,6 +14,7 @@ import type { CallsTable } from './schema.js';
 import type { CallRecord, CallStatus } from '../domain/callView.js';
 import { callLiveEvent, type LiveEvent } from '../domain/liveEvents.js';
 import { appendLiveEvents } from './liveEvents.js';
+import { builtOnce, type Param } from './compiledQuery.js';
 
 function toRecord(row: CallsTable): CallRecord {
   return {
@@ -42,6 +43,28 @@ export interface CallListFilter {
   offset: number;
 }
 
+const insertCall = builtOnce((db, p: Param<CallsTable>) =>
+  db.insertInto('calls').values({
+    sid: p('sid'),
+    account_sid: p('account_sid'),
+    to_number: p('to_number'),
+    from_number: p('from_number'),
+    status: p('status'),
+    direction: p('direction'),
+    url: p('url'),
+    twiml: p('twiml'),
+    status_callback: p('status_callback'),
+    status_callback_method: p('status_callback_method'),
+    date_created: p('date_created'),
+    date_updated: p('date_updated'),
+    start_time: p('start_time'),
+    end_time: p('end_time'),
+  }),
+);
+const selectCall = builtOnce((db, p: Param<{ sid: string; accountSid: string }>) =>
+  db.selectFrom('calls').selectAll().where('sid', '=', p('sid')).where('account_sid', '=', p('accountSid')),
+);
+
 /** In-progress calls kept in memory at most; past it the oldest are read from the database again. */
 const MAX_REMEMBERED_CALLS = 50_000;
 
@@ -59,25 +82,22 @@ export class CallStore {
   /** Stores a new call and its live `call-status` event, which it returns. */
   async insert(call: CallRecord): Promise<LiveEvent[]> {
     const live = await this.db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto('calls')
-        .values({
-          sid: call.sid,
-          account_sid: call.accountSid,
-          to_number: call.to,
-          from_number: call.from,
-          status: call.status,
-          direction: call.direction,
-          url: call.url,
-          twiml: call.twiml,
-          status_callback: call.statusCallback,
-          status_callback_method: call.statusCallbackMethod,
-          date_created: call.dateCreated,
-          date_updated: call.dateUpdated,
-          start_time: call.startTime,
-          end_time: call.endTime,
-        })
-        .execute();
+      await insertCall.execute(trx, {
+        sid: call.sid,
+        account_sid: call.accountSid,
+        to_number: call.to,
+        from_number: call.from,
+        status: call.status,
+        direction: call.direction,
+        url: call.url,
+        twiml: call.twiml,
+        status_callback: call.statusCallback,
+        status_callback_method: call.statusCallbackMethod,
+        date_created: call.dateCreated,
+        date_updated: call.dateUpdated,
+        start_time: call.startTime,
+        end_time: call.endTime,
+      });
       return appendLiveEvents(trx, [callLiveEvent(call)]);
     });
     this.remember(call);
@@ -93,12 +113,7 @@ export class CallStore {
   async get(accountSid: string, sid: string): Promise<CallRecord | null> {
     const remembered = this.inProgress?.get(sid);
     if (remembered) return remembered.accountSid === accountSid ? remembered : null;
-    const row = await this.db
-      .selectFrom('calls')
-      .selectAll()
-      .where('sid', '=', sid)
-      .where('account_sid', '=', accountSid)
-      .executeTakeFirst();
+    const [row] = (await selectCall.execute(this.db, { sid, accountSid })).rows;
     return row ? toRecord(row) : null;
   }
 

@@ -17,6 +17,7 @@
  */
 import { type Kysely, type Selectable, PostgresAdapter, sql } from 'kysely';
 import type { Database, LiveEventsTable } from './schema.js';
+import { builtOnce, type Param } from './compiledQuery.js';
 import type { LiveEvent, LiveEventFilter, LiveEventKind, NewLiveEvent } from '../domain/liveEvents.js';
 
 /**
@@ -29,6 +30,13 @@ const NOTICE_LIMIT = 7000;
 
 /** Any key will do as long as every process uses the same one: the feed's writer lock on PostgreSQL. */
 const FEED_LOCK_KEY = 0x70617974; // "payt"
+
+const insertEvent = builtOnce((db, p: Param<Omit<LiveEventsTable, 'id'>>) =>
+  db
+    .insertInto('live_events')
+    .values({ account_sid: p('account_sid'), call_sid: p('call_sid'), payment_sid: p('payment_sid'), kind: p('kind'), params: p('params'), at: p('at') })
+    .returning('id'),
+);
 
 function toEvent(row: Selectable<LiveEventsTable>): LiveEvent {
   return {
@@ -52,19 +60,9 @@ export async function appendLiveEvents(trx: Kysely<Database>, events: NewLiveEve
   const written: LiveEvent[] = [];
   // One insert per row: RETURNING of a multi-row insert does not promise the rows' order.
   for (const event of events) {
-    const row = await trx
-      .insertInto('live_events')
-      .values({
-        account_sid: event.accountSid,
-        call_sid: event.callSid,
-        payment_sid: event.paymentSid,
-        kind: event.kind,
-        params: JSON.stringify(event.params),
-        at: event.at,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const live = { ...event, id: Number(row.id) };
+    const values = { account_sid: event.accountSid, call_sid: event.callSid, payment_sid: event.paymentSid, kind: event.kind, params: JSON.stringify(event.params), at: event.at };
+    const [row] = (await insertEvent.execute(trx, values)).rows;
+    const live = { ...event, id: Number(row!.id) };
     written.push(live);
     if (postgres) {
       const notice = JSON.stringify(live);

@@ -8,6 +8,17 @@
 import type { Transaction } from 'kysely';
 import type { Db } from './database.js';
 import type { Database } from './schema.js';
+import {
+  insertEvent,
+  insertSession,
+  selectIdempotency,
+  selectSession,
+  selectUnfinishedOfCall,
+  updateSession,
+  upsertIdempotency,
+  type SessionChange,
+  UNFINISHED,
+} from './sessionStatements.js';
 import type { Vault } from '../vault/vault.js';
 import type { Session, SessionEvent } from '../domain/types.js';
 import { nextDeadline } from '../domain/session.js';
@@ -42,8 +53,6 @@ export interface StoredEvent extends SessionEvent {
 
 /** Writes that must commit together with a session change, or not at all (a sandbox keypress leaving its queue). */
 export type AlongWith = (trx: Transaction<Database>) => Promise<void>;
-
-const UNFINISHED = ['in-progress', 'awaiting-confirmation', 'completing'];
 
 export class SessionStore {
   constructor(
@@ -84,7 +93,7 @@ export class SessionStore {
    */
   async commit(session: Session, events: SessionEvent[], idempotency: IdempotencyRecord | null, isNew: boolean, alongWith?: AlongWith): Promise<LiveEvent[]> {
     const { state, sealed } = this.seal(session);
-    const row = {
+    const change: SessionChange = {
       status: session.status,
       state,
       sealed_secrets: sealed,
@@ -95,35 +104,27 @@ export class SessionStore {
     return this.db.transaction().execute(async (trx) => {
       await alongWith?.(trx);
       if (isNew) {
-        await trx
-          .insertInto('payment_sessions')
-          .values({ ...row, sid: session.sid, account_sid: session.accountSid, call_sid: session.callSid, date_created: session.dateCreated })
-          .execute();
+        await insertSession.execute(trx, { ...change, sid: session.sid, account_sid: session.accountSid, call_sid: session.callSid, date_created: session.dateCreated });
       } else {
-        await trx.updateTable('payment_sessions').set(row).where('sid', '=', session.sid).execute();
+        await updateSession.execute(trx, { ...change, sid: session.sid });
       }
-      if (events.length > 0) {
-        await trx
-          .insertInto('session_events')
-          .values(
-            events.map((event) => ({
-              session_sid: session.sid,
-              seq: event.seq,
-              account_sid: session.accountSid,
-              call_sid: session.callSid,
-              kind: event.kind,
-              params: JSON.stringify(event.params),
-              url: event.url,
-              at: event.at,
-              delivery_status: 'pending',
-              attempts: 0,
-              next_attempt_at: event.at,
-            })),
-          )
-          .execute();
+      for (const event of events) {
+        await insertEvent.execute(trx, {
+          session_sid: session.sid,
+          seq: event.seq,
+          account_sid: session.accountSid,
+          call_sid: session.callSid,
+          kind: event.kind,
+          params: JSON.stringify(event.params),
+          url: event.url,
+          at: event.at,
+          delivery_status: 'pending',
+          attempts: 0,
+          next_attempt_at: event.at,
+        });
       }
       if (idempotency) {
-        const values = {
+        await upsertIdempotency.execute(trx, {
           account_sid: idempotency.accountSid,
           scope: idempotency.scope,
           idempotency_key: idempotency.key,
@@ -133,20 +134,7 @@ export class SessionStore {
           status_code: idempotency.statusCode,
           body: idempotency.body,
           created_at: session.dateUpdated,
-        };
-        await trx
-          .insertInto('idempotency_records')
-          .values(values)
-          .onConflict((oc) =>
-            oc.columns(['account_sid', 'scope', 'idempotency_key', 'fingerprint']).doUpdateSet({
-              session_sid: values.session_sid,
-              operation: values.operation,
-              status_code: values.status_code,
-              body: values.body,
-              created_at: values.created_at,
-            }),
-          )
-          .execute();
+        });
       }
       return appendLiveEvents(trx, sessionLiveEvents(session, events));
     });
@@ -168,7 +156,7 @@ export class SessionStore {
   }
 
   async get(sid: string): Promise<Session | null> {
-    const row = await this.db.selectFrom('payment_sessions').select(['state', 'sealed_secrets']).where('sid', '=', sid).executeTakeFirst();
+    const [row] = (await selectSession.execute(this.db, { sid })).rows;
     return row ? this.unseal(row.state, row.sealed_secrets) : null;
   }
 
@@ -187,12 +175,7 @@ export class SessionStore {
 
   /** The call's session that has not ended yet, if any. */
   async unfinishedSidOfCall(callSid: string): Promise<string | null> {
-    const row = await this.db
-      .selectFrom('payment_sessions')
-      .select('sid')
-      .where('call_sid', '=', callSid)
-      .where('status', 'in', UNFINISHED)
-      .executeTakeFirst();
+    const [row] = (await selectUnfinishedOfCall.execute(this.db, { callSid })).rows;
     return row?.sid ?? null;
   }
 
@@ -203,14 +186,7 @@ export class SessionStore {
   }
 
   async findIdempotency(accountSid: string, scope: string, key: string, fingerprint: string): Promise<IdempotencyRecord | null> {
-    const row = await this.db
-      .selectFrom('idempotency_records')
-      .selectAll()
-      .where('account_sid', '=', accountSid)
-      .where('scope', '=', scope)
-      .where('idempotency_key', '=', key)
-      .where('fingerprint', '=', fingerprint)
-      .executeTakeFirst();
+    const [row] = (await selectIdempotency.execute(this.db, { account_sid: accountSid, scope, idempotency_key: key, fingerprint })).rows;
     if (!row) return null;
     return {
       accountSid: row.account_sid,

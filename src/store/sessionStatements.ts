@@ -1,0 +1,86 @@
+/**
+ * The statements every change to a pay session makes (each keypress makes one), and its lookups, built once
+ * (see compiledQuery.ts).
+ */
+import type { Insertable, Updateable } from 'kysely';
+import type { IdempotencyRecordsTable, PaymentSessionsTable, SessionEventsTable } from './schema.js';
+import { builtOnce, type Param } from './compiledQuery.js';
+
+export const UNFINISHED = ['in-progress', 'awaiting-confirmation', 'completing'];
+
+export type SessionChange = Required<Pick<Updateable<PaymentSessionsTable>, 'status' | 'state' | 'sealed_secrets' | 'deadline' | 'date_updated' | 'gateway_owner'>>;
+type NewSession = SessionChange & Pick<PaymentSessionsTable, 'sid' | 'account_sid' | 'call_sid' | 'date_created'>;
+
+export const insertSession = builtOnce((db, p: Param<NewSession>) =>
+  db.insertInto('payment_sessions').values({
+    sid: p('sid'),
+    account_sid: p('account_sid'),
+    call_sid: p('call_sid'),
+    status: p('status'),
+    state: p('state'),
+    sealed_secrets: p('sealed_secrets'),
+    deadline: p('deadline'),
+    date_created: p('date_created'),
+    date_updated: p('date_updated'),
+    gateway_owner: p('gateway_owner'),
+  }),
+);
+export const updateSession = builtOnce((db, p: Param<SessionChange & { sid: string }>) =>
+  db
+    .updateTable('payment_sessions')
+    .set({ status: p('status'), state: p('state'), sealed_secrets: p('sealed_secrets'), deadline: p('deadline'), date_updated: p('date_updated'), gateway_owner: p('gateway_owner') })
+    .where('sid', '=', p('sid')),
+);
+export const insertEvent = builtOnce((db, p: Param<Insertable<SessionEventsTable>>) =>
+  db.insertInto('session_events').values({
+    session_sid: p('session_sid'),
+    seq: p('seq'),
+    account_sid: p('account_sid'),
+    call_sid: p('call_sid'),
+    kind: p('kind'),
+    params: p('params'),
+    url: p('url'),
+    at: p('at'),
+    delivery_status: p('delivery_status'),
+    attempts: p('attempts'),
+    next_attempt_at: p('next_attempt_at'),
+  }),
+);
+/** A request's record, or the newer operation of a request that reused its key and parameters. */
+export const upsertIdempotency = builtOnce((db, p: Param<IdempotencyRecordsTable>) =>
+  db
+    .insertInto('idempotency_records')
+    .values({
+      account_sid: p('account_sid'),
+      scope: p('scope'),
+      idempotency_key: p('idempotency_key'),
+      fingerprint: p('fingerprint'),
+      session_sid: p('session_sid'),
+      operation: p('operation'),
+      status_code: p('status_code'),
+      body: p('body'),
+      created_at: p('created_at'),
+    })
+    .onConflict((oc) =>
+      oc.columns(['account_sid', 'scope', 'idempotency_key', 'fingerprint']).doUpdateSet({
+        session_sid: p('session_sid'),
+        operation: p('operation'),
+        status_code: p('status_code'),
+        body: p('body'),
+        created_at: p('created_at'),
+      }),
+    ),
+);
+export const selectSession = builtOnce((db, p: Param<{ sid: string }>) => db.selectFrom('payment_sessions').select(['state', 'sealed_secrets']).where('sid', '=', p('sid')));
+export const selectUnfinishedOfCall = builtOnce((db, p: Param<{ callSid: string }>) =>
+  db.selectFrom('payment_sessions').select('sid').where('call_sid', '=', p('callSid')).where('status', 'in', UNFINISHED),
+);
+export const selectIdempotency = builtOnce((db, p: Param<Pick<IdempotencyRecordsTable, 'account_sid' | 'scope' | 'idempotency_key' | 'fingerprint'>>) =>
+  db
+    .selectFrom('idempotency_records')
+    .selectAll()
+    .where('account_sid', '=', p('account_sid'))
+    .where('scope', '=', p('scope'))
+    .where('idempotency_key', '=', p('idempotency_key'))
+    .where('fingerprint', '=', p('fingerprint')),
+);
