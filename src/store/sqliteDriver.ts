@@ -1,20 +1,23 @@
 /**
- * The embedded database's Kysely driver: better-sqlite3 with prepared statements kept for reuse, and group
- * commit. SQLite writes each commit into its WAL file without syncing it (`synchronous = NORMAL`): from then on
- * it survives the process being killed (-9), the write being done. `durable()` then syncs the WAL off the event
- * loop, one fsync for every commit since the last one; the HTTP layer waits for it before it acknowledges a
- * change, so an acknowledged request survives a power loss too.
+ * The embedded database's Kysely driver: better-sqlite3 with prepared statements kept for reuse, batched commits
+ * and group fsync.
+ *
+ * Commits: the transactions and writes of one turn of the event loop share one SQLite commit (commitBatch.ts);
+ * each Kysely transaction is a savepoint inside it, so one that fails rolls back alone. SQLite writes the commit
+ * into its WAL file without syncing it (`synchronous = NORMAL`): from then on it survives the process being killed
+ * (-9), and only then does the transaction's `commit` resolve. `durable()` then syncs the WAL off the event loop,
+ * one fsync for every commit since the last one; the HTTP layer waits for it before it acknowledges a change, so an
+ * acknowledged request survives a power loss too.
  *
  * Why: with `synchronous = FULL` every commit runs its own fsync inside the call, blocking the event loop for the
  * disk's whole flush (milliseconds, hundreds on a busy disk) while nothing else can run, keypresses and callbacks
- * included. Here work inside the process (a keypress taken, a callback recorded) goes on at memory speed, and
- * requests that arrive together share one fsync.
+ * included. And each commit writes every page it touched to the WAL: a keypress, the callback record before it and
+ * the request after it each rewrote the same index pages. Here work inside the process goes on at memory speed,
+ * changes made together share one commit, and requests that arrive together share one fsync.
  *
  * @example
  *   const db = new Kysely<Database>({ dialect: new GroupCommitSqliteDialect({ database: sqlite, file }) });
  */
-import fs from 'node:fs';
-import { promisify } from 'node:util';
 import type SQLite from 'better-sqlite3';
 import {
   CompiledQuery,
@@ -26,8 +29,8 @@ import {
 } from 'kysely';
 
 import { startWalCheckpointer, type WalCheckpointer } from './walCheckpointer.js';
-
-const fsync = promisify(fs.fsync);
+import { WalSync } from './walSync.js';
+import { CommitBatch } from './commitBatch.js';
 
 /** Distinct SQL texts kept prepared; `IN (...)` lists of every length make a few hundred at most. */
 const STATEMENT_CACHE_LIMIT = 512;
@@ -41,142 +44,113 @@ export interface GroupCommitSqliteConfig {
 export class GroupCommitSqliteDialect extends SqliteDialect {
   readonly #config: GroupCommitSqliteConfig;
   readonly #wal: WalSync;
+  readonly #batch: CommitBatch;
 
   constructor(config: GroupCommitSqliteConfig) {
     super({ database: config.database });
     this.#config = config;
     this.#wal = new WalSync(`${config.file}-wal`);
+    this.#batch = new CommitBatch(config.database, () => this.#wal.wrote());
   }
 
   override createDriver(): Driver {
-    return new GroupCommitSqliteDriver(this.#config, this.#wal);
+    return new GroupCommitSqliteDriver(this.#config, this.#wal, this.#batch);
   }
 
-  /** Resolves once every commit made so far is on disk. */
-  durable(): Promise<void> {
-    return this.#wal.durable();
+  /** Resolves once every change made so far is committed (in the WAL: it survives the process being killed). */
+  committed(): Promise<void> {
+    return this.#batch.committed();
+  }
+
+  /** Resolves once every change made so far is on disk (it survives a power loss). */
+  async durable(): Promise<void> {
+    await this.#batch.committed();
+    await this.#wal.durable();
   }
 }
 
 /**
- * Syncs the WAL for many commits at once. `wrote()` counts a commit; `durable()` resolves once every commit
- * counted so far has been synced, starting an fsync if none is running, or joining the one after it.
+ * Turns on the one connection: a transaction holds it from begin to commit (its statements run between awaits,
+ * and nothing else may run inside its savepoint); a single statement takes it for no longer than its own run.
  */
-class WalSync {
-  #fd: number | null = null;
-  #written = 0;
-  #durable = 0;
-  #syncing: Promise<void> | null = null;
-  #waiters: Array<{ upTo: number; resolve: () => void; reject: (err: unknown) => void }> = [];
+class ConnectionTurns {
+  #busy: Promise<void> | null = null;
+  #free: (() => void) | null = null;
 
-  constructor(private readonly walFile: string) {}
-
-  wrote(): void {
-    this.#written += 1;
+  get busy(): boolean {
+    return this.#busy !== null;
   }
 
-  durable(): Promise<void> {
-    const upTo = this.#written;
-    if (this.#durable >= upTo) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      this.#waiters.push({ upTo, resolve, reject });
-      this.#pump();
-    });
+  async take(): Promise<void> {
+    while (this.#busy !== null) await this.#busy;
+    this.#busy = new Promise((resolve) => (this.#free = resolve));
   }
 
-  #pump(): void {
-    if (this.#syncing !== null || this.#waiters.length === 0) return;
-    const upTo = this.#written;
-    this.#syncing = this.#sync().then(
-      () => this.#settle(upTo, null),
-      (err: unknown) => this.#settle(upTo, err ?? new Error('fsync failed')),
-    );
+  /** Resolves when no transaction holds the connection. */
+  async whenFree(): Promise<void> {
+    while (this.#busy !== null) await this.#busy;
   }
 
-  async #sync(): Promise<void> {
-    this.#fd ??= fs.existsSync(this.walFile) ? fs.openSync(this.walFile, 'r') : null;
-    // No WAL file yet means nothing was written through it.
-    if (this.#fd !== null) await fsync(this.#fd);
-  }
-
-  #settle(upTo: number, err: unknown): void {
-    if (err === null) this.#durable = Math.max(this.#durable, upTo);
-    const done = this.#waiters.filter((w) => w.upTo <= upTo);
-    this.#waiters = this.#waiters.filter((w) => w.upTo > upTo);
-    for (const waiter of done) {
-      if (err === null) waiter.resolve();
-      else waiter.reject(err);
-    }
-    this.#syncing = null;
-    this.#pump();
-  }
-
-  async close(): Promise<void> {
-    while (this.#syncing !== null) await this.#syncing;
-    if (this.#fd !== null) fs.closeSync(this.#fd);
-    this.#fd = null;
+  give(): void {
+    const free = this.#free;
+    this.#busy = null;
+    this.#free = null;
+    free?.();
   }
 }
 
 class GroupCommitSqliteDriver implements Driver {
   readonly #db: SQLite.Database;
   readonly #wal: WalSync;
-  readonly #connection: PreparedConnection;
+  readonly #batch: CommitBatch;
+  readonly #statements: PreparedStatements;
+  readonly #turns = new ConnectionTurns();
   readonly #checkpointer: WalCheckpointer;
-  #locked: Promise<void> | null = null;
-  #unlock: (() => void) | null = null;
 
-  constructor(config: GroupCommitSqliteConfig, wal: WalSync) {
+  constructor(config: GroupCommitSqliteConfig, wal: WalSync, batch: CommitBatch) {
     this.#db = config.database;
     this.#wal = wal;
+    this.#batch = batch;
+    this.#statements = new PreparedStatements(this.#db);
     this.#checkpointer = startWalCheckpointer(config.file);
-    this.#connection = new PreparedConnection(this.#db, this.#wal);
   }
 
   async init(): Promise<void> {}
 
-  /** SQLite has one connection: callers take turns. */
+  /** Every caller gets its own handle on the one connection; a transaction's handle takes turns at `begin`. */
   async acquireConnection(): Promise<DatabaseConnection> {
-    while (this.#locked) await this.#locked;
-    this.#locked = new Promise((resolve) => (this.#unlock = resolve));
-    return this.#connection;
+    return new BatchedConnection(this.#db, this.#statements, this.#batch, this.#turns);
   }
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin'));
+    await (connection as BatchedConnection).begin();
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('commit'));
+    await (connection as BatchedConnection).commit();
   }
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('rollback'));
+    await (connection as BatchedConnection).rollback();
   }
 
-  async releaseConnection(): Promise<void> {
-    const unlock = this.#unlock;
-    this.#locked = null;
-    this.#unlock = null;
-    unlock?.();
-  }
+  async releaseConnection(): Promise<void> {}
 
   async destroy(): Promise<void> {
+    await this.#turns.whenFree();
+    this.#batch.flush();
     await this.#checkpointer.stop();
     await this.#wal.close();
     this.#db.close();
   }
 }
 
-class PreparedConnection implements DatabaseConnection {
+class PreparedStatements {
   readonly #statements = new Map<string, SQLite.Statement>();
 
-  constructor(
-    private readonly db: SQLite.Database,
-    private readonly wal: WalSync,
-  ) {}
+  constructor(private readonly db: SQLite.Database) {}
 
-  #prepared(sql: string): SQLite.Statement {
+  get(sql: string): SQLite.Statement {
     let statement = this.#statements.get(sql);
     if (statement === undefined) {
       statement = this.db.prepare(sql);
@@ -185,25 +159,102 @@ class PreparedConnection implements DatabaseConnection {
     }
     return statement;
   }
+}
+
+const SAVEPOINT = 'kysely_transaction';
+
+class BatchedConnection implements DatabaseConnection {
+  /** This handle runs a transaction: it holds the connection's turn and the batch open until it ends. */
+  #inTransaction = false;
+
+  constructor(
+    private readonly db: SQLite.Database,
+    private readonly statements: PreparedStatements,
+    private readonly batch: CommitBatch,
+    private readonly turns: ConnectionTurns,
+  ) {}
+
+  async begin(): Promise<void> {
+    await this.turns.take();
+    this.#inTransaction = true;
+    try {
+      this.batch.join();
+      this.batch.hold();
+      this.statements.get(`savepoint ${SAVEPOINT}`).run();
+    } catch (err) {
+      this.#end();
+      throw err;
+    }
+  }
+
+  async commit(): Promise<void> {
+    let committed: Promise<void>;
+    try {
+      this.statements.get(`release ${SAVEPOINT}`).run();
+      // Asked before the turn is given back: giving it back may commit the batch at once.
+      committed = this.batch.committed();
+    } catch (err) {
+      this.batch.lost(err);
+      throw err;
+    } finally {
+      this.#end();
+    }
+    await committed;
+  }
+
+  async rollback(): Promise<void> {
+    try {
+      // SQLite may already have rolled the whole batch back (see CommitBatch.lost): then there is no savepoint left.
+      if (this.db.inTransaction) {
+        this.statements.get(`rollback to ${SAVEPOINT}`).run();
+        this.statements.get(`release ${SAVEPOINT}`).run();
+      }
+    } finally {
+      this.#end();
+    }
+  }
+
+  #end(): void {
+    if (!this.#inTransaction) return;
+    this.#inTransaction = false;
+    this.batch.release();
+    this.turns.give();
+  }
 
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
-    const statement = this.#prepared(compiledQuery.sql);
+    const statement = this.statements.get(compiledQuery.sql);
+    if (this.#inTransaction) return this.#run<R>(statement, compiledQuery);
+    // Outside a transaction: never inside another caller's savepoint, and a read sees only committed changes.
+    while (this.turns.busy || (statement.readonly && this.batch.isOpen)) {
+      await (this.turns.busy ? this.turns.whenFree() : this.batch.committed().catch(() => undefined));
+    }
+    if (statement.readonly) return this.#run<R>(statement, compiledQuery);
+    this.batch.join();
+    const result = this.#run<R>(statement, compiledQuery);
+    await this.batch.committed();
+    return result;
+  }
+
+  #run<R>(statement: SQLite.Statement, compiledQuery: CompiledQuery): QueryResult<R> {
     const parameters = compiledQuery.parameters as unknown[];
-    if (statement.reader) return { rows: statement.all(parameters) as R[] };
-    const { changes, lastInsertRowid } = statement.run(parameters);
-    // A write outside a transaction, or the commit that ends one, has reached the WAL.
-    if (!this.db.inTransaction) this.wal.wrote();
-    return {
-      numAffectedRows: changes === undefined || changes === null ? undefined : BigInt(changes),
-      insertId: lastInsertRowid === undefined || lastInsertRowid === null ? undefined : BigInt(lastInsertRowid),
-      rows: [],
-    };
+    try {
+      if (statement.reader) return { rows: statement.all(parameters) as R[] };
+      const { changes, lastInsertRowid } = statement.run(parameters);
+      return {
+        numAffectedRows: changes === undefined || changes === null ? undefined : BigInt(changes),
+        insertId: lastInsertRowid === undefined || lastInsertRowid === null ? undefined : BigInt(lastInsertRowid),
+        rows: [],
+      };
+    } catch (err) {
+      this.batch.lost(err);
+      throw err;
+    }
   }
 
   async *streamQuery<R>(compiledQuery: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
     if (!SelectQueryNode.is(compiledQuery.query)) throw new Error('SQLite streams select queries only');
-    // A statement being iterated cannot serve another query, so streams get their own.
-    const statement = this.db.prepare(compiledQuery.sql);
-    for (const row of statement.iterate(compiledQuery.parameters as unknown[])) yield { rows: [row as R] };
+    // A statement being iterated cannot serve another query; the rows are read at once so the connection is free.
+    const { rows } = await this.executeQuery<R>(compiledQuery);
+    for (const row of rows) yield { rows: [row] };
   }
 }

@@ -1,6 +1,7 @@
 /**
- * The embedded database's driver: concurrent transactions share fsyncs but stay all-or-nothing one by one, and
- * what a query acknowledged survives the process being killed (-9) right after.
+ * The embedded database's driver: concurrent transactions share commits and fsyncs but stay all-or-nothing one by
+ * one, nothing resolves before another process could read it, and what a query acknowledged survives the process
+ * being killed (-9) right after.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -10,7 +11,8 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
-import { type Db, openDatabase } from '../../src/store/database.js';
+import SQLite from 'better-sqlite3';
+import { DATABASE_FILE, type Db, openDatabase } from '../../src/store/database.js';
 
 const DATABASE_MODULE = fileURLToPath(new URL('../../src/store/database.js', import.meta.url));
 const opened: Db[] = [];
@@ -46,6 +48,35 @@ test('concurrent transactions all land, and one that fails leaves nothing of its
   assert.ok(stored.includes('first of 8') && stored.includes('second of 8'));
 });
 
+test('a transaction or a write resolves only once another connection can read it', async () => {
+  const { db, dataDir } = await open();
+  const other = new SQLite(path.join(dataDir, DATABASE_FILE), { readonly: true });
+  after(() => other.close());
+  const visibleToOther = (body: string) => other.prepare('select count(*) as n from notes where body = ?').get(body) as { n: number };
+  const seen = await Promise.all(
+    Array.from({ length: 30 }, async (_, i) => {
+      const body = `change ${i}`;
+      if (i % 3 === 0) await sql`insert into notes (body) values (${body})`.execute(db);
+      else await db.transaction().execute(async (trx) => sql`insert into notes (body) values (${body})`.execute(trx));
+      return visibleToOther(body).n;
+    }),
+  );
+  assert.deepEqual(seen, Array.from({ length: 30 }, () => 1));
+});
+
+test('a write refused by a constraint fails alone: the writes beside it in the same turn are kept', async () => {
+  const { db } = await open();
+  await sql`create table unique_notes (body text primary key)`.execute(db);
+  await sql`insert into unique_notes (body) values ('taken')`.execute(db);
+  const results = await Promise.allSettled(['one', 'taken', 'two'].map((body) => sql`insert into unique_notes (body) values (${body})`.execute(db)));
+  assert.deepEqual(
+    results.map((r) => r.status),
+    ['fulfilled', 'rejected', 'fulfilled'],
+  );
+  const rows = (await sql<{ body: string }>`select body from unique_notes order by body`.execute(db)).rows.map((r) => r.body);
+  assert.deepEqual(rows, ['one', 'taken', 'two']);
+});
+
 test('the same statement run again with other values reads and writes what it is given', async () => {
   const { db } = await open();
   for (const body of ['a', 'b', 'c']) await sql`insert into notes (body) values (${body})`.execute(db);
@@ -58,6 +89,7 @@ test('what was acknowledged survives kill -9 right after', async () => {
   const writer = `
     import { openDatabase } from ${JSON.stringify(DATABASE_MODULE)};
     import { sql } from 'kysely';
+import SQLite from 'better-sqlite3';
     const db = await openDatabase({ dataDir: ${JSON.stringify(dataDir)} });
     await Promise.all(Array.from({ length: 25 }, (_, i) => sql\`insert into notes (body) values (\${'acknowledged ' + i})\`.execute(db)));
     process.kill(process.pid, 'SIGKILL');
