@@ -18,6 +18,7 @@ import { GatewayCallStopped } from '../connectors/gatewayRetry.js';
 import type { Logger } from '../log.js';
 import type { LiveEvent } from '../domain/liveEvents.js';
 import { KeyedLock } from './keyedLock.js';
+import type { CallbackOutbox } from '../callbacks/outbox.js';
 
 /** Finds an account's connector by unique name; read from the database each time (another process may have changed it). */
 export interface ConnectorDirectory {
@@ -26,7 +27,7 @@ export interface ConnectorDirectory {
 
 export interface SessionsDeps {
   store: SessionStore;
-  outbox: { kick(sessionSid?: string): void };
+  outbox: Pick<CallbackOutbox, 'committed'>;
   connectors: ConnectorDirectory;
   rules: SessionRules;
   log: Logger;
@@ -152,7 +153,8 @@ export class PaymentSessions {
     this.remember(session);
     this.arm(session);
     if (events.length > 0) {
-      this.deps.outbox.kick(session.sid);
+      // A session emits its last callback as it ends (the domain's `ended` event).
+      this.deps.outbox.committed(session.sid, session.accountSid, events, isFinal(session));
       this.deps.onEvents?.(live);
     }
   }

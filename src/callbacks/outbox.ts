@@ -12,10 +12,16 @@
  * or given up. Sessions go in parallel, bounded overall and per receiver origin so that one slow receiver cannot
  * hold up the others.
  *
+ * When this process is the only sender, a commit hands its callbacks over (`committed`) and they are sent from
+ * memory, without being read back (see committedCallbacks.ts); outcomes are written in batches
+ * (attemptRecorder.ts).
+ *
  * @example
  *   const outbox = new CallbackOutbox({ db, authTokenFor: (sid) => accounts.authToken(sid), logger });
  *   outbox.start();
- *   // after committing new session_events rows:
+ *   // after committing a session's new session_events rows:
+ *   outbox.committed(sessionSid, accountSid, events, sessionEnded);
+ *   // after committing rows some other way:
  *   outbox.kick();
  *   // on shutdown:
  *   await outbox.stop();
@@ -30,6 +36,8 @@ import { signCallback } from './signature.js';
 import { guardedLookup } from './addressGuard.js';
 import { ANY_CALLBACK, callbackUrlRefusal, type CallbackPolicy } from '../domain/callbackPolicy.js';
 import { urlWithoutSecrets } from '../domain/audit.js';
+import { AttemptRecorder, type AttemptRecord } from './attemptRecorder.js';
+import { CommittedCallbacks } from './committedCallbacks.js';
 
 export interface OutboxOptions {
   db: Kysely<Database>;
@@ -40,7 +48,7 @@ export interface OutboxOptions {
   /** Safety poll when nothing is scheduled, in ms; 1000 by default. */
   pollIntervalMs?: number;
   retry?: Partial<CallbackRetryPolicy>;
-  logger?: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void };
+  logger?: { debug(obj: object, msg?: string): void; warn(obj: object, msg?: string): void };
   /** `User-Agent` of every callback; Twilio's `TwilioProxy/1.1` by default. */
   userAgent?: string;
   /** Where callbacks may go, checked again at each attempt; `any` by default. */
@@ -88,16 +96,19 @@ export const HEAD_COLUMNS = ['session_sid', 'seq', 'account_sid', 'kind', 'param
 
 export type CallbackRow = Pick<Database['session_events'], (typeof HEAD_COLUMNS)[number]>;
 
-interface AttemptRecord {
-  attempts: number;
-  delivery_status: 'pending' | 'delivered' | 'failed';
-  last_attempt_at: number;
-  last_response_code: number | null;
-  last_error: string | null;
-  next_attempt_at: number | null;
+/** A callback on its way out, from a row read back or handed over by its commit, with its parameters read. */
+export type OutgoingCallback = Omit<CallbackRow, 'params'> & { params: Record<string, string> | null };
+
+/** A callback as the commit that wrote it knows it (a session event, a call's status). */
+export interface CommittedCallback {
+  seq: number;
+  kind: string;
+  params: Record<string, string>;
+  url: string;
+  at: number;
 }
 
-const silentLogger = { info() {}, warn() {} };
+const silentLogger = { debug() {}, warn() {} };
 
 export class CallbackOutbox {
   private readonly db: Kysely<Database>;
@@ -111,6 +122,7 @@ export class CallbackOutbox {
   private readonly agent: Agent;
   private readonly onAttempt: NonNullable<OutboxOptions['onAttempt']>;
   private readonly claims: OutboxClaims | undefined;
+  private readonly recorder: AttemptRecorder;
 
   private started = false;
   private stopped = false;
@@ -127,6 +139,8 @@ export class CallbackOutbox {
    * on its own schedule, for retries falling due and rows nobody kicked for.
    */
   private readonly followUp = new Set<string>();
+  /** Single sender: the callbacks commits handed over, sent from memory. */
+  private readonly committedCallbacks = new CommittedCallbacks();
   /** Sessions whose due callback found no room, oldest first, with the origin it goes to: next in line for a slot. */
   private readonly waiting = new Map<string, string>();
   private fullPassDue = true;
@@ -145,6 +159,7 @@ export class CallbackOutbox {
     this.callbackPolicy = options.callbackPolicy ?? ANY_CALLBACK;
     this.onAttempt = options.onAttempt ?? (() => {});
     this.claims = options.claims;
+    this.recorder = new AttemptRecorder(this.db);
     this.agent = new Agent({
       connections: MAX_IN_FLIGHT_PER_ORIGIN,
       keepAliveTimeout: 30_000,
@@ -176,6 +191,28 @@ export class CallbackOutbox {
       this.kickPending = false;
       this.runPass();
     });
+  }
+
+  /**
+   * A commit wrote these callbacks (in seq order) for a session: they go as `kick(sessionSid)` would send them,
+   * without being read back when this process is the only sender. `ended`: the session commits no more callbacks.
+   */
+  committed(sessionSid: string, accountSid: string, callbacks: readonly CommittedCallback[], ended: boolean): void {
+    if (!this.claims) {
+      const outgoing = callbacks.map((c) => ({
+        session_sid: sessionSid,
+        seq: c.seq,
+        account_sid: accountSid,
+        kind: c.kind,
+        params: c.params,
+        url: c.url,
+        at: c.at,
+        attempts: 0,
+        next_attempt_at: c.at,
+      }));
+      this.committedCallbacks.add(sessionSid, outgoing, ended);
+    }
+    this.kick(sessionSid);
   }
 
   /**
@@ -249,22 +286,36 @@ export class CallbackOutbox {
   /**
    * Starts every due session head there is room for, among the followed-up sessions or, when a full pass is due,
    * the whole outbox; returns when the next full pass is due.
+   *
+   * Deliveries start only here, one pass at a time: a session not in flight when a pass reads its head is still not
+   * in flight when the pass starts it, so a head read from the database cannot have gone meanwhile.
    */
   private async dispatchDue(): Promise<number> {
     const now = this.now();
     if (this.claims) return this.dispatchClaimed(this.claims, now);
     const full = this.fullPassDue || now >= this.nextFullPassAt;
-    let heads: CallbackRow[] = [];
+    let heads: OutgoingCallback[];
     if (full) {
       // Followed-up and waiting sessions stay as they are: the claim query shows only a few heads per receiver.
       this.fullPassDue = false;
       this.nextFullPassAt = now + this.pollIntervalMs;
-      heads = await selectSessionHeads(this.db, [...this.inFlight.keys()], HEADS_PER_PASS);
+      const stored = await selectSessionHeads(this.db, [...this.inFlight.keys()], HEADS_PER_PASS);
+      // A session whose callbacks are in memory goes from there: the row read is the same callback.
+      heads = stored.map((row) => this.committedCallbacks.head(row.session_sid) ?? outgoing(row));
       if (this.followUp.size > 0) this.passAgain = true;
     } else {
-      const sessions = [...this.followUp].filter((sid) => !this.inFlight.has(sid));
+      heads = [];
+      const unread: string[] = [];
+      for (const sessionSid of this.followUp) {
+        if (this.inFlight.has(sessionSid)) continue;
+        if (!this.committedCallbacks.knows(sessionSid)) unread.push(sessionSid);
+        else {
+          const head = this.committedCallbacks.head(sessionSid);
+          if (head !== undefined) heads.push(head);
+        }
+      }
       this.followUp.clear();
-      if (sessions.length > 0) heads = await selectHeadsOf(this.db, sessions);
+      if (unread.length > 0) heads.push(...(await selectHeadsOf(this.db, unread)).map(outgoing));
     }
     for (const head of heads) {
       const dueAt = head.next_attempt_at ?? now;
@@ -282,6 +333,8 @@ export class CallbackOutbox {
         continue;
       }
       this.waiting.delete(head.session_sid);
+      if (this.committedCallbacks.head(head.session_sid) === head) this.committedCallbacks.taken(head.session_sid, head.seq);
+      else this.committedCallbacks.sentFromDatabase(head.session_sid, head.seq);
       this.inFlightByOrigin.set(origin, busy + 1);
       this.inFlight.set(head.session_sid, this.deliver(head, origin));
     }
@@ -304,34 +357,38 @@ export class CallbackOutbox {
         continue;
       }
       this.inFlightByOrigin.set(origin, busy + 1);
-      this.inFlight.set(head.session_sid, this.deliver(head, origin));
+      this.inFlight.set(head.session_sid, this.deliver(outgoing(head), origin));
     }
     if (notNow.length > 0) await claims.release(notNow);
     return nextDueAt === null ? pollAt : Math.min(nextDueAt, pollAt);
   }
 
-  private async deliver(row: CallbackRow, origin: string): Promise<void> {
+  private async deliver(callback: OutgoingCallback, origin: string): Promise<void> {
     const attemptedAt = this.now();
-    const result = await this.attempt(row);
+    const result = await this.attempt(callback);
     // The receiver's connection is free again; the session's claim is held until the outcome is recorded.
     this.inFlightByOrigin.set(origin, (this.inFlightByOrigin.get(origin) ?? 1) - 1);
-    const record = this.outcome(row, result, attemptedAt);
+    const record = this.outcome(callback, result, attemptedAt);
+    // A callback that stays pending is read back when its retry falls due, and the session's later ones after it.
+    if (record.delivery_status === 'pending') this.committedCallbacks.leaveToDatabase(callback.session_sid);
     try {
-      await recordAttempt(this.db, row, record);
-      this.logOutcome(row, record);
+      await this.recorder.record(callback, record);
+      this.logOutcome(callback, record);
       this.onAttempt(
-        { kind: row.kind, at: Number(row.at), params: readParams(row.params), attempts: record.attempts, deliveryStatus: record.delivery_status },
+        { kind: callback.kind, at: Number(callback.at), params: callback.params, attempts: record.attempts, deliveryStatus: record.delivery_status },
         this.now(),
       );
     } catch (err) {
       // The row stays as it was, so the callback goes again with the same idempotency token; holding the claim
       // for a poll interval first keeps a failing store from turning into a burst of identical POSTs.
-      this.logger.warn({ sessionSid: row.session_sid, seq: row.seq, error: (err as Error).message }, 'callback attempt not recorded');
+      this.committedCallbacks.leaveToDatabase(callback.session_sid);
+      this.logger.warn({ sessionSid: callback.session_sid, seq: callback.seq, error: (err as Error).message }, 'callback attempt not recorded');
       await sleep(this.pollIntervalMs);
     }
-    this.inFlight.delete(row.session_sid);
+    this.committedCallbacks.settled(callback.session_sid);
+    this.inFlight.delete(callback.session_sid);
     this.notifyChange();
-    this.kick(row.session_sid);
+    this.kick(callback.session_sid);
     this.callNextWaiting();
   }
 
@@ -345,30 +402,30 @@ export class CallbackOutbox {
     }
   }
 
-  private async attempt(row: CallbackRow): Promise<DeliveryResult> {
-    const params = readParams(row.params);
+  private async attempt(callback: OutgoingCallback): Promise<DeliveryResult> {
+    const { params } = callback;
     if (params === null) return { kind: 'unsendable', error: 'invalid params' };
     // The policy may have changed since the callback was stored: what goes out is judged now.
-    const refusal = callbackUrlRefusal(row.url, this.callbackPolicy);
+    const refusal = callbackUrlRefusal(callback.url, this.callbackPolicy);
     if (refusal !== null) return { kind: 'unsendable', error: `refused by the callback policy: the URL ${refusal}` };
     let authToken: string;
     try {
-      authToken = await this.authTokenFor(row.account_sid);
+      authToken = await this.authTokenFor(callback.account_sid);
     } catch {
       return { kind: 'no-response', error: 'signing key unavailable' };
     }
     return postCallback(this.agent, {
-      url: row.url,
+      url: callback.url,
       params,
-      signature: signCallback(authToken, row.url, params),
-      idempotencyToken: `${row.session_sid}-${row.seq}`,
+      signature: signCallback(authToken, callback.url, params),
+      idempotencyToken: `${callback.session_sid}-${callback.seq}`,
       userAgent: this.userAgent,
       timeoutMs: this.retry.timeoutMs,
     });
   }
 
-  private outcome(row: CallbackRow, result: DeliveryResult, attemptedAt: number): AttemptRecord {
-    const attempts = row.attempts + 1;
+  private outcome(callback: OutgoingCallback, result: DeliveryResult, attemptedAt: number): AttemptRecord {
+    const attempts = callback.attempts + 1;
     const delivered = isDelivered(result);
     const retry = !delivered && shouldRetry(result, attempts, this.retry);
     return {
@@ -381,16 +438,17 @@ export class CallbackOutbox {
     };
   }
 
-  private logOutcome(row: CallbackRow, record: AttemptRecord): void {
+  private logOutcome(callback: OutgoingCallback, record: AttemptRecord): void {
     const fields = {
-      sessionSid: row.session_sid,
-      seq: row.seq,
-      url: urlWithoutSecrets(row.url),
+      sessionSid: callback.session_sid,
+      seq: callback.seq,
+      url: urlWithoutSecrets(callback.url),
       attempts: record.attempts,
       status: record.last_response_code,
       error: record.last_error,
     };
-    if (record.delivery_status === 'delivered') this.logger.info(fields, 'callback delivered');
+    // Deliveries are counted by the metrics; one info line each would cost more than the rest of a keypress.
+    if (record.delivery_status === 'delivered') this.logger.debug(fields, 'callback delivered');
     else if (record.delivery_status === 'pending') this.logger.warn({ ...fields, nextAttemptAt: record.next_attempt_at }, 'callback will be retried');
     else this.logger.warn(fields, 'callback given up');
   }
@@ -458,29 +516,26 @@ async function selectSessionHeads(db: Kysely<Database>, inFlightSessions: string
     .execute();
 }
 
-/** The head (lowest pending seq) of each of these sessions, found through the primary key. */
+/** The head (lowest pending seq) of each of these sessions, each found through the primary key. */
 async function selectHeadsOf(db: Kysely<Database>, sessions: string[]): Promise<CallbackRow[]> {
-  const rows = await db
-    .selectFrom('session_events')
-    .select(HEAD_COLUMNS)
-    .where('session_sid', 'in', sessions)
-    .where('delivery_status', '=', 'pending')
-    .orderBy('session_sid')
-    .orderBy('seq')
-    .execute();
-  return rows.filter((row, i) => i === 0 || rows[i - 1]!.session_sid !== row.session_sid);
+  const heads: CallbackRow[] = [];
+  // One session per query: given a list, SQLite (without statistics) reads every pending row through the due index.
+  for (const sessionSid of sessions) {
+    const head = await db
+      .selectFrom('session_events')
+      .select(HEAD_COLUMNS)
+      .where('session_sid', '=', sessionSid)
+      .where('delivery_status', '=', 'pending')
+      .orderBy('seq')
+      .limit(1)
+      .executeTakeFirst();
+    if (head !== undefined) heads.push(head);
+  }
+  return heads;
 }
 
-/** Writes one attempt's outcome, only if the row is still the pending one this worker read. */
-async function recordAttempt(db: Kysely<Database>, row: CallbackRow, record: AttemptRecord): Promise<void> {
-  await db
-    .updateTable('session_events')
-    .set({ ...record, lease_owner: null, lease_until: null })
-    .where('session_sid', '=', row.session_sid)
-    .where('seq', '=', row.seq)
-    .where('delivery_status', '=', 'pending')
-    .where('attempts', '=', row.attempts)
-    .execute();
+function outgoing(row: CallbackRow): OutgoingCallback {
+  return { ...row, params: readParams(row.params) };
 }
 
 function readParams(json: string): Record<string, string> | null {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterEach, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import twilio from 'twilio';
-import { CallbackOutbox, type OutboxOptions } from '../../src/callbacks/outbox.js';
+import { CallbackOutbox, type CommittedCallback, type OutboxOptions } from '../../src/callbacks/outbox.js';
 import { verifyCallback } from '../../src/callbacks/signature.js';
 import { parseCallbackPolicy } from '../../src/domain/callbackPolicy.js';
 import { type Db, openDatabase } from '../../src/store/database.js';
@@ -112,8 +112,10 @@ function startOutbox(db: Db, options: Partial<OutboxOptions> = {}): CallbackOutb
   return outbox;
 }
 
-async function insertCallback(db: Db, sessionSid: string, seq: number, url: string, params: Record<string, string> = {}, account = ACCOUNT): Promise<void> {
+/** Writes a pending callback as a commit does; returns it as that commit knows it. */
+async function insertCallback(db: Db, sessionSid: string, seq: number, url: string, params: Record<string, string> = {}, account = ACCOUNT): Promise<CommittedCallback> {
   const at = Date.now();
+  const callback = { seq, kind: 'capture', params: { AccountSid: ACCOUNT, Sid: sessionSid, Seq: String(seq), ...params }, url, at };
   await db
     .insertInto('session_events')
     .values({
@@ -121,8 +123,8 @@ async function insertCallback(db: Db, sessionSid: string, seq: number, url: stri
       seq,
       account_sid: account,
       call_sid: 'CA00000000000000000000000000000001',
-      kind: 'capture',
-      params: JSON.stringify({ AccountSid: ACCOUNT, Sid: sessionSid, Seq: String(seq), ...params }),
+      kind: callback.kind,
+      params: JSON.stringify(callback.params),
       url,
       at,
       delivery_status: 'pending',
@@ -133,6 +135,7 @@ async function insertCallback(db: Db, sessionSid: string, seq: number, url: stri
       last_error: null,
     })
     .execute();
+  return callback;
 }
 
 async function rows(db: Db) {
@@ -412,4 +415,64 @@ test('the callback policy is applied at each attempt: a refused URL is given up 
     ],
   );
   assert.equal(app.received.length, 0);
+});
+
+test('callbacks handed over by their commits go once each and in order, while full passes read the same rows', async () => {
+  const db = await open(await freshDataDir());
+  const app = await startReceiver((_request, index) => ({ status: 200, afterMs: index % 3 }));
+  const outbox = startOutbox(db, { pollIntervalMs: 5 });
+  const sessions = Array.from({ length: 30 }, (_, i) => `PK${String(i).padStart(2, '0')}`);
+  const lastSeq = 4;
+  for (let seq = 1; seq <= lastSeq; seq += 1) {
+    for (const [i, sessionSid] of sessions.entries()) {
+      const callback = await insertCallback(db, sessionSid, seq, app.url('/status'));
+      // Every other commit is read by a full pass before it is handed over, as when a pass runs between the two.
+      if (i % 2 === 0) {
+        outbox.kick();
+        await delay(1);
+      }
+      outbox.committed(sessionSid, ACCOUNT, [callback], seq === lastSeq);
+    }
+  }
+  await settled(outbox, db);
+
+  const tokens = app.received.map((r) => String(r.headers['i-twilio-idempotency-token']));
+  assert.equal(tokens.length, sessions.length * lastSeq);
+  assert.equal(new Set(tokens).size, tokens.length, 'a callback went twice');
+  for (const sessionSid of sessions) {
+    const seqs = app.received.filter((r) => r.params['Sid'] === sessionSid).map((r) => r.params['Seq']);
+    assert.deepEqual(seqs, ['1', '2', '3', '4'], `${sessionSid} out of order`);
+  }
+  assert.ok((await rows(db)).every((row) => row.delivery_status === 'delivered' && row.attempts === 1));
+});
+
+test("a session's handed-over callbacks wait for the ones it left in the outbox before this process started", async () => {
+  const db = await open(await freshDataDir());
+  const app = await startReceiver((_request, index) => ({ status: 200, afterMs: index === 0 ? 200 : 0 }));
+  await insertCallback(db, 'PK01', 1, app.url('/status'));
+  await insertCallback(db, 'PK01', 2, app.url('/status'));
+  const outbox = startOutbox(db, { pollIntervalMs: 60_000 });
+  const third = await insertCallback(db, 'PK01', 3, app.url('/status'));
+  outbox.committed('PK01', ACCOUNT, [third], true);
+  await settled(outbox, db);
+
+  assert.deepEqual(app.received.map((r) => r.params['Seq']), ['1', '2', '3']);
+});
+
+test("a handed-over callback that fails is retried with the same token before the session's next one goes", async () => {
+  const db = await open(await freshDataDir());
+  const app = await startReceiver((_request, index) => ({ status: index === 0 ? 500 : 200 }));
+  const outbox = startOutbox(db);
+  const first = await insertCallback(db, 'PK01', 1, app.url('/status'));
+  outbox.committed('PK01', ACCOUNT, [first], false);
+  const second = await insertCallback(db, 'PK01', 2, app.url('/status'));
+  outbox.committed('PK01', ACCOUNT, [second], true);
+  await settled(outbox, db);
+
+  assert.deepEqual(app.received.map((r) => r.headers['i-twilio-idempotency-token']), ['PK01-1', 'PK01-1', 'PK01-2']);
+  const stored = await rows(db);
+  assert.deepEqual(stored.map((r) => [r.seq, r.delivery_status, r.attempts]), [
+    [1, 'delivered', 2],
+    [2, 'delivered', 1],
+  ]);
 });

@@ -1,0 +1,87 @@
+/**
+ * The callbacks this process committed and has not started sending, per session, lowest seq first: when this
+ * process is the only sender, the outbox takes a session's next callback from here instead of reading it back.
+ *
+ * A session is known here from its first callback (seq 1) on, so none of its pending callbacks can be missing.
+ * Any other session (one that began before a restart) is left to the database, and so is a session whose
+ * callback waits for a retry, or one the outbox already sent from the database: from then on its rows are read
+ * back, as they always may be. Rows stay the truth; this only saves reading them.
+ *
+ * @example
+ *   const committed = new CommittedCallbacks();
+ *   committed.add('PK...', [start], false);  // true: known, queued
+ *   const next = committed.head('PK...');    // the callback to send now
+ *   committed.taken('PK...', next.seq);      // it is in flight
+ */
+import type { OutgoingCallback } from './outbox.js';
+
+/** A session whose callbacks are read from the database: what it commits is not queued here. */
+const FROM_DATABASE = null;
+
+interface KnownSession {
+  queue: OutgoingCallback[];
+  /** The session emits nothing after what is queued. */
+  ended: boolean;
+}
+
+export class CommittedCallbacks {
+  private readonly sessions = new Map<string, KnownSession | typeof FROM_DATABASE>();
+
+  /**
+   * Queues callbacks a commit wrote for a session. False when the session's earlier callbacks may be pending
+   * unseen: the caller reads the database for it instead.
+   */
+  add(sessionSid: string, callbacks: OutgoingCallback[], ended: boolean): boolean {
+    let session = this.sessions.get(sessionSid);
+    if (session === FROM_DATABASE) {
+      // Its last callbacks committed: nothing more will come to be refused, so it need not be remembered.
+      if (ended) this.sessions.delete(sessionSid);
+      return false;
+    }
+    if (session === undefined) {
+      if (callbacks[0]?.seq !== 1) return false;
+      session = { queue: [], ended: false };
+      this.sessions.set(sessionSid, session);
+    }
+    session.queue.push(...callbacks);
+    session.ended ||= ended;
+    return true;
+  }
+
+  knows(sessionSid: string): boolean {
+    return this.sessions.get(sessionSid) != null;
+  }
+
+  /** The session's next callback to send, when it is known here and has one. */
+  head(sessionSid: string): OutgoingCallback | undefined {
+    return this.sessions.get(sessionSid)?.queue[0];
+  }
+
+  /** A callback of the session was started: it leaves the queue (if it was its head). */
+  taken(sessionSid: string, seq: number): void {
+    const session = this.sessions.get(sessionSid);
+    if (session?.queue[0]?.seq === seq) session.queue.shift();
+  }
+
+  /** The session's callback in flight is recorded: a session that has ended and has nothing left is forgotten. */
+  settled(sessionSid: string): void {
+    const session = this.sessions.get(sessionSid);
+    if (session?.ended && session.queue.length === 0) this.sessions.delete(sessionSid);
+  }
+
+  /**
+   * One of the session's callbacks went from a row read in the database. Its commits are no longer queued here:
+   * the row may be one a commit is about to hand over (the read raced it), and must not go twice.
+   */
+  sentFromDatabase(sessionSid: string, seq: number): void {
+    // A session not known here refuses every commit but its first (seq 1).
+    if (this.sessions.has(sessionSid) || seq === 1) this.leaveToDatabase(sessionSid);
+  }
+
+  /** From now on the session's callbacks are read from the database: one of them waits for a retry. */
+  leaveToDatabase(sessionSid: string): void {
+    // An ended session commits nothing more, so there is nothing left to refuse.
+    if (this.sessions.get(sessionSid)?.ended) this.sessions.delete(sessionSid);
+    else this.sessions.set(sessionSid, FROM_DATABASE);
+  }
+}
