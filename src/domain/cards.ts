@@ -49,10 +49,41 @@ const DEFAULT_SECURITY_CODE_LENGTH = 3;
 
 export type CardNumberCheck = { ok: true; cardType: CardType } | { ok: false; error: 'invalid-card-number' | 'invalid-card-type' };
 
+type CardTypeInfo = ReturnType<typeof creditCardType.getTypeInfo>;
+
+/** The longest prefix pattern of any card type: no digit after this many changes what the library decides. */
+const DECIDING_DIGITS = Math.max(
+  ...creditCardType('').flatMap((info) => info.patterns.flatMap((pattern) => (Array.isArray(pattern) ? pattern : [pattern]).map((p) => String(p).length))),
+);
+const MAX_REMEMBERED_PREFIXES = 10_000;
+/**
+ * The library copies every card type it looks at, which made it the costliest part of a keypress; what it
+ * decided is remembered per prefix of DECIDING_DIGITS digits (an issuer number, never a card number).
+ */
+const detected = new Map<string, CardTypeInfo | null>();
+const typeInfos = new Map<string, CardTypeInfo>();
+
 /** The one library card type the digits fit, or null while several (or none) do. */
-function detect(digits: string): ReturnType<typeof creditCardType.getTypeInfo> | null {
-  const matches = creditCardType(digits);
-  return matches.length === 1 ? (matches[0] ?? null) : null;
+function detect(digits: string): CardTypeInfo | null {
+  const prefix = digits.slice(0, DECIDING_DIGITS);
+  let info = detected.get(prefix);
+  if (info === undefined) {
+    const matches = creditCardType(prefix);
+    info = matches.length === 1 ? (matches[0] ?? null) : null;
+    if (detected.size >= MAX_REMEMBERED_PREFIXES) detected.clear();
+    detected.set(prefix, info);
+  }
+  return info;
+}
+
+function typeInfo(cardType: CardType): CardTypeInfo {
+  const name = TWILIO_TO_LIBRARY[cardType];
+  let info = typeInfos.get(name);
+  if (!info) {
+    info = creditCardType.getTypeInfo(name);
+    typeInfos.set(name, info);
+  }
+  return info;
 }
 
 /**
@@ -85,7 +116,7 @@ export function maxCardNumberLength(digits: string): number {
  *   cardGaps('amex'); // [4, 10]
  */
 export function cardGaps(cardType: CardType | null): number[] {
-  return cardType ? creditCardType.getTypeInfo(TWILIO_TO_LIBRARY[cardType]).gaps : DEFAULT_GAPS;
+  return cardType ? typeInfo(cardType).gaps : DEFAULT_GAPS;
 }
 
 /**
@@ -95,7 +126,7 @@ export function cardGaps(cardType: CardType | null): number[] {
  *   securityCodeLength('amex'); // 4
  */
 export function securityCodeLength(cardType: CardType | null): number {
-  return cardType ? creditCardType.getTypeInfo(TWILIO_TO_LIBRARY[cardType]).code.size : DEFAULT_SECURITY_CODE_LENGTH;
+  return cardType ? typeInfo(cardType).code.size : DEFAULT_SECURITY_CODE_LENGTH;
 }
 
 /** Optima cards are American Express cards: either name in ValidCardTypes accepts them. */
