@@ -1,13 +1,14 @@
 /**
  * Twilio-style identifiers and secrets: a two-letter prefix plus 32 lowercase hex characters
  * (`AC` account, `CA` call, `PK` pay session, `SK` API key). The random source is a parameter so
- * the domain stays free of hidden I/O; it defaults to node:crypto.
+ * the domain stays free of hidden I/O; it defaults to node:crypto (through the pool for SIDs, which are not secret).
  *
  * @example
  *   const sid = newSid('PK');          // 'PK3f0c...' (34 chars)
  *   isSid('PK', sid);                  // true
  */
 import { randomBytes } from 'node:crypto';
+import { pooledRandomBytes } from './randomPool.js';
 
 export type SidPrefix = 'AC' | 'CA' | 'PK' | 'SK';
 
@@ -28,7 +29,7 @@ const SECRET_PATTERN = /^[0-9a-f]{32}$/i;
  * @example
  *   newSid('CA'); // 'CA' + 32 hex characters
  */
-export function newSid(prefix: SidPrefix, random: RandomSource = randomBytes): string {
+export function newSid(prefix: SidPrefix, random: RandomSource = pooledRandomBytes): string {
   return prefix + random(16).toString('hex');
 }
 

@@ -11,7 +11,8 @@
  *   const sealed = vault.seal(cardNumber, 'PK0123...');
  *   vault.unseal(sealed, 'PK0123...'); // cardNumber again
  */
-import { createCipheriv, createDecipheriv, createSecretKey, hkdfSync, type KeyObject, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
+import { pooledRandomBytes } from '../domain/randomPool.js';
 import { loadVaultKey, type VaultKeyOptions } from './keyFile.js';
 
 const VERSION = 1;
@@ -42,7 +43,7 @@ export class Vault {
    *   const sealedToken = vault.seal(authToken, accountSid);
    */
   seal(plaintext: string, context: string): string {
-    const iv = randomBytes(IV_BYTES);
+    const iv = pooledRandomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.#key, iv, { authTagLength: TAG_BYTES });
     cipher.setAAD(associatedData(context));
     const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);

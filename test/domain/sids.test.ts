@@ -8,6 +8,12 @@ test('a new sid is the prefix and 32 lowercase hex characters drawn from the ran
   assert.match(newSid('CA'), /^CA[0-9a-f]{32}$/);
 });
 
+test('sids never repeat, however many are made at once', () => {
+  const sids = Array.from({ length: 5000 }, () => newSid('PK'));
+  assert.equal(new Set(sids).size, sids.length);
+  assert.ok(sids.every((sid) => isSid('PK', sid)));
+});
+
 test('isSid accepts only its own prefix followed by exactly 32 hex characters, in either case', () => {
   assert.equal(isSid('AC', 'AC' + 'A1'.repeat(16)), true);
   assert.equal(isSid('AC', 'SK' + 'a1'.repeat(16)), false);
