@@ -13,8 +13,7 @@
  * hold up the others.
  *
  * When this process is the only sender, a commit hands its callbacks over (`committed`) and they are sent from
- * memory, without being read back (see committedCallbacks.ts); outcomes are written in batches
- * (attemptRecorder.ts).
+ * memory, without being read back (see committedCallbacks.ts).
  *
  * @example
  *   const outbox = new CallbackOutbox({ db, authTokenFor: (sid) => accounts.authToken(sid), logger });
@@ -34,10 +33,11 @@ import { postCallback, type DeliveryResult } from './deliver.js';
 import { CALLBACK_RETRY, type CallbackRetryPolicy, isDelivered, nextAttemptAt, shouldRetry } from './retryPolicy.js';
 import { signCallback } from './signature.js';
 import { guardedLookup } from './addressGuard.js';
-import { ANY_CALLBACK, callbackUrlRefusal, type CallbackPolicy } from '../domain/callbackPolicy.js';
+import { ANY_CALLBACK, type CallbackPolicy } from '../domain/callbackPolicy.js';
 import { urlWithoutSecrets } from '../domain/audit.js';
-import { AttemptRecorder, type AttemptRecord } from './attemptRecorder.js';
+import { builtOnce, type Param } from '../store/compiledQuery.js';
 import { CommittedCallbacks } from './committedCallbacks.js';
+import { ReceiverUrls } from './receiverUrls.js';
 
 export interface OutboxOptions {
   db: Kysely<Database>;
@@ -48,7 +48,7 @@ export interface OutboxOptions {
   /** Safety poll when nothing is scheduled, in ms; 1000 by default. */
   pollIntervalMs?: number;
   retry?: Partial<CallbackRetryPolicy>;
-  logger?: { debug(obj: object, msg?: string): void; warn(obj: object, msg?: string): void };
+  logger?: { debug(obj: object, msg?: string): void; warn(obj: object, msg?: string): void; isLevelEnabled?(level: string): boolean };
   /** `User-Agent` of every callback; Twilio's `TwilioProxy/1.1` by default. */
   userAgent?: string;
   /** Where callbacks may go, checked again at each attempt; `any` by default. */
@@ -108,6 +108,15 @@ export interface CommittedCallback {
   at: number;
 }
 
+interface AttemptRecord {
+  attempts: number;
+  delivery_status: 'pending' | 'delivered' | 'failed';
+  last_attempt_at: number;
+  last_response_code: number | null;
+  last_error: string | null;
+  next_attempt_at: number | null;
+}
+
 const silentLogger = { debug() {}, warn() {} };
 
 export class CallbackOutbox {
@@ -118,11 +127,10 @@ export class CallbackOutbox {
   private readonly retry: CallbackRetryPolicy;
   private readonly logger: NonNullable<OutboxOptions['logger']>;
   private readonly userAgent: string;
-  private readonly callbackPolicy: CallbackPolicy;
+  private readonly receivers: ReceiverUrls;
   private readonly agent: Agent;
   private readonly onAttempt: NonNullable<OutboxOptions['onAttempt']>;
   private readonly claims: OutboxClaims | undefined;
-  private readonly recorder: AttemptRecorder;
 
   private started = false;
   private stopped = false;
@@ -156,16 +164,16 @@ export class CallbackOutbox {
     this.retry = { ...CALLBACK_RETRY, ...options.retry };
     this.logger = options.logger ?? silentLogger;
     this.userAgent = options.userAgent ?? 'TwilioProxy/1.1';
-    this.callbackPolicy = options.callbackPolicy ?? ANY_CALLBACK;
+    const callbackPolicy = options.callbackPolicy ?? ANY_CALLBACK;
+    this.receivers = new ReceiverUrls(callbackPolicy);
     this.onAttempt = options.onAttempt ?? (() => {});
     this.claims = options.claims;
-    this.recorder = new AttemptRecorder(this.db);
     this.agent = new Agent({
       connections: MAX_IN_FLIGHT_PER_ORIGIN,
       keepAliveTimeout: 30_000,
       connect: {
         timeout: this.retry.timeoutMs,
-        ...(this.callbackPolicy.mode === 'any' ? {} : { lookup: guardedLookup(this.callbackPolicy) }),
+        ...(callbackPolicy.mode === 'any' ? {} : { lookup: guardedLookup(callbackPolicy) }),
       },
     });
   }
@@ -325,7 +333,7 @@ export class CallbackOutbox {
         if (full) break;
         continue;
       }
-      const origin = originOf(head.url);
+      const { origin } = this.receivers.of(head.url);
       const busy = this.inFlightByOrigin.get(origin) ?? 0;
       if (this.stopped) break;
       if (this.inFlight.size >= MAX_IN_FLIGHT || busy >= MAX_IN_FLIGHT_PER_ORIGIN) {
@@ -350,7 +358,7 @@ export class CallbackOutbox {
     const { due, nextDueAt } = await claims.claimDue([...this.inFlight.keys()], HEADS_PER_PASS, now);
     const notNow: CallbackRow[] = [];
     for (const head of due) {
-      const origin = originOf(head.url);
+      const { origin } = this.receivers.of(head.url);
       const busy = this.inFlightByOrigin.get(origin) ?? 0;
       if (this.stopped || this.inFlight.size >= MAX_IN_FLIGHT || busy >= MAX_IN_FLIGHT_PER_ORIGIN) {
         notNow.push(head);
@@ -372,7 +380,7 @@ export class CallbackOutbox {
     // A callback that stays pending is read back when its retry falls due, and the session's later ones after it.
     if (record.delivery_status === 'pending') this.committedCallbacks.leaveToDatabase(callback.session_sid);
     try {
-      await this.recorder.record(callback, record);
+      await recordAttempt.execute(this.db, { ...record, session_sid: callback.session_sid, seq: callback.seq, attempts_read: callback.attempts });
       this.logOutcome(callback, record);
       this.onAttempt(
         { kind: callback.kind, at: Number(callback.at), params: callback.params, attempts: record.attempts, deliveryStatus: record.delivery_status },
@@ -406,7 +414,7 @@ export class CallbackOutbox {
     const { params } = callback;
     if (params === null) return { kind: 'unsendable', error: 'invalid params' };
     // The policy may have changed since the callback was stored: what goes out is judged now.
-    const refusal = callbackUrlRefusal(callback.url, this.callbackPolicy);
+    const { refusal } = this.receivers.of(callback.url);
     if (refusal !== null) return { kind: 'unsendable', error: `refused by the callback policy: the URL ${refusal}` };
     let authToken: string;
     try {
@@ -439,6 +447,8 @@ export class CallbackOutbox {
   }
 
   private logOutcome(callback: OutgoingCallback, record: AttemptRecord): void {
+    // Deliveries are counted by the metrics; one line each is for debugging, and its fields cost more than its write.
+    if (record.delivery_status === 'delivered' && this.logger.isLevelEnabled?.('debug') === false) return;
     const fields = {
       sessionSid: callback.session_sid,
       seq: callback.seq,
@@ -447,7 +457,6 @@ export class CallbackOutbox {
       status: record.last_response_code,
       error: record.last_error,
     };
-    // Deliveries are counted by the metrics; one info line each would cost more than the rest of a keypress.
     if (record.delivery_status === 'delivered') this.logger.debug(fields, 'callback delivered');
     else if (record.delivery_status === 'pending') this.logger.warn({ ...fields, nextAttemptAt: record.next_attempt_at }, 'callback will be retried');
     else this.logger.warn(fields, 'callback given up');
@@ -521,18 +530,38 @@ async function selectHeadsOf(db: Kysely<Database>, sessions: string[]): Promise<
   const heads: CallbackRow[] = [];
   // One session per query: given a list, SQLite (without statistics) reads every pending row through the due index.
   for (const sessionSid of sessions) {
-    const head = await db
-      .selectFrom('session_events')
-      .select(HEAD_COLUMNS)
-      .where('session_sid', '=', sessionSid)
-      .where('delivery_status', '=', 'pending')
-      .orderBy('seq')
-      .limit(1)
-      .executeTakeFirst();
-    if (head !== undefined) heads.push(head);
+    const { rows } = await selectPendingHead.execute(db, { sessionSid });
+    if (rows[0] !== undefined) heads.push(rows[0]);
   }
   return heads;
 }
+
+const selectPendingHead = builtOnce((db, p: Param<{ sessionSid: string }>) =>
+  db.selectFrom('session_events').select(HEAD_COLUMNS).where('session_sid', '=', p('sessionSid')).where('delivery_status', '=', 'pending').orderBy('seq').limit(1),
+);
+
+/**
+ * Writes one attempt's outcome, only if the row is still the pending one the attempt was made from. The store
+ * commits the outcomes written in one turn of the event loop together.
+ */
+const recordAttempt = builtOnce((db, p: Param<AttemptRecord & { session_sid: string; seq: number; attempts_read: number }>) =>
+  db
+    .updateTable('session_events')
+    .set({
+      attempts: p('attempts'),
+      delivery_status: p('delivery_status'),
+      last_attempt_at: p('last_attempt_at'),
+      last_response_code: p('last_response_code'),
+      last_error: p('last_error'),
+      next_attempt_at: p('next_attempt_at'),
+      lease_owner: null,
+      lease_until: null,
+    })
+    .where('session_sid', '=', p('session_sid'))
+    .where('seq', '=', p('seq'))
+    .where('delivery_status', '=', 'pending')
+    .where('attempts', '=', p('attempts_read')),
+);
 
 function outgoing(row: CallbackRow): OutgoingCallback {
   return { ...row, params: readParams(row.params) };
@@ -547,8 +576,4 @@ function readParams(json: string): Record<string, string> | null {
   } catch {
     return null;
   }
-}
-
-function originOf(url: string): string {
-  return URL.canParse(url) ? new URL(url).origin : 'invalid';
 }

@@ -1,0 +1,37 @@
+/**
+ * What the outbox needs to know of a callback URL (the receiver's origin, whether the callback policy refuses it),
+ * worked out once per URL: every callback of a session, and often of every session, goes to the same few URLs, and
+ * parsing one for each callback cost more than the rest of the bookkeeping.
+ *
+ * @example
+ *   const receivers = new ReceiverUrls(policy);
+ *   const { origin, refusal } = receivers.of('https://app.example/pay-status');
+ */
+import { callbackUrlRefusal, type CallbackPolicy } from '../domain/callbackPolicy.js';
+
+export interface ReceiverUrl {
+  /** Callbacks in flight are counted per origin; `invalid` for a URL that does not parse. */
+  origin: string;
+  /** Why the policy refuses the URL, or null. */
+  refusal: string | null;
+}
+
+/** URLs remembered at most; past that the memory starts over, so apps with a URL per call cannot grow it. */
+const REMEMBERED = 1000;
+
+export class ReceiverUrls {
+  private readonly known = new Map<string, ReceiverUrl>();
+
+  /** The policy is fixed for the outbox's life, so a URL's refusal is too. */
+  constructor(private readonly policy: CallbackPolicy) {}
+
+  of(url: string): ReceiverUrl {
+    let receiver = this.known.get(url);
+    if (receiver === undefined) {
+      if (this.known.size >= REMEMBERED) this.known.clear();
+      receiver = { origin: URL.canParse(url) ? new URL(url).origin : 'invalid', refusal: callbackUrlRefusal(url, this.policy) };
+      this.known.set(url, receiver);
+    }
+    return receiver;
+  }
+}
