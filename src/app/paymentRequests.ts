@@ -83,7 +83,7 @@ export class PaymentRequests {
       if (fresh.status !== 'in-progress') {
         throw payError(21220, `Call ${callSid} is ${fresh.status}, not in-progress: a pay session can only start on a call in progress.`);
       }
-      const open = await this.store.unfinishedSidOfCall(callSid);
+      const open = await this.sessions.unfinishedSessionOf(callSid);
       if (open) {
         throw payError(64021, `Call ${callSid} already has an active payment session (${open}). Complete or cancel it before starting another.`);
       }
@@ -148,14 +148,14 @@ export class PaymentRequests {
 
   /** A keypress on the call reaches its open session; with none open it is ignored, as on a real call. */
   async keypress(callSid: string, digit: string, alongWith?: AlongWith): Promise<void> {
-    const sid = this.sessions.openSessionOf(callSid) ?? (await this.store.unfinishedSidOfCall(callSid));
+    const sid = await this.sessions.unfinishedSessionOf(callSid);
     if (sid) await this.sessions.apply(sid, { kind: 'digit', digit }, undefined, alongWith);
   }
 
   /** Under the call's lock, so a session being created as the caller hangs up is ended too. */
   async hangup(callSid: string): Promise<void> {
     await this.sessions.serialize(callSid, async () => {
-      const sid = await this.store.unfinishedSidOfCall(callSid);
+      const sid = await this.sessions.unfinishedSessionOf(callSid);
       if (sid) await this.sessions.apply(sid, { kind: 'hangup' });
     });
   }

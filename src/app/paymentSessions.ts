@@ -171,9 +171,13 @@ export class PaymentSessions {
     }
   }
 
-  /** The sid of the call's session that has not ended, if this process knows it. */
-  openSessionOf(callSid: string): string | undefined {
-    return this.openByCall.get(callSid);
+  /**
+   * The call's session that has not ended, if any. From memory when this process is the only one writing sessions:
+   * every commit and every resumed session passes through `remember`, so what it holds is the whole truth.
+   */
+  async unfinishedSessionOf(callSid: string): Promise<string | null> {
+    if (this.deps.coordination) return this.deps.store.unfinishedSidOfCall(callSid);
+    return this.openByCall.get(callSid) ?? null;
   }
 
   /** One timer per session, at the domain's next deadline. */

@@ -56,6 +56,7 @@ describe('kill -9 and restart', () => {
     await pay.restart();
 
     assert.deepEqual(await view(s), before, 'the session reads the same after the restart');
+    await assert.rejects(pay.startSession({ chargeAmount: 3 }, s.callSid), (err: { status?: number; code?: number }) => err.status === 400 && err.code === 64021, 'the restarted server still knows the call has an open session');
     pay.receiver.answerWith(200);
     await pay.paytone.press(s.callSid, '30#');
     await until('the expiry to be accepted', async () => (await view(s)).expiration_date === '1230');
