@@ -8,6 +8,7 @@
  *   const { origin, refusal } = receivers.of('https://app.example/pay-status');
  */
 import { callbackUrlRefusal, type CallbackPolicy } from '../domain/callbackPolicy.js';
+import { BoundedMemory } from '../domain/boundedMemory.js';
 
 export interface ReceiverUrl {
   /** Callbacks in flight are counted per origin; `invalid` for a URL that does not parse. */
@@ -16,22 +17,19 @@ export interface ReceiverUrl {
   refusal: string | null;
 }
 
-/** URLs remembered at most; past that the memory starts over, so apps with a URL per call cannot grow it. */
+/** URLs remembered at most, so apps with a URL per call cannot grow the memory. */
 const REMEMBERED = 1000;
 
 export class ReceiverUrls {
-  private readonly known = new Map<string, ReceiverUrl>();
+  private readonly known = new BoundedMemory<string, ReceiverUrl>(REMEMBERED);
 
   /** The policy is fixed for the outbox's life, so a URL's refusal is too. */
   constructor(private readonly policy: CallbackPolicy) {}
 
   of(url: string): ReceiverUrl {
-    let receiver = this.known.get(url);
-    if (receiver === undefined) {
-      if (this.known.size >= REMEMBERED) this.known.clear();
-      receiver = { origin: URL.canParse(url) ? new URL(url).origin : 'invalid', refusal: callbackUrlRefusal(url, this.policy) };
-      this.known.set(url, receiver);
-    }
-    return receiver;
+    return this.known.remember(url, () => ({
+      origin: URL.canParse(url) ? new URL(url).origin : 'invalid',
+      refusal: callbackUrlRefusal(url, this.policy),
+    }));
   }
 }

@@ -5,6 +5,7 @@
 import creditCardType from 'credit-card-type';
 import luhn10 from 'card-validator/dist/luhn-10.js';
 import type { CardType } from './types.js';
+import { BoundedMemory } from './boundedMemory.js';
 
 /*
  * Twilio still accepts enRoute cards, which the library does not know. Registering the type is idempotent.
@@ -55,35 +56,24 @@ type CardTypeInfo = ReturnType<typeof creditCardType.getTypeInfo>;
 const DECIDING_DIGITS = Math.max(
   ...creditCardType('').flatMap((info) => info.patterns.flatMap((pattern) => (Array.isArray(pattern) ? pattern : [pattern]).map((p) => String(p).length))),
 );
-const MAX_REMEMBERED_PREFIXES = 10_000;
 /**
  * The library copies every card type it looks at, which made it the costliest part of a keypress; what it
  * decided is remembered per prefix of DECIDING_DIGITS digits (an issuer number, never a card number).
  */
-const detected = new Map<string, CardTypeInfo | null>();
-const typeInfos = new Map<string, CardTypeInfo>();
+const detected = new BoundedMemory<string, CardTypeInfo | null>(10_000);
+const typeInfos = new BoundedMemory<CardType, CardTypeInfo>(Object.keys(TWILIO_TO_LIBRARY).length);
 
 /** The one library card type the digits fit, or null while several (or none) do. */
 function detect(digits: string): CardTypeInfo | null {
   const prefix = digits.slice(0, DECIDING_DIGITS);
-  let info = detected.get(prefix);
-  if (info === undefined) {
+  return detected.remember(prefix, () => {
     const matches = creditCardType(prefix);
-    info = matches.length === 1 ? (matches[0] ?? null) : null;
-    if (detected.size >= MAX_REMEMBERED_PREFIXES) detected.clear();
-    detected.set(prefix, info);
-  }
-  return info;
+    return matches.length === 1 ? (matches[0] ?? null) : null;
+  });
 }
 
 function typeInfo(cardType: CardType): CardTypeInfo {
-  const name = TWILIO_TO_LIBRARY[cardType];
-  let info = typeInfos.get(name);
-  if (!info) {
-    info = creditCardType.getTypeInfo(name);
-    typeInfos.set(name, info);
-  }
-  return info;
+  return typeInfos.remember(cardType, () => creditCardType.getTypeInfo(TWILIO_TO_LIBRARY[cardType]));
 }
 
 /**

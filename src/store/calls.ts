@@ -15,6 +15,7 @@ import type { CallRecord, CallStatus } from '../domain/callView.js';
 import { callLiveEvent, type LiveEvent } from '../domain/liveEvents.js';
 import { appendLiveEvents } from './liveEvents.js';
 import { builtOnce, type Param } from './compiledQuery.js';
+import { BoundedMemory } from '../domain/boundedMemory.js';
 
 function toRecord(row: CallsTable): CallRecord {
   return {
@@ -70,13 +71,13 @@ const MAX_REMEMBERED_CALLS = 50_000;
 
 export class CallStore {
   /** In-progress calls this process placed, by sid; null when other processes share the store. */
-  private readonly inProgress: Map<string, CallRecord> | null;
+  private readonly inProgress: BoundedMemory<string, CallRecord> | null;
 
   constructor(
     private readonly db: Db,
     options: { shared: boolean },
   ) {
-    this.inProgress = options.shared ? null : new Map();
+    this.inProgress = options.shared ? null : new BoundedMemory(MAX_REMEMBERED_CALLS);
   }
 
   /** Stores a new call and its live `call-status` event, which it returns. */
@@ -106,7 +107,6 @@ export class CallStore {
 
   private remember(call: CallRecord): void {
     if (!this.inProgress || call.status !== 'in-progress') return;
-    if (this.inProgress.size >= MAX_REMEMBERED_CALLS) this.inProgress.delete(this.inProgress.keys().next().value!);
     this.inProgress.set(call.sid, call);
   }
 

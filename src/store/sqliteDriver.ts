@@ -31,6 +31,7 @@ import {
 import { startWalCheckpointer, type WalCheckpointer } from './walCheckpointer.js';
 import { WalSync } from './walSync.js';
 import { CommitBatch } from './commitBatch.js';
+import { BoundedMemory } from '../domain/boundedMemory.js';
 
 /** Distinct SQL texts kept prepared; `IN (...)` lists of every length make a few hundred at most. */
 const STATEMENT_CACHE_LIMIT = 512;
@@ -146,18 +147,12 @@ class GroupCommitSqliteDriver implements Driver {
 }
 
 class PreparedStatements {
-  readonly #statements = new Map<string, SQLite.Statement>();
+  readonly #statements = new BoundedMemory<string, SQLite.Statement>(STATEMENT_CACHE_LIMIT);
 
   constructor(private readonly db: SQLite.Database) {}
 
   get(sql: string): SQLite.Statement {
-    let statement = this.#statements.get(sql);
-    if (statement === undefined) {
-      statement = this.db.prepare(sql);
-      if (this.#statements.size >= STATEMENT_CACHE_LIMIT) this.#statements.delete(this.#statements.keys().next().value!);
-      this.#statements.set(sql, statement);
-    }
-    return statement;
+    return this.#statements.remember(sql, () => this.db.prepare(sql));
   }
 }
 
