@@ -174,6 +174,8 @@ describe('agent console and caller phone in Chromium', { skip }, () => {
     assert.equal(await agent.locator('#session-status').textContent(), 'In progress');
     assert.equal(await agent.locator('#session-what').textContent(), 'Card · 25.00 USD · Default');
     assert.equal(await required(agent), 'Still needed: Card number, Expiry (MMYY), Security code, Postal code');
+    // The event stream may show the new session before the create request has answered; focus moves once it has.
+    await agent.waitForFunction(() => document.activeElement?.getAttribute('aria-label') === 'Ask for Card number', null, { timeout: 5000 }).catch(() => undefined);
     assert.equal(await agent.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Ask for Card number', 'focus moves to the first field');
     await until('the phone to hear that a payment started', async () => /started a payment/.test((await phone.locator('#prompt').textContent()) ?? ''));
 
