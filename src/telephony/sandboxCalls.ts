@@ -34,11 +34,16 @@ export interface NewCall {
 
 const PAUSE_MS = KEYPAD_PAUSE_MS;
 
-/** A call's keys waiting to be played; `inHand` is the one being played now. */
+/**
+ * A call's keys waiting to be played; `inHand` is the one being played now. `playAt` is when the next key is due:
+ * the caller's own pace, one key every interval from the first, whatever the server was doing meanwhile (as the
+ * stored keypad of a cluster schedules them). A key played late does not push the caller's later keys back.
+ */
 interface Keypad {
   queue: string[];
   playing: boolean;
   inHand: number;
+  playAt: number;
 }
 const DIGITS = /^[0-9*#w]+$/;
 
@@ -111,10 +116,12 @@ export class SandboxTelephony {
       throw payError(64020, 'Digits may contain only 0-9, *, # and w (a half-second pause); for example "1230#" or "94107w#".');
     }
     if (this.deps.storedKeypad) return this.deps.storedKeypad.press(call.sid, digits);
-    const keypad = this.keypads.get(call.sid) ?? { queue: [], playing: false, inHand: 0 };
+    const keypad = this.keypads.get(call.sid) ?? { queue: [], playing: false, inHand: 0, playAt: this.now };
     keypad.queue.push(...digits);
     this.keypads.set(call.sid, keypad);
     if (!keypad.playing) {
+      // Digits sent after a pause start now, or an interval after the last key, whichever is later.
+      keypad.playAt = Math.max(keypad.playAt, this.now);
       const player = this.play(call.sid, keypad).finally(() => this.players.delete(player));
       this.players.add(player);
     }
@@ -136,11 +143,19 @@ export class SandboxTelephony {
     keypad.playing = true;
     try {
       while (keypad.queue.length > 0 && this.keypads.get(callSid) === keypad) {
-        const key = keypad.queue.shift()!;
-        if (key === 'w') {
-          await this.sleep(PAUSE_MS);
+        if (keypad.queue[0] === 'w') {
+          keypad.queue.shift();
+          keypad.playAt += PAUSE_MS;
           continue;
         }
+        const wait = keypad.playAt - this.now;
+        if (wait > 0) {
+          // The key stays queued while the caller waits; the call may end meanwhile.
+          await this.sleep(wait);
+          continue;
+        }
+        const key = keypad.queue.shift()!;
+        keypad.playAt += this.deps.dtmfIntervalMs;
         keypad.inHand = 1;
         try {
           await this.deps.caller.keypress(callSid, key);
@@ -149,7 +164,6 @@ export class SandboxTelephony {
         } finally {
           keypad.inHand = 0;
         }
-        if (keypad.queue.length > 0 && this.deps.dtmfIntervalMs > 0) await this.sleep(this.deps.dtmfIntervalMs);
       }
     } finally {
       keypad.playing = false;

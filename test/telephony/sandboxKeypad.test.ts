@@ -1,0 +1,122 @@
+/**
+ * The sandbox caller's pace: keys reach the call one interval apart from the first, the way a person types,
+ * however long the server took over the key before. A slow key must not push every later key of that caller back
+ * (callers held back together would then press their next keys together).
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { SandboxTelephony } from '../../src/telephony/sandboxCalls.js';
+import type { CallStore } from '../../src/store/calls.js';
+import type { CallRecord } from '../../src/domain/callView.js';
+import type { Logger } from '../../src/log.js';
+import { KEYPAD_PAUSE_MS } from '../../src/store/keypresses.js';
+
+const INTERVAL_MS = 1000;
+const START = 1_763_750_000_000;
+
+const call: CallRecord = {
+  sid: 'CA' + 'c'.repeat(32),
+  accountSid: 'AC' + 'a'.repeat(32),
+  to: '+15551230000',
+  from: '+15559870000',
+  status: 'in-progress',
+  direction: 'outbound-api',
+  url: null,
+  twiml: '<Response/>',
+  statusCallback: null,
+  statusCallbackMethod: null,
+  dateCreated: START,
+  dateUpdated: START,
+  startTime: START,
+  endTime: null,
+};
+
+const quietLog = { error() {}, warn() {}, info() {}, debug() {} } as unknown as Logger;
+
+/**
+ * A keypad on a virtual clock: sleeping moves the clock on, and the server spends `serverMs` on every key. Returns
+ * when each key reached the call (ms after the start), and how many keys were still queued at each of them.
+ */
+function keypad(serverMs: number) {
+  let clock = START;
+  const played: Array<{ key: string; at: number; queued: number }> = [];
+  const telephony: SandboxTelephony = new SandboxTelephony({
+    calls: {} as CallStore,
+    outbox: { kick() {} },
+    dtmfIntervalMs: INTERVAL_MS,
+    log: quietLog,
+    now: () => clock,
+    sleep: async (ms) => {
+      clock += ms;
+    },
+    caller: {
+      async keypress(_callSid, key) {
+        played.push({ key, at: clock - START, queued: await telephony.queuedKeys(call.sid) });
+        clock += serverMs;
+      },
+      async hangup() {},
+    },
+  });
+  return {
+    telephony,
+    played,
+    advance: (ms: number) => (clock += ms),
+  };
+}
+
+describe('sandbox keypad pace', () => {
+  it('plays keys one interval apart from the first, whatever the server spent on each', async () => {
+    const { telephony, played } = keypad(700);
+    await telephony.pressKeys(call, '4242');
+    await telephony.settle();
+    assert.deepEqual(
+      played.map((p) => [p.key, p.at]),
+      [
+        ['4', 0],
+        ['2', 1000],
+        ['4', 2000],
+        ['2', 3000],
+      ],
+    );
+  });
+
+  it('plays the next key at once when the server took longer than an interval, without pressing the rest early', async () => {
+    const { telephony, played } = keypad(1500);
+    await telephony.pressKeys(call, '123');
+    await telephony.settle();
+    assert.deepEqual(
+      played.map((p) => p.at),
+      [0, 1500, 3000],
+    );
+  });
+
+  it('counts a key the caller is about to press as queued, and adds half a second for each w', async () => {
+    const { telephony, played } = keypad(0);
+    await telephony.pressKeys(call, '1w2#');
+    await telephony.settle();
+    assert.deepEqual(
+      played.map((p) => [p.key, p.at, p.queued]),
+      [
+        ['1', 0, 3],
+        ['2', INTERVAL_MS + KEYPAD_PAUSE_MS, 2],
+        ['#', 2 * INTERVAL_MS + KEYPAD_PAUSE_MS, 1],
+      ],
+    );
+  });
+
+  it('starts digits sent later an interval after the last key, or at once after a longer pause', async () => {
+    const { telephony, played, advance } = keypad(0);
+    await telephony.pressKeys(call, '1');
+    await telephony.settle();
+    advance(200);
+    await telephony.pressKeys(call, '2');
+    await telephony.settle();
+    advance(5000);
+    await telephony.pressKeys(call, '3');
+    await telephony.settle();
+    assert.deepEqual(
+      played.map((p) => p.at),
+      [0, INTERVAL_MS, INTERVAL_MS + 5000],
+    );
+  });
+});
