@@ -104,11 +104,20 @@ export function decide(
   now: number,
   rules: SessionRules,
 ): Decision<{ session: Session; effects: Effects }> {
-  const step: Step = { session: structuredClone(session), now, rules, events: [], gateway: null };
+  const step: Step = { session: draft(session), now, rules, events: [], gateway: null };
   const handled = handle(step, input);
   if (handled instanceof PaytoneError) return { ok: false, error: handled };
   if (handled === 'changed') step.session.dateUpdated = now;
   return { ok: true, value: { session: step.session, effects: { events: step.events, gateway: step.gateway } } };
+}
+
+/**
+ * The copy `decide` changes: the rules change the session's own fields, the active capture and the values, and only
+ * ever replace settings and outcome whole, so those two are shared with the session given (a deep copy on every
+ * keypress cost about as much as the rest of the decision).
+ */
+function draft(session: Session): Session {
+  return { ...session, capture: session.capture && { ...session.capture }, values: { ...session.values } };
 }
 
 /**
