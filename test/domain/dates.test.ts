@@ -14,4 +14,13 @@ describe('formatRfc2822', () => {
   it('drops milliseconds', () => {
     assert.equal(formatRfc2822(Date.UTC(2020, 0, 1) + 999), 'Wed, 01 Jan 2020 00:00:00 +0000');
   });
+
+  it('gives each millisecond its own second, also for a second it wrote before and before 1970', () => {
+    const second = Date.UTC(2026, 10, 22, 23, 59, 59);
+    assert.equal(formatRfc2822(second + 1), 'Sun, 22 Nov 2026 23:59:59 +0000');
+    assert.equal(formatRfc2822(second + 1000), 'Mon, 23 Nov 2026 00:00:00 +0000');
+    assert.equal(formatRfc2822(second + 998), 'Sun, 22 Nov 2026 23:59:59 +0000');
+    assert.equal(formatRfc2822(-1), 'Wed, 31 Dec 1969 23:59:59 +0000');
+    assert.equal(formatRfc2822(0), 'Thu, 01 Jan 1970 00:00:00 +0000');
+  });
 });
