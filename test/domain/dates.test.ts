@@ -15,7 +15,7 @@ describe('formatRfc2822', () => {
     assert.equal(formatRfc2822(Date.UTC(2020, 0, 1) + 999), 'Wed, 01 Jan 2020 00:00:00 +0000');
   });
 
-  it('gives each millisecond its own second, also for a second it wrote before and before 1970', () => {
+  it('writes every millisecond as its second, for a second written before too, and before 1970', () => {
     const second = Date.UTC(2026, 10, 22, 23, 59, 59);
     assert.equal(formatRfc2822(second + 1), 'Sun, 22 Nov 2026 23:59:59 +0000');
     assert.equal(formatRfc2822(second + 1000), 'Mon, 23 Nov 2026 00:00:00 +0000');
