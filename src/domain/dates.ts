@@ -4,8 +4,8 @@
 import { BoundedMemory } from './boundedMemory.js';
 
 /**
- * Each callback carries two dates and most fall in the same few seconds: each second is formatted once.
- * Enough seconds for every session's creation date in a busy minute.
+ * Each callback carries two dates and most fall in the same few seconds: each second is formatted once. 4,096
+ * seconds cover the creation dates of every session started in the last hour; an older one is formatted again.
  */
 const formatted = new BoundedMemory<number, string>(4096);
 
