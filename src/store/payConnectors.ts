@@ -12,6 +12,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { ConnectorDefinition, ConnectorSecrets } from '../domain/connectorSettings.js';
 import type { Vault } from '../vault/vault.js';
 import type { Database, PayConnectorsTable } from './schema.js';
+import { builtOnce, type Param } from './compiledQuery.js';
 
 export interface StoredConnector {
   accountSid: string;
@@ -27,6 +28,10 @@ export function connectorSecretsContext(accountSid: string, uniqueName: string):
   return `pay-connector:${accountSid}:${uniqueName}`;
 }
 
+const connectorByName = builtOnce((db, p: Param<{ account_sid: string; unique_name: string }>) =>
+  db.selectFrom('pay_connectors').selectAll().where('account_sid', '=', p('account_sid')).where('unique_name', '=', p('unique_name')),
+);
+
 export class PayConnectorStore {
   constructor(
     private readonly db: Kysely<Database>,
@@ -34,13 +39,9 @@ export class PayConnectorStore {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** Read on every session start and completion (see ConnectorRegistry.find). */
   async get(accountSid: string, uniqueName: string): Promise<StoredConnector | null> {
-    const row = await this.db
-      .selectFrom('pay_connectors')
-      .selectAll()
-      .where('account_sid', '=', accountSid)
-      .where('unique_name', '=', uniqueName)
-      .executeTakeFirst();
+    const [row] = (await connectorByName.execute(this.db, { account_sid: accountSid, unique_name: uniqueName })).rows;
     return row ? this.fromRow(row) : null;
   }
 
