@@ -64,14 +64,18 @@ export async function postCallback(dispatcher: Dispatcher, post: CallbackPost): 
     target.password = '';
   }
   let status: number;
+  // undici's own headersTimeout ticks in half-second steps; an abort keeps short limits exact. The timer is cleared
+  // once the answer is in (AbortSignal.timeout would keep one timer and signal alive per callback for the whole
+  // limit, thousands at a time while callers type).
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(new DOMException('the receiver did not answer in time', 'TimeoutError')), post.timeoutMs);
   try {
     const response = await request(target.href, {
       method: 'POST',
       dispatcher,
       headers,
       body: new URLSearchParams(post.params).toString(),
-      // undici's own headersTimeout ticks in half-second steps; an abort signal keeps short limits exact.
-      signal: AbortSignal.timeout(post.timeoutMs),
+      signal: abort.signal,
       bodyTimeout: post.timeoutMs,
     });
     status = response.statusCode;
@@ -83,6 +87,8 @@ export async function postCallback(dispatcher: Dispatcher, post: CallbackPost): 
     );
     if (refused) return { kind: 'unsendable', error: `refused by the callback policy: the host ${(refused as Error).message}` };
     return { kind: 'no-response', error: describeNetworkError(err) };
+  } finally {
+    clearTimeout(timer);
   }
   return { kind: 'response', status };
 }
