@@ -8,6 +8,9 @@
  * only then, and reads outside a transaction wait for it, so no caller, callback or answer ever sees a change that
  * a crash could still take back. A failed commit fails every change in the batch, as one failed transaction would.
  *
+ * When the WAL has grown long, the batch rewinds it: once no batch is open, none opens until the checkpointer has
+ * copied every frame, so the next commit starts the WAL over (walCheckpointer.ts says why).
+ *
  * @example
  *   batch.join();                       // BEGIN if no batch is open
  *   db.prepare('insert ...').run(...);
@@ -27,6 +30,9 @@ export class CommitBatch {
   /** A transaction in progress: the batch cannot commit in the middle of one. */
   #held = false;
   #flushWanted = false;
+  /** The WAL should start over: the next time no batch is open, none opens until a full checkpoint has run. */
+  #rewindWanted = false;
+  #rewinding: Promise<void> | null = null;
   readonly #begin: SQLite.Statement;
   readonly #commit: SQLite.Statement;
 
@@ -34,6 +40,8 @@ export class CommitBatch {
     private readonly db: SQLite.Database,
     /** Called after each commit (the WAL now holds it). */
     private readonly onCommit: () => void,
+    /** Copies every committed WAL frame into the database file, off the event loop (walCheckpointer.ts). */
+    private readonly checkpoint: () => Promise<void> = async () => {},
   ) {
     this.#begin = db.prepare('begin');
     this.#commit = db.prepare('commit');
@@ -41,6 +49,32 @@ export class CommitBatch {
 
   get isOpen(): boolean {
     return this.#open;
+  }
+
+  /**
+   * Resolves when a new batch may open. While the WAL is being rewound none may: SQLite starts the WAL over only
+   * for a write transaction that began after a checkpoint copied every frame, so nothing may commit in between.
+   */
+  async opening(): Promise<void> {
+    while (this.#rewinding !== null) await this.#rewinding;
+  }
+
+  get isRewinding(): boolean {
+    return this.#rewinding !== null;
+  }
+
+  /** The WAL has grown long (walCheckpointer.ts): rewind it once no batch is open. */
+  rewindWal(): void {
+    this.#rewindWanted = true;
+    this.#rewindIfClosed();
+  }
+
+  #rewindIfClosed(): void {
+    if (!this.#rewindWanted || this.#open || this.#rewinding !== null) return;
+    this.#rewindWanted = false;
+    this.#rewinding = this.checkpoint().finally(() => {
+      this.#rewinding = null;
+    });
   }
 
   /** Opens a batch if none is, and makes sure it commits after this turn of the event loop. */
@@ -108,6 +142,7 @@ export class CommitBatch {
     this.#flushWanted = false;
     const waiters = this.#waiters;
     this.#waiters = [];
+    this.#rewindIfClosed();
     for (const waiter of waiters) {
       if (err === null) waiter.resolve();
       else waiter.reject(err);

@@ -74,7 +74,8 @@ function openSqlite(dataDir: string): Db {
   // Commits are synced by the driver, many per fsync and off the event loop (see sqliteDriver.ts), instead of
   // one blocking fsync each.
   sqlite.pragma('synchronous = NORMAL');
-  // Checkpoints run in a worker (walCheckpointer.ts); this one, at 40 MB of WAL, is only the backstop.
+  // Checkpoints run in a worker, which also has the WAL start over at 32 MB (walCheckpointer.ts); this one, run
+  // inside a commit at 40 MB of WAL, is only the backstop should the worker stop.
   sqlite.pragma('wal_autocheckpoint = 10000');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');

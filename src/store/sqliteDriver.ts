@@ -28,7 +28,7 @@ import {
   type QueryResult,
 } from 'kysely';
 
-import { startWalCheckpointer, type WalCheckpointer } from './walCheckpointer.js';
+import { startWalCheckpointer, type WalCheckpointer, type WalCheckpointerOptions } from './walCheckpointer.js';
 import { WalSync } from './walSync.js';
 import { CommitBatch } from './commitBatch.js';
 import { BoundedMemory } from '../domain/boundedMemory.js';
@@ -40,6 +40,8 @@ export interface GroupCommitSqliteConfig {
   database: SQLite.Database;
   /** The database file; its WAL is `<file>-wal`, created by SQLite on the first write in WAL mode. */
   file: string;
+  /** When the WAL starts over and how often it is checkpointed (tests shorten them); see walCheckpointer.ts. */
+  checkpoints?: Omit<WalCheckpointerOptions, 'onWalLarge'>;
 }
 
 export class GroupCommitSqliteDialect extends SqliteDialect {
@@ -47,15 +49,18 @@ export class GroupCommitSqliteDialect extends SqliteDialect {
   readonly #wal: WalSync;
   readonly #batch: CommitBatch;
 
+  readonly #checkpointer: WalCheckpointer;
+
   constructor(config: GroupCommitSqliteConfig) {
     super({ database: config.database });
     this.#config = config;
     this.#wal = new WalSync(`${config.file}-wal`);
-    this.#batch = new CommitBatch(config.database, () => this.#wal.wrote());
+    this.#checkpointer = startWalCheckpointer(config.file, { ...config.checkpoints, onWalLarge: () => this.#batch.rewindWal() });
+    this.#batch = new CommitBatch(config.database, () => this.#wal.wrote(), () => this.#checkpointer.checkpoint());
   }
 
   override createDriver(): Driver {
-    return new GroupCommitSqliteDriver(this.#config, this.#wal, this.#batch);
+    return new GroupCommitSqliteDriver(this.#config, this.#wal, this.#batch, this.#checkpointer);
   }
 
   /** Resolves once every change made so far is committed (in the WAL: it survives the process being killed). */
@@ -108,12 +113,12 @@ class GroupCommitSqliteDriver implements Driver {
   readonly #turns = new ConnectionTurns();
   readonly #checkpointer: WalCheckpointer;
 
-  constructor(config: GroupCommitSqliteConfig, wal: WalSync, batch: CommitBatch) {
+  constructor(config: GroupCommitSqliteConfig, wal: WalSync, batch: CommitBatch, checkpointer: WalCheckpointer) {
     this.#db = config.database;
     this.#wal = wal;
     this.#batch = batch;
     this.#statements = new PreparedStatements(this.#db);
-    this.#checkpointer = startWalCheckpointer(config.file);
+    this.#checkpointer = checkpointer;
   }
 
   async init(): Promise<void> {}
@@ -170,7 +175,13 @@ class BatchedConnection implements DatabaseConnection {
   ) {}
 
   async begin(): Promise<void> {
-    await this.turns.take();
+    // A batch may not open while the WAL is being rewound (CommitBatch.opening): wait for that without the turn.
+    for (;;) {
+      await this.batch.opening();
+      await this.turns.take();
+      if (!this.batch.isRewinding || this.batch.isOpen) break;
+      this.turns.give();
+    }
     this.#inTransaction = true;
     try {
       this.batch.join();
@@ -220,8 +231,11 @@ class BatchedConnection implements DatabaseConnection {
     const statement = this.statements.get(compiledQuery.sql);
     if (this.#inTransaction) return this.#run<R>(statement, compiledQuery);
     // Outside a transaction: never inside another caller's savepoint, and a read sees only committed changes.
-    while (this.turns.busy || (statement.readonly && this.batch.isOpen)) {
-      await (this.turns.busy ? this.turns.whenFree() : this.batch.committed().catch(() => undefined));
+    for (;;) {
+      if (this.turns.busy) await this.turns.whenFree();
+      else if (statement.readonly && this.batch.isOpen) await this.batch.committed().catch(() => undefined);
+      else if (!statement.readonly && this.batch.isRewinding && !this.batch.isOpen) await this.batch.opening();
+      else break;
     }
     if (statement.readonly) return this.#run<R>(statement, compiledQuery);
     this.batch.join();

@@ -10,9 +10,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { sql } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import SQLite from 'better-sqlite3';
 import { DATABASE_FILE, type Db, openDatabase } from '../../src/store/database.js';
+import { GroupCommitSqliteDialect } from '../../src/store/sqliteDriver.js';
+import type { Database } from '../../src/store/schema.js';
 
 const DATABASE_MODULE = fileURLToPath(new URL('../../src/store/database.js', import.meta.url));
 const opened: Db[] = [];
@@ -98,4 +100,43 @@ import SQLite from 'better-sqlite3';
   const reopened = await openDatabase({ dataDir });
   opened.push(reopened);
   assert.equal((await bodies(reopened)).filter((b) => b.startsWith('acknowledged ')).length, 25);
+});
+
+/**
+ * Writes a steady stream (a batch every turn, never a quiet moment) through a driver whose WAL should start over
+ * at `restartFrames`, with SQLite's own automatic checkpoint off, and returns the WAL file's largest size.
+ */
+async function walSizeUnderSteadyWrites(restartFrames: number): Promise<{ walBytes: number; written: number }> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'paytone-wal-'));
+  const file = path.join(dataDir, DATABASE_FILE);
+  const sqlite = new SQLite(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('wal_autocheckpoint = 0');
+  const db = new Kysely<Database>({ dialect: new GroupCommitSqliteDialect({ database: sqlite, file, checkpoints: { restartFrames, intervalMs: 10 } }) });
+  try {
+    await sql`create table notes (id integer primary key, body text not null)`.execute(db);
+    const body = 'x'.repeat(3000);
+    let walBytes = 0;
+    let written = 0;
+    const started = Date.now();
+    while (Date.now() - started < 3000) {
+      await Promise.all(Array.from({ length: 20 }, () => db.transaction().execute(async (trx) => sql`insert into notes (body) values (${body})`.execute(trx))));
+      written += 20 * body.length;
+      walBytes = Math.max(walBytes, fs.statSync(`${file}-wal`).size);
+    }
+    return { walBytes, written };
+  } finally {
+    await db.destroy();
+  }
+}
+
+test('under steady writes the WAL starts over once it is long, without the event loop checkpointing it', async () => {
+  const bounded = await walSizeUnderSteadyWrites(64);
+  const unbounded = await walSizeUnderSteadyWrites(1_000_000);
+  assert.ok(bounded.written > 8 * 1024 * 1024, `only ${bounded.written} bytes written`);
+  // 64 frames is 256 KB; the WAL runs on while a pass is copying, so it ends up a few times that.
+  assert.ok(bounded.walBytes < bounded.written / 8, `the WAL grew to ${bounded.walBytes} bytes of ${bounded.written} written`);
+  // Without a rewind nothing starts it over: it holds everything written.
+  assert.ok(unbounded.walBytes > unbounded.written / 2, `the WAL stayed at ${unbounded.walBytes} bytes of ${unbounded.written} written`);
 });
