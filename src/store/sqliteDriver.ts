@@ -48,7 +48,6 @@ export class GroupCommitSqliteDialect extends SqliteDialect {
   readonly #config: GroupCommitSqliteConfig;
   readonly #wal: WalSync;
   readonly #batch: CommitBatch;
-
   readonly #checkpointer: WalCheckpointer;
 
   constructor(config: GroupCommitSqliteConfig) {
