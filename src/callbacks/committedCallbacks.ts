@@ -9,7 +9,7 @@
  *
  * @example
  *   const committed = new CommittedCallbacks();
- *   committed.add('PK...', [start], false);  // true: known, queued
+ *   committed.add('PK...', [start], false);  // a session's first callback: it is known from now on
  *   const next = committed.head('PK...');    // the callback to send now
  *   committed.taken('PK...', next.seq);      // it is in flight
  */
@@ -28,24 +28,23 @@ export class CommittedCallbacks {
   private readonly sessions = new Map<string, KnownSession | typeof FROM_DATABASE>();
 
   /**
-   * Queues callbacks a commit wrote for a session. False when the session's earlier callbacks may be pending
-   * unseen: the caller reads the database for it instead.
+   * Queues callbacks a commit wrote for a session. A session whose earlier callbacks may be pending unseen (one not
+   * known here, or left to the database) queues nothing: `knows` says false and the outbox reads its rows.
    */
-  add(sessionSid: string, callbacks: OutgoingCallback[], ended: boolean): boolean {
+  add(sessionSid: string, callbacks: OutgoingCallback[], ended: boolean): void {
     let session = this.sessions.get(sessionSid);
     if (session === FROM_DATABASE) {
       // Its last callbacks committed: nothing more will come to be refused, so it need not be remembered.
       if (ended) this.sessions.delete(sessionSid);
-      return false;
+      return;
     }
     if (session === undefined) {
-      if (callbacks[0]?.seq !== 1) return false;
+      if (callbacks[0]?.seq !== 1) return;
       session = { queue: [], ended: false };
       this.sessions.set(sessionSid, session);
     }
     session.queue.push(...callbacks);
     session.ended ||= ended;
-    return true;
   }
 
   knows(sessionSid: string): boolean {

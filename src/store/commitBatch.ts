@@ -41,7 +41,7 @@ export class CommitBatch {
     /** Called after each commit (the WAL now holds it). */
     private readonly onCommit: () => void,
     /** Copies every committed WAL frame into the database file, off the event loop (walCheckpointer.ts). */
-    private readonly checkpoint: () => Promise<void> = async () => {},
+    private readonly checkpoint: () => Promise<void>,
   ) {
     this.#begin = db.prepare('begin');
     this.#commit = db.prepare('commit');
