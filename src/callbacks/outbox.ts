@@ -27,13 +27,11 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
-import { Agent } from 'undici';
 import type { Database } from '../store/schema.js';
-import { postCallback, type DeliveryResult } from './deliver.js';
+import type { DeliveryResult } from './deliver.js';
 import { CALLBACK_RETRY, type CallbackRetryPolicy, isDelivered, nextAttemptAt, shouldRetry } from './retryPolicy.js';
-import { signCallback } from './signature.js';
-import { guardedLookup } from './addressGuard.js';
-import { ANY_CALLBACK, type CallbackPolicy } from '../domain/callbackPolicy.js';
+import { CallbackSender } from './callbackSender.js';
+import { ANY_CALLBACK, portableCallbackPolicy, type CallbackPolicy } from '../domain/callbackPolicy.js';
 import { urlWithoutSecrets } from '../domain/audit.js';
 import { builtOnce, type Param } from '../store/compiledQuery.js';
 import { CommittedCallbacks } from './committedCallbacks.js';
@@ -126,9 +124,8 @@ export class CallbackOutbox {
   private readonly pollIntervalMs: number;
   private readonly retry: CallbackRetryPolicy;
   private readonly logger: NonNullable<OutboxOptions['logger']>;
-  private readonly userAgent: string;
   private readonly receivers: ReceiverUrls;
-  private readonly agent: Agent;
+  private readonly sender: CallbackSender;
   private readonly onAttempt: NonNullable<OutboxOptions['onAttempt']>;
   private readonly claims: OutboxClaims | undefined;
 
@@ -154,6 +151,7 @@ export class CallbackOutbox {
   private fullPassDue = true;
   private nextFullPassAt = 0;
   private wakeTimer: NodeJS.Timeout | null = null;
+  private wakeAt = 0;
   private changeWaiters: Array<() => void> = [];
 
   constructor(options: OutboxOptions) {
@@ -163,19 +161,19 @@ export class CallbackOutbox {
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.retry = { ...CALLBACK_RETRY, ...options.retry };
     this.logger = options.logger ?? silentLogger;
-    this.userAgent = options.userAgent ?? 'TwilioProxy/1.1';
     const callbackPolicy = options.callbackPolicy ?? ANY_CALLBACK;
     this.receivers = new ReceiverUrls(callbackPolicy);
     this.onAttempt = options.onAttempt ?? (() => {});
     this.claims = options.claims;
-    this.agent = new Agent({
-      connections: MAX_IN_FLIGHT_PER_ORIGIN,
-      keepAliveTimeout: 30_000,
-      connect: {
-        timeout: this.retry.timeoutMs,
-        ...(callbackPolicy.mode === 'any' ? {} : { lookup: guardedLookup(callbackPolicy) }),
+    this.sender = new CallbackSender(
+      {
+        policy: portableCallbackPolicy(callbackPolicy),
+        connectionsPerOrigin: MAX_IN_FLIGHT_PER_ORIGIN,
+        timeoutMs: this.retry.timeoutMs,
+        userAgent: options.userAgent ?? 'TwilioProxy/1.1',
       },
-    });
+      this.logger,
+    );
   }
 
   /** Begins draining the outbox. Calling it again does nothing. */
@@ -186,8 +184,9 @@ export class CallbackOutbox {
   }
 
   /**
-   * New rows were committed: look now, at that session's callbacks only when its sid is given. Many kicks in one
-   * tick make one pass.
+   * New rows were committed: look now, at that session's callbacks only when its sid is given. Kicks made before
+   * the pending microtasks have run make one pass; it runs before the event loop turns, so a session's next
+   * callback leaves in the turn its previous one was recorded in.
    */
   kick(sessionSid?: string): void {
     if (!this.started || this.stopped) return;
@@ -195,7 +194,7 @@ export class CallbackOutbox {
     else this.followUp.add(sessionSid);
     if (this.kickPending) return;
     this.kickPending = true;
-    setImmediate(() => {
+    queueMicrotask(() => {
       this.kickPending = false;
       this.runPass();
     });
@@ -243,7 +242,7 @@ export class CallbackOutbox {
     });
     const finished = await Promise.race([drained, expired]);
     clearTimeout(bound);
-    await (finished ? this.agent.close() : this.agent.destroy());
+    await this.sender.close(finished);
     this.notifyChange();
   }
 
@@ -270,7 +269,6 @@ export class CallbackOutbox {
       this.passAgain = true;
       return;
     }
-    this.clearWakeTimer();
     this.pass = this.dispatchUntilSettled().finally(() => {
       this.pass = null;
       this.notifyChange();
@@ -422,14 +420,7 @@ export class CallbackOutbox {
     } catch {
       return { kind: 'no-response', error: 'signing key unavailable' };
     }
-    return postCallback(this.agent, {
-      url: callback.url,
-      params,
-      signature: signCallback(authToken, callback.url, params),
-      idempotencyToken: `${callback.session_sid}-${callback.seq}`,
-      userAgent: this.userAgent,
-      timeoutMs: this.retry.timeoutMs,
-    });
+    return this.sender.send({ url: callback.url, params, signingKey: authToken, idempotencyToken: `${callback.session_sid}-${callback.seq}` });
   }
 
   private outcome(callback: OutgoingCallback, result: DeliveryResult, attemptedAt: number): AttemptRecord {
@@ -463,9 +454,14 @@ export class CallbackOutbox {
   }
 
   private scheduleWake(wakeAt: number): void {
-    if (this.stopped) return;
+    // Passes follow each other all the time under load, mostly with the same next full pass: its timer stays.
+    if (this.stopped || (this.wakeTimer !== null && this.wakeAt === wakeAt)) return;
     this.clearWakeTimer();
-    this.wakeTimer = setTimeout(() => this.runPass(), Math.max(0, wakeAt - this.now()));
+    this.wakeAt = wakeAt;
+    this.wakeTimer = setTimeout(() => {
+      this.wakeTimer = null;
+      this.runPass();
+    }, Math.max(0, wakeAt - this.now()));
     this.wakeTimer.unref();
   }
 

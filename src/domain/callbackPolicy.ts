@@ -35,6 +35,21 @@ export interface CallbackPolicy {
 
 export const ANY_CALLBACK: CallbackPolicy = { mode: 'any', allowedHosts: [], allowedNetworks: [] };
 
+/** A policy as plain data (networks written out), for a worker thread: ipaddr.js objects do not cross threads. */
+export interface PortableCallbackPolicy {
+  mode: CallbackPolicyMode;
+  allowedHosts: readonly string[];
+  allowedNetworks: ReadonlyArray<[address: string, bits: number]>;
+}
+
+export function portableCallbackPolicy(policy: CallbackPolicy): PortableCallbackPolicy {
+  return { mode: policy.mode, allowedHosts: policy.allowedHosts, allowedNetworks: policy.allowedNetworks.map(([network, bits]) => [network.toString(), bits]) };
+}
+
+export function callbackPolicyFrom(portable: PortableCallbackPolicy): CallbackPolicy {
+  return { mode: portable.mode, allowedHosts: portable.allowedHosts, allowedNetworks: portable.allowedNetworks.map(([address, bits]) => [ipaddr.parse(address), bits]) };
+}
+
 /** What each ipaddr.js range is called in an error message; only `unicast` is a public address. */
 const RANGE_NAMES: Record<string, string> = {
   loopback: 'a loopback address',

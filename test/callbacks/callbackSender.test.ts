@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, test } from 'node:test';
+import twilio from 'twilio';
+import { CallbackSender, type CallbackToSend } from '../../src/callbacks/callbackSender.js';
+import { parseCallbackPolicy, portableCallbackPolicy, ANY_CALLBACK } from '../../src/domain/callbackPolicy.js';
+
+const AUTH_TOKEN = 'f'.repeat(32);
+
+interface Seen {
+  path: string;
+  headers: http.IncomingHttpHeaders;
+  params: Record<string, string>;
+}
+
+const seen: Seen[] = [];
+/** Requests to `/hang` are held here, unanswered, until the test lets them go. */
+const held: http.ServerResponse[] = [];
+const receiver = http.createServer((req, res) => {
+  let body = '';
+  req.setEncoding('utf8');
+  req.on('data', (chunk: string) => (body += chunk));
+  req.on('end', () => {
+    const path = (req.url ?? '').split('?')[0]!;
+    seen.push({ path, headers: req.headers, params: Object.fromEntries(new URLSearchParams(body)) });
+    if (path === '/hang') held.push(res);
+    else if (path === '/slow') setTimeout(() => res.writeHead(200).end(), 200);
+    else res.writeHead(204).end();
+  });
+});
+let port = 0;
+const senders: CallbackSender[] = [];
+
+before(async () => {
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  port = (receiver.address() as AddressInfo).port;
+});
+after(async () => {
+  await Promise.all(senders.map((s) => s.close(false)));
+  for (const res of held) res.destroy();
+  receiver.closeAllConnections();
+  await new Promise((resolve) => receiver.close(resolve));
+});
+
+function sender(options: { mode?: string; allow?: string; threadModule?: URL } = {}): CallbackSender {
+  const policy = options.mode === undefined ? ANY_CALLBACK : parseCallbackPolicy(options.mode, options.allow ?? '').policy!;
+  const created = new CallbackSender(
+    { policy: portableCallbackPolicy(policy), connectionsPerOrigin: 4, timeoutMs: 5000, userAgent: 'TwilioProxy/1.1' },
+    { warn() {} },
+    options.threadModule,
+  );
+  senders.push(created);
+  return created;
+}
+
+function callback(path: string, host = '127.0.0.1'): CallbackToSend {
+  return {
+    url: `http://${host}:${port}${path}?account=a%20b`,
+    params: { Sid: 'PK01', Capture: 'payment-card-number', PaymentCardNumber: 'xxxx-xxxx-xxxx-4242' },
+    signingKey: AUTH_TOKEN,
+    idempotencyToken: 'PK01-3',
+  };
+}
+
+const until = async (done: () => boolean) => {
+  while (!done()) await new Promise((resolve) => setTimeout(resolve, 5));
+};
+
+test('the thread sends each callback signed as the official client checks it, with its token and user agent', async () => {
+  seen.length = 0;
+  const sent = callback('/status');
+  assert.deepEqual(await sender().send(sent), { kind: 'response', status: 204 });
+  const [request] = seen;
+  assert.ok(request);
+  assert.deepEqual(request.params, sent.params);
+  assert.equal(twilio.validateRequest(AUTH_TOKEN, String(request.headers['x-twilio-signature']), sent.url, request.params), true);
+  assert.equal(request.headers['i-twilio-idempotency-token'], 'PK01-3');
+  assert.equal(request.headers['user-agent'], 'TwilioProxy/1.1');
+  assert.equal(request.headers['content-type'], 'application/x-www-form-urlencoded');
+});
+
+test('callbacks started together go out together and each gets its own answer', async () => {
+  seen.length = 0;
+  const one = sender();
+  const results = await Promise.all([one.send(callback('/a')), one.send(callback('/slow')), one.send(callback('/b'))]);
+  assert.deepEqual(results, [
+    { kind: 'response', status: 204 },
+    { kind: 'response', status: 200 },
+    { kind: 'response', status: 204 },
+  ]);
+  assert.deepEqual(seen.map((s) => s.path).sort(), ['/a', '/b', '/slow']);
+});
+
+test('the thread keeps the callback policy, allowed networks included', async () => {
+  seen.length = 0;
+  assert.deepEqual(await sender({ mode: 'public' }).send(callback('/status', 'localhost')), {
+    kind: 'unsendable',
+    error: 'refused by the callback policy: the host resolves to a loopback address',
+  });
+  assert.equal(seen.length, 0, 'nothing reached the receiver');
+  assert.deepEqual(await sender({ mode: 'public', allow: '127.0.0.0/8,::1' }).send(callback('/status', 'localhost')), { kind: 'response', status: 204 });
+});
+
+test('a thread that dies answers its attempts as unanswered, and the next attempt starts a new one', async () => {
+  const dying = sender({ threadModule: new URL('../support/failingSenderThread.js', import.meta.url) });
+  assert.deepEqual(await dying.send(callback('/die')), { kind: 'no-response', error: 'callback sender stopped' });
+  assert.deepEqual(await dying.send(callback('/status')), { kind: 'response', status: 204 });
+});
+
+test('a graceful close lets an attempt in flight finish; a hard one cuts it off; after either, nothing is sent', async () => {
+  seen.length = 0;
+  const gentle = sender();
+  const finishing = gentle.send(callback('/slow'));
+  await until(() => seen.length === 1);
+  await gentle.close(true);
+  assert.deepEqual(await finishing, { kind: 'response', status: 200 });
+
+  const hard = sender();
+  const hanging = hard.send(callback('/hang'));
+  await until(() => held.length === 1);
+  await hard.close(false);
+  assert.equal((await hanging).kind, 'no-response');
+
+  const before = seen.length;
+  assert.deepEqual(await hard.send(callback('/status')), { kind: 'no-response', error: 'callback sender stopped' });
+  assert.equal(seen.length, before);
+});
