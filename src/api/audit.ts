@@ -64,18 +64,23 @@ function entryOf(request: FastifyRequest, reply: FastifyReply, payload: unknown,
   };
 }
 
-/** Records every authenticated change; install before any route is declared. */
-export function installAuditTrail(server: FastifyInstance, app: AppContext): void {
-  server.addHook('onSend', async (request, reply, payload) => {
+/**
+ * What records an answered request: for an authenticated change, its entry, resolved once written (a failure to
+ * write is logged, never thrown); for anything else nothing, or a warning for a failed authentication.
+ */
+type AuditTrail = (request: FastifyRequest, reply: FastifyReply, payload: unknown) => Promise<void>;
+
+export function auditTrail(app: AppContext): AuditTrail {
+  return async (request, reply, payload) => {
     if (!request.principal) {
       if (reply.statusCode === 401) {
         app.log.warn({ sourceIp: request.ip, method: request.method, path: auditedPath(request.url) }, 'authentication failed');
       }
-      return payload;
+      return;
     }
     // A read changes nothing; a request turned away by the rate limit did nothing, and writing a row for each one
     // would let a flood fill the database.
-    if (READS.has(request.method) || reply.statusCode === 429) return payload;
+    if (READS.has(request.method) || reply.statusCode === 429) return;
     const entry = entryOf(request, reply, payload, Date.now());
     try {
       await app.auditLog.append(entry);
@@ -83,8 +88,7 @@ export function installAuditTrail(server: FastifyInstance, app: AppContext): voi
     } catch (err) {
       app.log.error({ audit: entry, error: (err as Error).message }, 'audit entry not written');
     }
-    return payload;
-  });
+  };
 }
 
 interface AuditParams {

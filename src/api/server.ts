@@ -23,7 +23,7 @@ import { eventRoutes } from './events.js';
 import { accountRateLimit } from './rateLimit.js';
 import { PROBE_ROUTES, opsRoutes } from './ops.js';
 import { BODY_LIMIT_BYTES, DEFAULT_HTTP_TIMEOUTS, MAX_PARAM_LENGTH, httpLimits, refuseTunnels, type HttpTimeouts } from './limits.js';
-import { auditRoutes, installAuditTrail } from './audit.js';
+import { auditRoutes, auditTrail } from './audit.js';
 import { TLS_MIN_VERSION, type TlsMaterial } from './tls.js';
 import { uiRoutes } from './ui.js';
 
@@ -45,12 +45,16 @@ export function buildServer(app: AppContext, timeouts: HttpTimeouts = DEFAULT_HT
   server.removeAllContentTypeParsers();
   server.register(formBody, { bodyLimit: BODY_LIMIT_BYTES });
   installErrorHandling(server, app.log);
-  // A change is acknowledged only once it is on disk; requests that arrive together share one fsync.
-  server.addHook('onSend', async (request) => {
+  // A change is acknowledged only once it is on disk (requests that arrive together share one fsync) and its audit
+  // entry is written; the two waits overlap. A failed authentication is logged here too.
+  const audit = auditTrail(app);
+  server.addHook('onSend', async (request, reply, payload) => {
+    const wrote = audit(request, reply, payload);
     if (request.method !== 'GET' && request.method !== 'HEAD') await app.durable();
+    await wrote;
+    return payload;
   });
   opsRoutes(server, app.ops);
-  installAuditTrail(server, app);
 
   server.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';

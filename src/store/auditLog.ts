@@ -2,8 +2,8 @@
  * The audit trail's storage: append and read, nothing else. There is deliberately no update or delete here, and
  * the database's triggers (migration `0004_audit_log`) refuse them from anywhere else too.
  *
- * Requests answered together (they share one fsync) append their entries together: the entries appended in one
- * turn of the event loop are written by one statement, one commit instead of one each, and each `append`
+ * Requests answered together (they share one fsync) append their entries together: the entries appended before
+ * the pending microtasks have run are written by one statement, one commit instead of one each, and each `append`
  * resolves once its entry is written.
  *
  * @example
@@ -66,7 +66,7 @@ function toRow(entry: AuditEntry): Insertable<AuditLogTable> {
 }
 
 export class AuditLogStore {
-  /** The batch still taking entries; it is written on the next turn of the event loop. */
+  /** The batch still taking entries; it is written once the pending microtasks have run. */
   private open: Batch | null = null;
 
   constructor(private readonly db: Kysely<Database>) {}
@@ -79,7 +79,9 @@ export class AuditLogStore {
 
   private startBatch(): Batch {
     const rows: Insertable<AuditLogTable>[] = [];
-    const written = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+    // Entries appended before the pending microtasks have run go together: the requests a commit answered append
+    // theirs as they resume, in the same turn, and their statement joins the next commit without waiting a turn.
+    const written = Promise.resolve().then(async () => {
       if (this.open?.rows === rows) this.open = null;
       await this.db.insertInto('audit_log').values(rows).execute();
     });
