@@ -64,12 +64,15 @@ function entryOf(request: FastifyRequest, reply: FastifyReply, payload: unknown,
   };
 }
 
+type AuditTrail = (request: FastifyRequest, reply: FastifyReply, payload: unknown) => Promise<void>;
+
+/** A request that changes nothing, so leaves no audit entry and waits for no fsync. */
+export const isRead = (method: string): boolean => READS.has(method);
+
 /**
  * What records an answered request: for an authenticated change, its entry, resolved once written (a failure to
  * write is logged, never thrown); for anything else nothing, or a warning for a failed authentication.
  */
-type AuditTrail = (request: FastifyRequest, reply: FastifyReply, payload: unknown) => Promise<void>;
-
 export function auditTrail(app: AppContext): AuditTrail {
   return async (request, reply, payload) => {
     if (!request.principal) {
@@ -80,7 +83,7 @@ export function auditTrail(app: AppContext): AuditTrail {
     }
     // A read changes nothing; a request turned away by the rate limit did nothing, and writing a row for each one
     // would let a flood fill the database.
-    if (READS.has(request.method) || reply.statusCode === 429) return;
+    if (isRead(request.method) || reply.statusCode === 429) return;
     const entry = entryOf(request, reply, payload, Date.now());
     try {
       await app.auditLog.append(entry);

@@ -23,7 +23,7 @@ import { eventRoutes } from './events.js';
 import { accountRateLimit } from './rateLimit.js';
 import { PROBE_ROUTES, opsRoutes } from './ops.js';
 import { BODY_LIMIT_BYTES, DEFAULT_HTTP_TIMEOUTS, MAX_PARAM_LENGTH, httpLimits, refuseTunnels, type HttpTimeouts } from './limits.js';
-import { auditRoutes, auditTrail } from './audit.js';
+import { auditRoutes, auditTrail, isRead } from './audit.js';
 import { TLS_MIN_VERSION, type TlsMaterial } from './tls.js';
 import { uiRoutes } from './ui.js';
 
@@ -50,7 +50,7 @@ export function buildServer(app: AppContext, timeouts: HttpTimeouts = DEFAULT_HT
   const audit = auditTrail(app);
   server.addHook('onSend', async (request, reply, payload) => {
     const wrote = audit(request, reply, payload);
-    if (request.method !== 'GET' && request.method !== 'HEAD') await app.durable();
+    if (!isRead(request.method)) await app.durable();
     await wrote;
     return payload;
   });

@@ -11,7 +11,7 @@ import { postCallback, type DeliveryResult } from './deliver.js';
 import { guardedLookup } from './addressGuard.js';
 import { signCallback } from './signature.js';
 import { callbackPolicyFrom } from '../domain/callbackPolicy.js';
-import type { SenderSettings, ToSender, FromSender } from './callbackSender.js';
+import type { CallbackToSend, SenderSettings, ToSender, FromSender } from './callbackSender.js';
 
 const port = parentPort!;
 const settings = workerData as SenderSettings;
@@ -55,16 +55,21 @@ port.on('message', (message: ToSender) => {
     return;
   }
   for (const { id, callback } of message.callbacks) {
-    postCallback(agent, {
-      url: callback.url,
-      params: callback.params,
-      signature: signCallback(callback.signingKey, callback.url, callback.params),
-      idempotencyToken: callback.idempotencyToken,
-      userAgent: settings.userAgent,
-      timeoutMs: settings.timeoutMs,
-    }).then(
+    attempt(callback).then(
       (result) => answer(id, result),
       () => answer(id, { kind: 'no-response', error: 'network error' }),
     );
   }
 });
+
+/** Signs and POSTs one callback; async, so a callback that fails to sign fails alone, not the rest of its batch. */
+async function attempt(callback: CallbackToSend): Promise<DeliveryResult> {
+  return postCallback(agent, {
+    url: callback.url,
+    params: callback.params,
+    signature: signCallback(callback.signingKey, callback.url, callback.params),
+    idempotencyToken: callback.idempotencyToken,
+    userAgent: settings.userAgent,
+    timeoutMs: settings.timeoutMs,
+  });
+}

@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import twilio from 'twilio';
 import { CallbackSender, type CallbackToSend } from '../../src/callbacks/callbackSender.js';
 import { parseCallbackPolicy, portableCallbackPolicy, ANY_CALLBACK } from '../../src/domain/callbackPolicy.js';
+import { until } from '../support/poll.js';
 
 const AUTH_TOKEN = 'f'.repeat(32);
 
@@ -63,10 +64,6 @@ function callback(path: string, host = '127.0.0.1'): CallbackToSend {
   };
 }
 
-const until = async (done: () => boolean) => {
-  while (!done()) await new Promise((resolve) => setTimeout(resolve, 5));
-};
-
 test('the thread sends each callback signed as the official client checks it, with its token and user agent', async () => {
   seen.length = 0;
   const sent = callback('/status');
@@ -112,13 +109,13 @@ test('a graceful close lets an attempt in flight finish; a hard one cuts it off;
   seen.length = 0;
   const gentle = sender();
   const finishing = gentle.send(callback('/slow'));
-  await until(() => seen.length === 1);
+  await until('the slow callback to arrive', async () => seen.length === 1);
   await gentle.close(true);
   assert.deepEqual(await finishing, { kind: 'response', status: 200 });
 
   const hard = sender();
   const hanging = hard.send(callback('/hang'));
-  await until(() => held.length === 1);
+  await until('the hanging callback to arrive', async () => held.length === 1);
   await hard.close(false);
   assert.equal((await hanging).kind, 'no-response');
 
