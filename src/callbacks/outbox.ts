@@ -34,6 +34,7 @@ import { CallbackSender } from './callbackSender.js';
 import { ANY_CALLBACK, portableCallbackPolicy, type CallbackPolicy } from '../domain/callbackPolicy.js';
 import { urlWithoutSecrets } from '../domain/audit.js';
 import { builtOnce, type Param } from '../store/compiledQuery.js';
+import { writeTogether } from '../store/database.js';
 import { CommittedCallbacks } from './committedCallbacks.js';
 import { ReceiverUrls } from './receiverUrls.js';
 
@@ -378,7 +379,7 @@ export class CallbackOutbox {
     // A callback that stays pending is read back when its retry falls due, and the session's later ones after it.
     if (record.delivery_status === 'pending') this.committedCallbacks.leaveToDatabase(callback.session_sid);
     try {
-      await recordAttempt.execute(this.db, { ...record, session_sid: callback.session_sid, seq: callback.seq, attempts_read: callback.attempts });
+      await writeTogether(this.db, [recordAttempt.compile(this.db, { ...record, session_sid: callback.session_sid, seq: callback.seq, attempts_read: callback.attempts })]);
       this.logOutcome(callback, record);
       this.onAttempt(
         { kind: callback.kind, at: Number(callback.at), params: callback.params, attempts: record.attempts, deliveryStatus: record.delivery_status },

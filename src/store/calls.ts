@@ -9,11 +9,12 @@
  *   const calls = new CallStore(db, { shared: false });
  *   await calls.get(accountSid, callSid); // null when the account has no such call
  */
+import type { CompiledQuery } from 'kysely';
 import type { Db } from './database.js';
 import type { CallsTable } from './schema.js';
 import type { CallRecord, CallStatus } from '../domain/callView.js';
 import { callLiveEvent, type LiveEvent } from '../domain/liveEvents.js';
-import { appendLiveEvents } from './liveEvents.js';
+import { writeWithFeed } from './liveEvents.js';
 import { builtOnce, type Param } from './compiledQuery.js';
 import { BoundedMemory } from '../domain/boundedMemory.js';
 
@@ -82,25 +83,23 @@ export class CallStore {
 
   /** Stores a new call and its live `call-status` event, which it returns. */
   async insert(call: CallRecord): Promise<LiveEvent[]> {
-    const live = await this.db.transaction().execute(async (trx) => {
-      await insertCall.execute(trx, {
-        sid: call.sid,
-        account_sid: call.accountSid,
-        to_number: call.to,
-        from_number: call.from,
-        status: call.status,
-        direction: call.direction,
-        url: call.url,
-        twiml: call.twiml,
-        status_callback: call.statusCallback,
-        status_callback_method: call.statusCallbackMethod,
-        date_created: call.dateCreated,
-        date_updated: call.dateUpdated,
-        start_time: call.startTime,
-        end_time: call.endTime,
-      });
-      return appendLiveEvents(trx, [callLiveEvent(call)]);
+    const insert = insertCall.compile(this.db, {
+      sid: call.sid,
+      account_sid: call.accountSid,
+      to_number: call.to,
+      from_number: call.from,
+      status: call.status,
+      direction: call.direction,
+      url: call.url,
+      twiml: call.twiml,
+      status_callback: call.statusCallback,
+      status_callback_method: call.statusCallbackMethod,
+      date_created: call.dateCreated,
+      date_updated: call.dateUpdated,
+      start_time: call.startTime,
+      end_time: call.endTime,
     });
+    const live = await writeWithFeed(this.db, [insert], [callLiveEvent(call)]);
     this.remember(call);
     return live;
   }
@@ -145,10 +144,10 @@ export class CallStore {
     const event = callback(ended);
     // Forgotten before the change, so no lookup while it commits is answered from memory with the old status.
     this.inProgress?.delete(call.sid);
-    return this.db.transaction().execute(async (trx) => {
-      await trx.updateTable('calls').set({ status, end_time: now, date_updated: now }).where('sid', '=', call.sid).execute();
-      if (event) {
-        await trx
+    const statements: CompiledQuery[] = [this.db.updateTable('calls').set({ status, end_time: now, date_updated: now }).where('sid', '=', call.sid).compile()];
+    if (event) {
+      statements.push(
+        this.db
           .insertInto('session_events')
           .values({
             session_sid: call.sid,
@@ -163,9 +162,9 @@ export class CallStore {
             attempts: 0,
             next_attempt_at: now,
           })
-          .execute();
-      }
-      return { ended, live: await appendLiveEvents(trx, [callLiveEvent(ended)]) };
-    });
+          .compile(),
+      );
+    }
+    return { ended, live: await writeWithFeed(this.db, statements, [callLiveEvent(ended)]) };
   }
 }

@@ -15,21 +15,25 @@ export type Param<P> = <K extends keyof P & string>(name: K) => P[K];
 
 export interface BuiltOnce<P, O> {
   execute(db: Kysely<Database>, values: P): Promise<QueryResult<O>>;
+  /** The statement with its values, to run later (`writeTogether` in database.ts). */
+  compile(db: Kysely<Database>, values: P): CompiledQuery<O>;
 }
 
 export function builtOnce<P, O>(build: (db: Kysely<Database>, param: Param<P>) => Compilable<O>): BuiltOnce<P, O> {
   // Keyed by the dialect's adapter: one per database, shared by its transactions.
   const byDatabase = new WeakMap<DialectAdapter, (values: P) => CompiledQuery<O>>();
+  const statement = (db: Kysely<Database>, values: P): CompiledQuery<O> => {
+    const adapter = db.getExecutor().adapter;
+    let fill = byDatabase.get(adapter);
+    if (!fill) {
+      fill = compile(db, build);
+      byDatabase.set(adapter, fill);
+    }
+    return fill(values);
+  };
   return {
-    execute(db, values) {
-      const adapter = db.getExecutor().adapter;
-      let fill = byDatabase.get(adapter);
-      if (!fill) {
-        fill = compile(db, build);
-        byDatabase.set(adapter, fill);
-      }
-      return db.executeQuery(fill(values));
-    },
+    execute: (db, values) => db.executeQuery(statement(db, values)),
+    compile: statement,
   };
 }
 

@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, Migrator, PostgresAdapter, PostgresDialect } from 'kysely';
+import { type CompiledQuery, Kysely, Migrator, PostgresAdapter, PostgresDialect, type QueryResult } from 'kysely';
 import { GroupCommitSqliteDialect } from './sqliteDriver.js';
 import { migrationProvider } from './migrations.js';
 import type { Database } from './schema.js';
@@ -86,10 +86,12 @@ function openSqlite(dataDir: string): Db {
   const dialect = new GroupCommitSqliteDialect({ database: sqlite, file });
   const db = new Kysely<Database>({ dialect });
   syncs.set(db, () => dialect.durable());
+  together.set(db, (queries) => dialect.runTogether(queries));
   return db;
 }
 
 const syncs = new WeakMap<Db, () => Promise<void>>();
+const together = new WeakMap<Db, (queries: readonly CompiledQuery[]) => Promise<QueryResult<unknown>[]>>();
 
 /**
  * Resolves once every change committed so far is on disk: what the HTTP layer waits for before it acknowledges a
@@ -102,6 +104,25 @@ const syncs = new WeakMap<Db, () => Promise<void>>();
  */
 export function durable(db: Db): Promise<void> {
   return syncs.get(db)?.() ?? Promise.resolve();
+}
+
+/**
+ * Runs statements that commit together or not at all, and resolves with their results in order once they have
+ * committed. On the embedded database they run back to back in one savepoint of the open batch, without a
+ * transaction's bookkeeping (sqliteDriver.ts); elsewhere in an ordinary transaction.
+ *
+ * @example
+ *   const [session, event] = await writeTogether(db, [updateSession.compile(db, change), insertEvent.compile(db, row)]);
+ */
+export function writeTogether(db: Db, queries: readonly CompiledQuery[]): Promise<QueryResult<unknown>[]> {
+  const embedded = together.get(db);
+  if (embedded) return embedded(queries);
+  if (queries.length === 1) return db.executeQuery(queries[0]!).then((result) => [result]);
+  return db.transaction().execute(async (trx) => {
+    const results: QueryResult<unknown>[] = [];
+    for (const query of queries) results.push(await trx.executeQuery(query));
+    return results;
+  });
 }
 
 /**

@@ -15,7 +15,8 @@
  *   const [event] = await appendLiveEvents(trx, [{ accountSid, callSid, paymentSid: null, kind: 'call-status', params, at }]);
  *   const missed = await feed.since(accountSid, 41, {}, 500);   // events 42, 43 ... of that account
  */
-import { type Kysely, type Selectable, PostgresAdapter, sql } from 'kysely';
+import { type CompiledQuery, type Kysely, type QueryResult, type Selectable, type Transaction, PostgresAdapter, sql } from 'kysely';
+import { dialectOf, writeTogether, type Db } from './database.js';
 import type { Database, LiveEventsTable } from './schema.js';
 import { builtOnce, type Param } from './compiledQuery.js';
 import type { LiveEvent, LiveEventFilter, LiveEventKind, NewLiveEvent } from '../domain/liveEvents.js';
@@ -31,12 +32,20 @@ const NOTICE_LIMIT = 7000;
 /** Any key will do as long as every process uses the same one: the feed's writer lock on PostgreSQL. */
 const FEED_LOCK_KEY = 0x70617974; // "payt"
 
-const insertEvent = builtOnce((db, p: Param<Omit<LiveEventsTable, 'id'>>) =>
+/** SQLite: an INTEGER PRIMARY KEY is the row id, which the insert reports without a RETURNING clause. */
+const insertRow = builtOnce((db, p: Param<Omit<LiveEventsTable, 'id'>>) =>
+  db.insertInto('live_events').values({ account_sid: p('account_sid'), call_sid: p('call_sid'), payment_sid: p('payment_sid'), kind: p('kind'), params: p('params'), at: p('at') }),
+);
+const insertRowReturningId = builtOnce((db, p: Param<Omit<LiveEventsTable, 'id'>>) =>
   db
     .insertInto('live_events')
     .values({ account_sid: p('account_sid'), call_sid: p('call_sid'), payment_sid: p('payment_sid'), kind: p('kind'), params: p('params'), at: p('at') })
     .returning('id'),
 );
+
+function rowOf(event: NewLiveEvent): Omit<LiveEventsTable, 'id'> {
+  return { account_sid: event.accountSid, call_sid: event.callSid, payment_sid: event.paymentSid, kind: event.kind, params: JSON.stringify(event.params), at: event.at };
+}
 
 function toEvent(row: Selectable<LiveEventsTable>): LiveEvent {
   return {
@@ -50,25 +59,50 @@ function toEvent(row: Selectable<LiveEventsTable>): LiveEvent {
   };
 }
 
+/** SQLite: the statements that write `events` to the feed, one per row; each result's insert id is its row's id. */
+function feedInserts(db: Kysely<Database>, events: NewLiveEvent[]): CompiledQuery[] {
+  return events.map((event) => insertRow.compile(db, rowOf(event)));
+}
+
+function fedEvents(events: NewLiveEvent[], results: QueryResult<unknown>[]): LiveEvent[] {
+  return events.map((event, i) => ({ ...event, id: Number(results[i]!.insertId) }));
+}
+
+/**
+ * Runs `statements` and writes `events` to the feed, all or nothing, and returns the events with their ids. On the
+ * embedded database they go as one write set (`writeTogether`); on PostgreSQL, or with `alongWith` (writes that
+ * must run first, in the same transaction), in a transaction, with the feed's lock and notices.
+ */
+export async function writeWithFeed(db: Db, statements: CompiledQuery[], events: NewLiveEvent[], alongWith?: (trx: Transaction<Database>) => Promise<void>): Promise<LiveEvent[]> {
+  if (!alongWith && dialectOf(db) === 'sqlite') {
+    const results = await writeTogether(db, [...statements, ...feedInserts(db, events)]);
+    return fedEvents(events, results.slice(statements.length));
+  }
+  return db.transaction().execute(async (trx) => {
+    await alongWith?.(trx);
+    for (const statement of statements) await trx.executeQuery(statement);
+    return appendLiveEvents(trx, events);
+  });
+}
+
 /** Writes events to the feed inside the caller's transaction and returns them with their ids, in order. */
 export async function appendLiveEvents(trx: Kysely<Database>, events: NewLiveEvent[]): Promise<LiveEvent[]> {
   if (events.length === 0) return [];
-  const postgres = trx.getExecutor().adapter instanceof PostgresAdapter;
-  if (postgres) {
-    await sql`select pg_advisory_xact_lock(${FEED_LOCK_KEY})`.execute(trx);
+  if (!(trx.getExecutor().adapter instanceof PostgresAdapter)) {
+    const results: QueryResult<unknown>[] = [];
+    for (const insert of feedInserts(trx, events)) results.push(await trx.executeQuery(insert));
+    return fedEvents(events, results);
   }
+  await sql`select pg_advisory_xact_lock(${FEED_LOCK_KEY})`.execute(trx);
   const written: LiveEvent[] = [];
   // One insert per row: RETURNING of a multi-row insert does not promise the rows' order.
   for (const event of events) {
-    const values = { account_sid: event.accountSid, call_sid: event.callSid, payment_sid: event.paymentSid, kind: event.kind, params: JSON.stringify(event.params), at: event.at };
-    const [row] = (await insertEvent.execute(trx, values)).rows;
+    const [row] = (await insertRowReturningId.execute(trx, rowOf(event))).rows;
     const live = { ...event, id: Number(row!.id) };
     written.push(live);
-    if (postgres) {
-      const notice = JSON.stringify(live);
-      const payload = Buffer.byteLength(notice) < NOTICE_LIMIT ? notice : JSON.stringify({ id: live.id, accountSid: live.accountSid });
-      await sql`select pg_notify(${LIVE_EVENTS_CHANNEL}, ${payload})`.execute(trx);
-    }
+    const notice = JSON.stringify(live);
+    const payload = Buffer.byteLength(notice) < NOTICE_LIMIT ? notice : JSON.stringify({ id: live.id, accountSid: live.accountSid });
+    await sql`select pg_notify(${LIVE_EVENTS_CHANNEL}, ${payload})`.execute(trx);
   }
   return written;
 }

@@ -5,7 +5,7 @@
  * are written; the `state` column holds everything else. Once a session ends its secrets are gone from the
  * state, and the sealed column is set to null (secure_delete zeroes the old page content).
  */
-import type { Transaction } from 'kysely';
+import type { CompiledQuery, Transaction } from 'kysely';
 import type { Db } from './database.js';
 import type { Database } from './schema.js';
 import {
@@ -23,7 +23,7 @@ import type { Vault } from '../vault/vault.js';
 import type { Session, SessionEvent } from '../domain/types.js';
 import { nextDeadline } from '../domain/session.js';
 import { sessionLiveEvents, type LiveEvent } from '../domain/liveEvents.js';
-import { appendLiveEvents } from './liveEvents.js';
+import { writeWithFeed } from './liveEvents.js';
 
 interface SessionSecrets {
   values: Session['values'];
@@ -92,6 +92,10 @@ export class SessionStore {
    * caused them, all or nothing. Returns the events' live twins, numbered by the feed.
    */
   async commit(session: Session, events: SessionEvent[], idempotency: IdempotencyRecord | null, isNew: boolean, alongWith?: AlongWith): Promise<LiveEvent[]> {
+    return writeWithFeed(this.db, this.changeStatements(session, events, idempotency, isNew), sessionLiveEvents(session, events), alongWith);
+  }
+
+  private changeStatements(session: Session, events: SessionEvent[], idempotency: IdempotencyRecord | null, isNew: boolean): CompiledQuery[] {
     const { state, sealed } = this.seal(session);
     const change: SessionChange = {
       status: session.status,
@@ -101,15 +105,14 @@ export class SessionStore {
       date_updated: session.dateUpdated,
       gateway_owner: session.status === 'completing' ? this.memberId : null,
     };
-    return this.db.transaction().execute(async (trx) => {
-      await alongWith?.(trx);
-      if (isNew) {
-        await insertSession.execute(trx, { ...change, sid: session.sid, account_sid: session.accountSid, call_sid: session.callSid, date_created: session.dateCreated });
-      } else {
-        await updateSession.execute(trx, { ...change, sid: session.sid });
-      }
-      for (const event of events) {
-        await insertEvent.execute(trx, {
+    const statements: CompiledQuery[] = [
+      isNew
+        ? insertSession.compile(this.db, { ...change, sid: session.sid, account_sid: session.accountSid, call_sid: session.callSid, date_created: session.dateCreated })
+        : updateSession.compile(this.db, { ...change, sid: session.sid }),
+    ];
+    for (const event of events) {
+      statements.push(
+        insertEvent.compile(this.db, {
           session_sid: session.sid,
           seq: event.seq,
           account_sid: session.accountSid,
@@ -121,10 +124,12 @@ export class SessionStore {
           delivery_status: 'pending',
           attempts: 0,
           next_attempt_at: event.at,
-        });
-      }
-      if (idempotency) {
-        await upsertIdempotency.execute(trx, {
+        }),
+      );
+    }
+    if (idempotency) {
+      statements.push(
+        upsertIdempotency.compile(this.db, {
           account_sid: idempotency.accountSid,
           scope: idempotency.scope,
           idempotency_key: idempotency.key,
@@ -134,10 +139,10 @@ export class SessionStore {
           status_code: idempotency.statusCode,
           body: idempotency.body,
           created_at: session.dateUpdated,
-        });
-      }
-      return appendLiveEvents(trx, sessionLiveEvents(session, events));
-    });
+        }),
+      );
+    }
+    return statements;
   }
 
   /**

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { type Db, openDatabase } from '../../src/store/database.js';
-import { appendLiveEvents, LiveEventStore } from '../../src/store/liveEvents.js';
+import { appendLiveEvents, LiveEventStore, writeWithFeed } from '../../src/store/liveEvents.js';
 import type { NewLiveEvent } from '../../src/domain/liveEvents.js';
 import { tempDataDir } from '../support/paytone.js';
 import { postgresForTests, type ScratchDatabase } from '../support/postgres.js';
@@ -57,11 +57,39 @@ async function feedReadsBack(db: Db): Promise<void> {
   assert.ok(next!.id > ids[3]!, 'ids only grow, even past a rolled-back one');
 }
 
+/** A change written with its feed events: both land, numbered in order, or neither does. */
+async function changeWithFeed(db: Db): Promise<void> {
+  const feed = new LiveEventStore(db);
+  const lastBefore = (await feed.since(ACCOUNT, 0, {}, 1000)).at(-1)?.id ?? 0;
+  const keypress = (id: number) => db.insertInto('sandbox_keypresses').values({ id, call_sid: CALL, key: '4', play_at: 1 }).compile();
+  const written = await writeWithFeed(db, [keypress(7001)], [
+    event(ACCOUNT, PAYMENT, 'capture', { Capture: 'payment-card-number', PartialResult: 'true' }),
+    event(ACCOUNT, PAYMENT, 'capture', { Capture: 'payment-card-number', PartialResult: 'false' }),
+  ]);
+  assert.equal(written.length, 2);
+  assert.ok(written[0]!.id > lastBefore && written[1]!.id > written[0]!.id, 'numbered after what was there, in order');
+  assert.deepEqual(await feed.since(ACCOUNT, lastBefore, {}, 10), written, 'the feed holds them with the ids it gave back');
+
+  await assert.rejects(writeWithFeed(db, [keypress(7002), keypress(7001)], [event(ACCOUNT, PAYMENT, 'capture', { Capture: 'expiration-date' })]));
+  assert.deepEqual(await feed.since(ACCOUNT, written[1]!.id, {}, 10), [], 'a change that failed leaves no event');
+  const ids = (await db.selectFrom('sandbox_keypresses').select('id').where('id', 'in', [7001, 7002]).execute()).map((r) => Number(r.id));
+  assert.deepEqual(ids, [7001], 'nor any of its statements');
+}
+
 describe('live event feed storage', () => {
   it('numbers and reads back events on SQLite', async () => {
     const db = await openDatabase({ dataDir: tempDataDir() });
     try {
       await feedReadsBack(db);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('writes a change and its events together on SQLite', async () => {
+    const db = await openDatabase({ dataDir: tempDataDir() });
+    try {
+      await changeWithFeed(db);
     } finally {
       await db.destroy();
     }
@@ -82,6 +110,10 @@ describe('live event feed storage on PostgreSQL', { skip: pg.skip ?? false }, ()
     scratch = await pg.createDatabase();
     db = await openDatabase({ dataDir: tempDataDir(), databaseUrl: scratch.url, migrations: 'auto' });
     await feedReadsBack(db);
+  });
+
+  it('writes a change and its events together on PostgreSQL', async () => {
+    await changeWithFeed(db!);
   });
 
   it('makes ids visible in increasing order: a second writer waits for the first to commit', async () => {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { DatabaseNotMigratedError, migrationStatus, openDatabase } from '../../src/store/database.js';
+import { DatabaseNotMigratedError, migrationStatus, openDatabase, writeTogether } from '../../src/store/database.js';
 import { migrations } from '../../src/store/migrations.js';
 import { AccountStore } from '../../src/store/accounts.js';
 import { Vault } from '../../src/vault/vault.js';
@@ -60,6 +60,20 @@ describe('PostgreSQL store', { skip: pg.skip ?? false }, () => {
       const row = await db.selectFrom('accounts').select('date_created').where('sid', '=', account.sid).executeTakeFirstOrThrow();
       assert.equal(typeof row.date_created, 'number');
       assert.equal(await accounts.authToken(account.sid), authToken);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('statements written together commit together or not at all, as on SQLite', async () => {
+    const db = await openDatabase({ dataDir: tempDataDir(), databaseUrl: scratch.url });
+    try {
+      const keypress = (id: number, callSid: string) => db.insertInto('sandbox_keypresses').values({ id, call_sid: callSid, key: '4', play_at: 1 }).compile();
+      await assert.rejects(writeTogether(db, [keypress(9001, 'CAtogether'), keypress(9001, 'CAtogether')]), /duplicate key/);
+      const [alone] = await writeTogether(db, [keypress(9002, 'CAalone')]);
+      assert.equal(alone?.numAffectedRows, 1n);
+      const rows = await db.selectFrom('sandbox_keypresses').select(['id', 'call_sid']).where('id', 'in', [9001, 9002]).execute();
+      assert.deepEqual(rows, [{ id: 9002, call_sid: 'CAalone' }], 'nothing of the set that failed');
     } finally {
       await db.destroy();
     }

@@ -12,7 +12,7 @@ import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Kysely, sql } from 'kysely';
 import SQLite from 'better-sqlite3';
-import { DATABASE_FILE, type Db, openDatabase } from '../../src/store/database.js';
+import { DATABASE_FILE, type Db, openDatabase, writeTogether } from '../../src/store/database.js';
 import { GroupCommitSqliteDialect } from '../../src/store/sqliteDriver.js';
 import type { Database } from '../../src/store/schema.js';
 
@@ -77,6 +77,45 @@ test('a write refused by a constraint fails alone: the writes beside it in the s
   );
   const rows = (await sql<{ body: string }>`select body from unique_notes order by body`.execute(db)).rows.map((r) => r.body);
   assert.deepEqual(rows, ['one', 'taken', 'two']);
+});
+
+test('statements written together land together or not at all, between the transactions of the same turn', async () => {
+  const { db, dataDir } = await open();
+  const other = new SQLite(path.join(dataDir, DATABASE_FILE), { readonly: true });
+  after(() => other.close());
+  await sql`create table unique_notes (body text primary key)`.execute(db);
+  const note = (body: string) => db.insertInto('notes' as never).values({ body } as never).compile();
+  const uniqueNote = (body: string) => db.insertInto('unique_notes' as never).values({ body } as never).compile();
+  // A transaction that holds the connection across an await: the sets written meanwhile must not run inside it.
+  let holding!: () => void;
+  const held = new Promise<void>((resolve) => (holding = resolve));
+  const transaction = db.transaction().execute(async (trx) => {
+    await sql`insert into notes (body) values ('held 1')`.execute(trx);
+    holding();
+    await new Promise((resolve) => setImmediate(resolve));
+    await sql`insert into notes (body) values ('held 2')`.execute(trx);
+    throw new Error('the held transaction changes its mind');
+  });
+  await held;
+  const results = await Promise.allSettled([
+    transaction,
+    writeTogether(db, [note('set A 1'), uniqueNote('same'), note('set A 2')]),
+    writeTogether(db, [note('set B 1'), uniqueNote('same'), note('set B 2')]),
+    writeTogether(db, [note('set C alone')]),
+  ]);
+  assert.deepEqual(
+    results.map((r) => r.status),
+    ['rejected', 'fulfilled', 'rejected', 'fulfilled'],
+  );
+  // Each statement's result, in order: the insert ids run on from one to the next.
+  const [, setA] = results;
+  const ids = (setA as PromiseFulfilledResult<Array<{ insertId?: bigint }>>).value.map((r) => r.insertId);
+  assert.equal(ids.length, 3);
+  assert.equal(ids[2], ids[0]! + 1n);
+  // Once the sets have resolved, another connection reads them: they are committed, not merely written.
+  const seen = (other.prepare('select body from notes order by id').all() as Array<{ body: string }>).map((r) => r.body);
+  assert.deepEqual([...seen].sort(), ['set A 1', 'set A 2', 'set C alone']);
+  assert.deepEqual(await bodies(db), seen);
 });
 
 test('the same statement run again with other values reads and writes what it is given', async () => {
