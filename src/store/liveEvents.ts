@@ -32,16 +32,11 @@ const NOTICE_LIMIT = 7000;
 /** Any key will do as long as every process uses the same one: the feed's writer lock on PostgreSQL. */
 const FEED_LOCK_KEY = 0x70617974; // "payt"
 
+const insertRow = (db: Kysely<Database>, p: Param<Omit<LiveEventsTable, 'id'>>) =>
+  db.insertInto('live_events').values({ account_sid: p('account_sid'), call_sid: p('call_sid'), payment_sid: p('payment_sid'), kind: p('kind'), params: p('params'), at: p('at') });
 /** SQLite: an INTEGER PRIMARY KEY is the row id, which the insert reports without a RETURNING clause. */
-const insertRow = builtOnce((db, p: Param<Omit<LiveEventsTable, 'id'>>) =>
-  db.insertInto('live_events').values({ account_sid: p('account_sid'), call_sid: p('call_sid'), payment_sid: p('payment_sid'), kind: p('kind'), params: p('params'), at: p('at') }),
-);
-const insertRowReturningId = builtOnce((db, p: Param<Omit<LiveEventsTable, 'id'>>) =>
-  db
-    .insertInto('live_events')
-    .values({ account_sid: p('account_sid'), call_sid: p('call_sid'), payment_sid: p('payment_sid'), kind: p('kind'), params: p('params'), at: p('at') })
-    .returning('id'),
-);
+const insertFeedRow = builtOnce(insertRow);
+const insertFeedRowReturningId = builtOnce((db, p: Param<Omit<LiveEventsTable, 'id'>>) => insertRow(db, p).returning('id'));
 
 function rowOf(event: NewLiveEvent): Omit<LiveEventsTable, 'id'> {
   return { account_sid: event.accountSid, call_sid: event.callSid, payment_sid: event.paymentSid, kind: event.kind, params: JSON.stringify(event.params), at: event.at };
@@ -61,7 +56,7 @@ function toEvent(row: Selectable<LiveEventsTable>): LiveEvent {
 
 /** SQLite: the statements that write `events` to the feed, one per row; each result's insert id is its row's id. */
 function feedInserts(db: Kysely<Database>, events: NewLiveEvent[]): CompiledQuery[] {
-  return events.map((event) => insertRow.compile(db, rowOf(event)));
+  return events.map((event) => insertFeedRow.compile(db, rowOf(event)));
 }
 
 function fedEvents(events: NewLiveEvent[], results: QueryResult<unknown>[]): LiveEvent[] {
@@ -97,7 +92,7 @@ export async function appendLiveEvents(trx: Kysely<Database>, events: NewLiveEve
   const written: LiveEvent[] = [];
   // One insert per row: RETURNING of a multi-row insert does not promise the rows' order.
   for (const event of events) {
-    const [row] = (await insertRowReturningId.execute(trx, rowOf(event))).rows;
+    const [row] = (await insertFeedRowReturningId.execute(trx, rowOf(event))).rows;
     const live = { ...event, id: Number(row!.id) };
     written.push(live);
     const notice = JSON.stringify(live);

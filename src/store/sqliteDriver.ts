@@ -286,11 +286,8 @@ class BatchedConnection implements DatabaseConnection {
         else return this.#run<R>(statement, compiledQuery);
       }
     }
-    await this.#writable();
-    this.batch.join();
-    const result = this.#run<R>(statement, compiledQuery);
-    await this.batch.committed();
-    return result;
+    const [result] = await this.runTogether([compiledQuery]);
+    return result as QueryResult<R>;
   }
 
   #run<R>(statement: SQLite.Statement, compiledQuery: CompiledQuery): QueryResult<R> {
