@@ -176,6 +176,7 @@ test('under steady writes the WAL starts over once it is long, without the event
   assert.ok(bounded.written > 8 * 1024 * 1024, `only ${bounded.written} bytes written`);
   // 64 frames is 256 KB; the WAL runs on while a pass is copying, so it ends up a few times that.
   assert.ok(bounded.walBytes < bounded.written / 8, `the WAL grew to ${bounded.walBytes} bytes of ${bounded.written} written`);
-  // Without a rewind nothing starts it over: it holds everything written.
-  assert.ok(unbounded.walBytes > unbounded.written / 2, `the WAL stayed at ${unbounded.walBytes} bytes of ${unbounded.written} written`);
+  // Without a rewind only chance starts it over (a pass that happens to copy every frame between two batches), so it
+  // grows far past what the rewind keeps it to; on a loaded machine that chance comes now and then, so not to all.
+  assert.ok(unbounded.walBytes > 8 * bounded.walBytes, `the WAL stayed at ${unbounded.walBytes} bytes of ${unbounded.written} written, against ${bounded.walBytes} with the rewind`);
 });
