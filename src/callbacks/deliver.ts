@@ -5,7 +5,7 @@
  * The result never carries the response body or the request parameters, only a status or a short reason,
  * so it can be stored and logged as is.
  */
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { CALLBACK_ADDRESS_REFUSED } from './addressGuard.js';
 
 export interface CallbackPost {
@@ -32,22 +32,31 @@ export type DeliveryResult =
 
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
 
+/** Response bodies are not read, only drained so the connection can carry the next callback; past this, it is cut. */
+const MAX_DRAINED_BYTES = 128 * 1024;
+
 /**
  * POSTs one callback through `dispatcher` (an undici `Agent` that keeps connections alive).
+ *
+ * It uses undici's `dispatch` rather than `request`: the answer is the status line, so no response stream or abort
+ * signal is built for each callback (they cost more than the rest of the POST, and a busy sender makes thousands a
+ * second). The limit is one timer of ours, cleared when the status arrives (exact, where undici's own limits past one
+ * second tick in half-second steps): it covers waiting for a connection, sending, and the response headers. The body is then drained in the background, up to `MAX_DRAINED_BYTES` and within
+ * undici's `bodyTimeout`; a body that stalls or breaks does not change the answer.
  *
  * @example
  *   const result = await postCallback(agent, { url, params, signature, idempotencyToken: `${sid}-${seq}`, userAgent: 'TwilioProxy/1.1', timeoutMs: 15_000 });
  *   if (result.kind === 'response' && result.status < 300) markDelivered();
  */
-export async function postCallback(dispatcher: Dispatcher, post: CallbackPost): Promise<DeliveryResult> {
+export function postCallback(dispatcher: Dispatcher, post: CallbackPost): Promise<DeliveryResult> {
   let target: URL;
   try {
     target = new URL(post.url);
   } catch {
-    return { kind: 'unsendable', error: 'invalid url' };
+    return Promise.resolve({ kind: 'unsendable', error: 'invalid url' });
   }
   if (target.protocol !== 'http:' && target.protocol !== 'https:') {
-    return { kind: 'unsendable', error: 'unsupported url scheme' };
+    return Promise.resolve({ kind: 'unsendable', error: 'unsupported url scheme' });
   }
   const headers: Record<string, string> = {
     'content-type': 'application/x-www-form-urlencoded',
@@ -56,41 +65,68 @@ export async function postCallback(dispatcher: Dispatcher, post: CallbackPost): 
     'user-agent': post.userAgent,
   };
   if (target.username !== '' || target.password !== '') {
-    // Twilio sends the credentials of a `https://user:pass@host/...` callback URL as HTTP Basic auth;
-    // undici would silently drop them. The signature still covers the URL as configured.
+    // Twilio sends the credentials of a `https://user:pass@host/...` callback URL as HTTP Basic auth; they never
+    // go in the request line. The signature still covers the URL as configured.
     const credentials = `${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}`;
     headers['authorization'] = `Basic ${Buffer.from(credentials).toString('base64')}`;
-    target.username = '';
-    target.password = '';
   }
-  let status: number;
-  // undici's own headersTimeout ticks in half-second steps; an abort keeps short limits exact. The timer is cleared
-  // once the answer is in (AbortSignal.timeout would keep one timer and signal alive per callback for the whole
-  // limit, thousands at a time while callers type).
-  const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(new DOMException('the receiver did not answer in time', 'TimeoutError')), post.timeoutMs);
-  try {
-    const response = await request(target.href, {
-      method: 'POST',
-      dispatcher,
-      headers,
-      body: new URLSearchParams(post.params).toString(),
-      signal: abort.signal,
-      bodyTimeout: post.timeoutMs,
-    });
-    status = response.statusCode;
-    // The status is the answer; a body that stalls or breaks afterwards does not change it.
-    await response.body.dump().catch(() => undefined);
-  } catch (err) {
-    const refused = [err, (err as { cause?: unknown } | null)?.cause].find(
-      (e) => (e as { code?: unknown } | null)?.code === CALLBACK_ADDRESS_REFUSED,
-    );
-    if (refused) return { kind: 'unsendable', error: `refused by the callback policy: the host ${(refused as Error).message}` };
-    return { kind: 'no-response', error: describeNetworkError(err) };
-  } finally {
-    clearTimeout(timer);
-  }
-  return { kind: 'response', status };
+  return new Promise((resolve) => {
+    let result: DeliveryResult | null = null;
+    let request: Dispatcher.DispatchController | null = null;
+    let drained = 0;
+    const settle = (outcome: DeliveryResult): void => {
+      if (result !== null) return;
+      result = outcome;
+      clearTimeout(timer);
+      resolve(outcome);
+    };
+    const timer = setTimeout(() => {
+      settle({ kind: 'no-response', error: 'timeout' });
+      request?.abort(new DOMException('the receiver did not answer in time', 'TimeoutError'));
+    }, post.timeoutMs);
+    const handler: Dispatcher.DispatchHandler = {
+      onRequestStart(controller) {
+        request = controller;
+        // The limit passed while the callback waited for a connection: it is not sent late.
+        if (result !== null) controller.abort(new DOMException('the receiver did not answer in time', 'TimeoutError'));
+      },
+      onResponseStart(_controller, statusCode) {
+        // 1xx answers are not the answer; undici passes them here too.
+        if (statusCode >= 200) settle({ kind: 'response', status: statusCode });
+      },
+      onResponseData(controller, chunk) {
+        drained += chunk.length;
+        if (drained > MAX_DRAINED_BYTES) controller.abort(new Error('callback response body too large'));
+      },
+      onResponseEnd() {},
+      onResponseError(_controller, err) {
+        settle(failure(err));
+      },
+    };
+    try {
+      dispatcher.dispatch(
+        {
+          origin: target.origin,
+          path: `${target.pathname}${target.search}`,
+          method: 'POST',
+          headers,
+          body: new URLSearchParams(post.params).toString(),
+          headersTimeout: post.timeoutMs,
+          bodyTimeout: post.timeoutMs,
+        },
+        handler,
+      );
+    } catch (err) {
+      settle(failure(err));
+    }
+  });
+}
+
+/** What a failed attempt reports: a refused address is final; anything else is a network failure to retry. */
+function failure(err: unknown): DeliveryResult {
+  const refused = [err, (err as { cause?: unknown } | null)?.cause].find((e) => (e as { code?: unknown } | null)?.code === CALLBACK_ADDRESS_REFUSED);
+  if (refused) return { kind: 'unsendable', error: `refused by the callback policy: the host ${(refused as Error).message}` };
+  return { kind: 'no-response', error: describeNetworkError(err) };
 }
 
 /** A short, stable reason for a failed connection ('timeout', 'ECONNREFUSED'), never the error's message. */

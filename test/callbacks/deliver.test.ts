@@ -93,3 +93,39 @@ test('a URL that cannot be posted to is unsendable', async () => {
   assert.deepEqual(await postCallback(agent, post({ url: 'not a url' })), { kind: 'unsendable', error: 'invalid url' });
   assert.deepEqual(await postCallback(agent, post({ url: 'ftp://example.com/x' })), { kind: 'unsendable', error: 'unsupported url scheme' });
 });
+
+test('the status is the answer: a body that never ends does not hold it back', async () => {
+  answer = (res) => {
+    res.writeHead(200, { 'content-length': '1000' });
+    res.write('partial');
+  };
+  assert.deepEqual(await postCallback(agent, post({ timeoutMs: 500 })), { kind: 'response', status: 200 });
+});
+
+test('a large response body is cut off, and the next callback still goes out', async () => {
+  answer = (res) => res.writeHead(200).end(Buffer.alloc(1024 * 1024, 'x'));
+  assert.deepEqual(await postCallback(agent, post()), { kind: 'response', status: 200 });
+  answer = (res) => res.writeHead(204).end();
+  assert.deepEqual(await postCallback(agent, post()), { kind: 'response', status: 204 });
+});
+
+test('a callback whose limit passes while it waits for a connection is not sent late', async () => {
+  const oneConnection = new Agent({ connections: 1 });
+  try {
+    seen.length = 0;
+    answer = (res) => setTimeout(() => res.writeHead(204).end(), 200);
+    const first = postCallback(oneConnection, post({ idempotencyToken: 'PK1-1', timeoutMs: 2000 }));
+    const second = postCallback(oneConnection, post({ idempotencyToken: 'PK1-2', timeoutMs: 50 }));
+    assert.deepEqual(await second, { kind: 'no-response', error: 'timeout' });
+    assert.deepEqual(await first, { kind: 'response', status: 204 });
+    // One connection, requests in order: had the second gone out late, it would arrive before this third one.
+    answer = (res) => res.writeHead(204).end();
+    assert.deepEqual(await postCallback(oneConnection, post({ idempotencyToken: 'PK1-3' })), { kind: 'response', status: 204 });
+    assert.deepEqual(
+      seen.map((s) => s.headers['i-twilio-idempotency-token']),
+      ['PK1-1', 'PK1-3'],
+    );
+  } finally {
+    await oneConnection.destroy();
+  }
+});
