@@ -41,8 +41,9 @@ const MAX_DRAINED_BYTES = 128 * 1024;
  * It uses undici's `dispatch` rather than `request`: the answer is the status line, so no response stream or abort
  * signal is built for each callback (they cost more than the rest of the POST, and a busy sender makes thousands a
  * second). The limit is one timer of ours, cleared when the status arrives (exact, where undici's own limits past one
- * second tick in half-second steps): it covers waiting for a connection, sending, and the response headers. The body is then drained in the background, up to `MAX_DRAINED_BYTES` and within
- * undici's `bodyTimeout`; a body that stalls or breaks does not change the answer.
+ * second tick in half-second steps): it covers waiting for a connection, sending, and the response headers. The body
+ * is then drained in the background, up to `MAX_DRAINED_BYTES` and within undici's `bodyTimeout`; a body that stalls
+ * or breaks does not change the answer.
  *
  * @example
  *   const result = await postCallback(agent, { url, params, signature, idempotencyToken: `${sid}-${seq}`, userAgent: 'TwilioProxy/1.1', timeoutMs: 15_000 });
@@ -80,15 +81,16 @@ export function postCallback(dispatcher: Dispatcher, post: CallbackPost): Promis
       clearTimeout(timer);
       resolve(outcome);
     };
+    const tooLate = () => new DOMException('the receiver did not answer in time', 'TimeoutError');
     const timer = setTimeout(() => {
       settle({ kind: 'no-response', error: 'timeout' });
-      request?.abort(new DOMException('the receiver did not answer in time', 'TimeoutError'));
+      request?.abort(tooLate());
     }, post.timeoutMs);
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart(controller) {
         request = controller;
         // The limit passed while the callback waited for a connection: it is not sent late.
-        if (result !== null) controller.abort(new DOMException('the receiver did not answer in time', 'TimeoutError'));
+        if (result !== null) controller.abort(tooLate());
       },
       onResponseStart(_controller, statusCode) {
         // 1xx answers are not the answer; undici passes them here too.
