@@ -12,7 +12,7 @@
  */
 import type { Socket } from 'node:net';
 import { STATUS_CODES } from 'node:http';
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import type { FastifyHttpOptions, FastifyReply, FastifyRequest } from 'fastify';
 import { payError, type PaytoneError } from '../domain/errors.js';
 import type { Logger } from '../log.js';
@@ -79,13 +79,19 @@ export function refuseTunnels(server: Server): void {
 /**
  * Answers a request node's parser refused, on the raw socket (Fastify never sees it), then closes the connection.
  * Only the error code is logged: the raw packet may hold credentials or keypad digits.
+ *
+ * The bytes refused may follow a request on the same connection that was received whole and whose answer is still
+ * being made (a change is answered only after its fsync). Answers go in order: that one first, then the refusal;
+ * writing the refusal at once would put it in the place of an answer whose change was made. A request cut short
+ * (a broken or late body) is answered at once, and a response already streaming (an event stream) is cut.
  */
 function answerClientError(err: NodeJS.ErrnoException, socket: Socket, log: Logger): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   const error = clientErrorFor(err);
   log.debug({ code: err.code ?? 'unknown', status: error.status }, 'client error');
-  const response = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  const response = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
   if (response?.headersSent) socket.destroy();
+  else if (response?.req.complete && !response.writableFinished) response.once('close', () => writeEnvelopeAndClose(socket, error));
   else writeEnvelopeAndClose(socket, error);
 }
 

@@ -1,14 +1,14 @@
 /**
  * Size limits and timeouts against clients that send too much or too slowly, on the real server over bare
  * sockets: an oversized body gets 413 and oversized headers 431, a client that dribbles its headers or its body
- * is cut off with 408, an idle connection is closed, and while all that goes on, other clients are served.
- * Every refusal is Twilio's envelope.
+ * is cut off with 408, an idle connection is closed, bytes that are not HTTP after a request are refused only once
+ * that request is answered, and while all that goes on, other clients are served. Every refusal is Twilio's envelope.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { ACCOUNT_SID, AUTH_TOKEN, startPaytone, type PaytoneProcess } from '../support/paytone.js';
-import { dribble, rawRequest } from '../support/rawHttp.js';
+import { dribble, parseResponse, rawRequest } from '../support/rawHttp.js';
 import { assertEnvelopeText } from '../support/envelope.js';
 import { until } from '../support/poll.js';
 
@@ -78,6 +78,32 @@ describe('size limits', () => {
     const response = await rawRequest(paytone.port, 'HELLO\r\n\r\n');
     assert.equal(response.status, 400);
     assertEnvelopeText(400, response.headers, response.body, 'not HTTP');
+  });
+});
+
+describe('bytes after a request', () => {
+  // A change is answered only after its fsync, so bytes after it are refused while its answer is still pending.
+  const created = (text: string) => /^HTTP\/1\.1 201 [^]*"sid":"CA[0-9a-f]{32}"/.test(text);
+
+  it('answers a request first when bytes that are not HTTP follow it, then closes', async () => {
+    const socket = openSocket();
+    socket.write(`${post('To=%2B15551230001&From=%2B15559870002')}NOT HTTP\r\n\r\n`);
+    await until('the server to close the connection', async () => socket.closedByServer, 10_000);
+    assert.ok(created(socket.received()), socket.received().slice(0, 300));
+    assert.doesNotMatch(paytone.output(), /unhandled error|ERR_HTTP_HEADERS_SENT/);
+  });
+
+  it('on a kept-alive connection, answers the request, then refuses the bytes after it, in that order', async () => {
+    const socket = openSocket();
+    const keptAlive = post('To=%2B15551230001&From=%2B15559870002').replace('Connection: close', 'Connection: keep-alive');
+    socket.write(`${keptAlive}NOT HTTP\r\n\r\n`);
+    await until('the server to close the connection', async () => socket.closedByServer, 10_000);
+    const [first = '', second = ''] = socket.received().split(/(?=HTTP\/1\.1 )/);
+    assert.ok(created(first), first.slice(0, 300));
+    const refusal = parseResponse(Buffer.from(second), true);
+    assert.equal(refusal.status, 400, second.slice(0, 300));
+    assertEnvelopeText(400, refusal.headers, refusal.body, 'bytes after a request');
+    assert.doesNotMatch(paytone.output(), /unhandled error|ERR_HTTP_HEADERS_SENT/);
   });
 });
 
