@@ -100,7 +100,6 @@ export function postCallback(dispatcher: Dispatcher, post: CallbackPost): Promis
         drained += chunk.length;
         if (drained > MAX_DRAINED_BYTES) controller.abort(new Error('callback response body too large'));
       },
-      onResponseEnd() {},
       onResponseError(_controller, err) {
         settle(failure(err));
       },

@@ -16,6 +16,7 @@ import type { CallRecord, CallStatus } from '../domain/callView.js';
 import { callLiveEvent, type LiveEvent } from '../domain/liveEvents.js';
 import { writeWithFeed } from './liveEvents.js';
 import { builtOnce, type Param } from './compiledQuery.js';
+import { insertEvent } from './sessionStatements.js';
 import { BoundedMemory } from '../domain/boundedMemory.js';
 
 function toRecord(row: CallsTable): CallRecord {
@@ -147,22 +148,19 @@ export class CallStore {
     const statements: CompiledQuery[] = [this.db.updateTable('calls').set({ status, end_time: now, date_updated: now }).where('sid', '=', call.sid).compile()];
     if (event) {
       statements.push(
-        this.db
-          .insertInto('session_events')
-          .values({
-            session_sid: call.sid,
-            seq: 1,
-            account_sid: call.accountSid,
-            call_sid: call.sid,
-            kind: 'call-status',
-            params: JSON.stringify(event.params),
-            url: event.url,
-            at: now,
-            delivery_status: 'pending',
-            attempts: 0,
-            next_attempt_at: now,
-          })
-          .compile(),
+        insertEvent.compile(this.db, {
+          session_sid: call.sid,
+          seq: 1,
+          account_sid: call.accountSid,
+          call_sid: call.sid,
+          kind: 'call-status',
+          params: JSON.stringify(event.params),
+          url: event.url,
+          at: now,
+          delivery_status: 'pending',
+          attempts: 0,
+          next_attempt_at: now,
+        }),
       );
     }
     return { ended, live: await writeWithFeed(this.db, statements, [callLiveEvent(ended)]) };

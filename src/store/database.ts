@@ -85,13 +85,12 @@ function openSqlite(dataDir: string): Db {
   }
   const dialect = new GroupCommitSqliteDialect({ database: sqlite, file });
   const db = new Kysely<Database>({ dialect });
-  syncs.set(db, () => dialect.durable());
-  together.set(db, (queries) => dialect.runTogether(queries));
+  embeddedDialects.set(db, dialect);
   return db;
 }
 
-const syncs = new WeakMap<Db, () => Promise<void>>();
-const together = new WeakMap<Db, (queries: readonly CompiledQuery[]) => Promise<QueryResult<unknown>[]>>();
+/** The embedded database's dialect, for what Kysely has no word for: group fsync and write sets. */
+const embeddedDialects = new WeakMap<Db, GroupCommitSqliteDialect>();
 
 /**
  * Resolves once every change committed so far is on disk: what the HTTP layer waits for before it acknowledges a
@@ -103,7 +102,7 @@ const together = new WeakMap<Db, (queries: readonly CompiledQuery[]) => Promise<
  *   await durable(db);   // now answer 201
  */
 export function durable(db: Db): Promise<void> {
-  return syncs.get(db)?.() ?? Promise.resolve();
+  return embeddedDialects.get(db)?.durable() ?? Promise.resolve();
 }
 
 /**
@@ -115,14 +114,17 @@ export function durable(db: Db): Promise<void> {
  *   const [session, event] = await writeTogether(db, [updateSession.compile(db, change), insertEvent.compile(db, row)]);
  */
 export function writeTogether(db: Db, queries: readonly CompiledQuery[]): Promise<QueryResult<unknown>[]> {
-  const embedded = together.get(db);
-  if (embedded) return embedded(queries);
+  const embedded = embeddedDialects.get(db);
+  if (embedded) return embedded.runTogether(queries);
   if (queries.length === 1) return db.executeQuery(queries[0]!).then((result) => [result]);
-  return db.transaction().execute(async (trx) => {
-    const results: QueryResult<unknown>[] = [];
-    for (const query of queries) results.push(await trx.executeQuery(query));
-    return results;
-  });
+  return db.transaction().execute((trx) => executeInOrder(trx, queries));
+}
+
+/** Runs compiled statements one after another on `db` (a transaction, usually), and returns their results in order. */
+export async function executeInOrder(db: Db, queries: readonly CompiledQuery[]): Promise<QueryResult<unknown>[]> {
+  const results: QueryResult<unknown>[] = [];
+  for (const query of queries) results.push(await db.executeQuery(query));
+  return results;
 }
 
 /**

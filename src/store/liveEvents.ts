@@ -16,7 +16,7 @@
  *   const missed = await feed.since(accountSid, 41, {}, 500);   // events 42, 43 ... of that account
  */
 import { type CompiledQuery, type Kysely, type QueryResult, type Selectable, type Transaction, PostgresAdapter, sql } from 'kysely';
-import { dialectOf, writeTogether, type Db } from './database.js';
+import { dialectOf, executeInOrder, writeTogether, type Db } from './database.js';
 import type { Database, LiveEventsTable } from './schema.js';
 import { builtOnce, type Param } from './compiledQuery.js';
 import type { LiveEvent, LiveEventFilter, LiveEventKind, NewLiveEvent } from '../domain/liveEvents.js';
@@ -75,7 +75,7 @@ export async function writeWithFeed(db: Db, statements: CompiledQuery[], events:
   }
   return db.transaction().execute(async (trx) => {
     await alongWith?.(trx);
-    for (const statement of statements) await trx.executeQuery(statement);
+    await executeInOrder(trx, statements);
     return appendLiveEvents(trx, events);
   });
 }
@@ -83,11 +83,7 @@ export async function writeWithFeed(db: Db, statements: CompiledQuery[], events:
 /** Writes events to the feed inside the caller's transaction and returns them with their ids, in order. */
 export async function appendLiveEvents(trx: Kysely<Database>, events: NewLiveEvent[]): Promise<LiveEvent[]> {
   if (events.length === 0) return [];
-  if (!(trx.getExecutor().adapter instanceof PostgresAdapter)) {
-    const results: QueryResult<unknown>[] = [];
-    for (const insert of feedInserts(trx, events)) results.push(await trx.executeQuery(insert));
-    return fedEvents(events, results);
-  }
+  if (!(trx.getExecutor().adapter instanceof PostgresAdapter)) return fedEvents(events, await executeInOrder(trx, feedInserts(trx, events)));
   await sql`select pg_advisory_xact_lock(${FEED_LOCK_KEY})`.execute(trx);
   const written: LiveEvent[] = [];
   // One insert per row: RETURNING of a multi-row insert does not promise the rows' order.

@@ -31,6 +31,7 @@ export const updateSession = builtOnce((db, p: Param<SessionChange & { sid: stri
     .set({ status: p('status'), state: p('state'), sealed_secrets: p('sealed_secrets'), deadline: p('deadline'), date_updated: p('date_updated'), gateway_owner: p('gateway_owner') })
     .where('sid', '=', p('sid')),
 );
+/** A callback's row in the outbox: a session's, or a call's status callback (keyed by the call sid; calls.ts). */
 export const insertEvent = builtOnce((db, p: Param<Insertable<SessionEventsTable>>) =>
   db.insertInto('session_events').values({
     session_sid: p('session_sid'),

@@ -76,24 +76,20 @@ async function changeWithFeed(db: Db): Promise<void> {
   assert.deepEqual(ids, [7001], 'nor any of its statements');
 }
 
-describe('live event feed storage', () => {
-  it('numbers and reads back events on SQLite', async () => {
-    const db = await openDatabase({ dataDir: tempDataDir() });
-    try {
-      await feedReadsBack(db);
-    } finally {
-      await db.destroy();
-    }
-  });
+/** Runs `check` on a fresh embedded database, closed afterwards whatever happens. */
+async function onFreshSqlite(check: (db: Db) => Promise<void>): Promise<void> {
+  const db = await openDatabase({ dataDir: tempDataDir() });
+  try {
+    await check(db);
+  } finally {
+    await db.destroy();
+  }
+}
 
-  it('writes a change and its events together on SQLite', async () => {
-    const db = await openDatabase({ dataDir: tempDataDir() });
-    try {
-      await changeWithFeed(db);
-    } finally {
-      await db.destroy();
-    }
-  });
+describe('live event feed storage', () => {
+  it('numbers and reads back events on SQLite', () => onFreshSqlite(feedReadsBack));
+
+  it('writes a change and its events together on SQLite', () => onFreshSqlite(changeWithFeed));
 });
 
 const pg = await postgresForTests();
