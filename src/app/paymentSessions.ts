@@ -10,7 +10,7 @@
  */
 import { decide, isFinal, nextDeadline, openSession } from '../domain/session.js';
 import { gatewayRequestFor } from '../domain/gatewayRequest.js';
-import type { GatewayOutcome, GatewayRequest, PaymentSettings, Session, SessionInput, SessionRules, SessionEvent } from '../domain/types.js';
+import type { GatewayOutcome, GatewayRequest, PaymentSettings, Session, SessionInput, SessionRules, SessionEvent, SessionStatus } from '../domain/types.js';
 import { payError } from '../domain/errors.js';
 import type { AlongWith, IdempotencyRecord, SessionStore } from '../store/sessions.js';
 import type { Connector } from '../connectors/connector.js';
@@ -95,7 +95,7 @@ export class PaymentSessions {
   /** Starts a session; the caller holds the call's lock and has checked the call and the connector. */
   async open(a: { sid: string; accountSid: string; callSid: string; settings: PaymentSettings; callbackUrl: string }, request: RequestKey, body: (s: Session) => string): Promise<Session> {
     const { session, effects } = openSession({ ...a, now: this.now() });
-    await this.commit(session, effects.events, request, body, true);
+    await this.commit(session, effects.events, request, body, null);
     return session;
   }
 
@@ -125,7 +125,7 @@ export class PaymentSessions {
       this.arm(session);
       return session;
     }
-    await this.commit(next, effects.events, request?.key ?? null, request?.body ?? null, false, alongWith);
+    await this.commit(next, effects.events, request?.key ?? null, request?.body ?? null, session.status, alongWith);
     // PCI: the input's kind only; a keypress's digit never reaches a log line.
     this.deps.log.debug(
       { paymentSid: next.sid, input: input.kind, status: next.status, capture: next.capture?.name ?? null, events: effects.events.length },
@@ -135,7 +135,7 @@ export class PaymentSessions {
     return next;
   }
 
-  private async commit(session: Session, events: SessionEvent[], key: RequestKey | null, body: ((s: Session) => string) | null, isNew: boolean, alongWith?: AlongWith): Promise<void> {
+  private async commit(session: Session, events: SessionEvent[], key: RequestKey | null, body: ((s: Session) => string) | null, storedStatus: SessionStatus | null, alongWith?: AlongWith): Promise<void> {
     const record: IdempotencyRecord | null =
       key && body
         ? {
@@ -149,7 +149,7 @@ export class PaymentSessions {
             body: body(session),
           }
         : null;
-    const live = await this.deps.store.commit(session, events, record, isNew, alongWith);
+    const live = await this.deps.store.commit(session, events, record, storedStatus, alongWith);
     this.remember(session);
     this.arm(session);
     if (events.length > 0) {

@@ -214,12 +214,25 @@ const auditLog: Migration = {
   },
 };
 
+/**
+ * The embedded store keeps no index on session deadlines: one process holds every timer in memory and re-arms them
+ * from the unfinished sessions after a restart, so only the cluster's timer sweep (PostgreSQL) looks sessions up by
+ * deadline. Each keypress moves its session's deadline, and the index cost SQLite two index writes per key.
+ */
+const embeddedTimers: Migration = {
+  async up(db: Kysely<any>) {
+    if (db.getExecutor().adapter instanceof PostgresAdapter) return;
+    await db.schema.dropIndex('sessions_by_deadline').execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_pay_connectors': payConnectors,
   '0003_live_events': liveEvents,
   '0005_cluster': cluster,
   '0004_audit_log': auditLog,
+  '0006_embedded_timers': embeddedTimers,
 };
 
 export const migrationProvider: MigrationProvider = {

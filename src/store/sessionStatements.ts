@@ -31,6 +31,17 @@ export const updateSession = builtOnce((db, p: Param<SessionChange & { sid: stri
     .set({ status: p('status'), state: p('state'), sealed_secrets: p('sealed_secrets'), deadline: p('deadline'), date_updated: p('date_updated'), gateway_owner: p('gateway_owner') })
     .where('sid', '=', p('sid')),
 );
+/**
+ * A change that kept the session's status (a keypress, a field asked for): the status and its gateway caller are
+ * left out. SQLite rewrites the index entries of every column a statement sets, changed or not, so setting the
+ * status would rewrite the session's entry in `sessions_by_status` on every key.
+ */
+export const updateSessionState = builtOnce((db, p: Param<Omit<SessionChange, 'status' | 'gateway_owner'> & { sid: string }>) =>
+  db
+    .updateTable('payment_sessions')
+    .set({ state: p('state'), sealed_secrets: p('sealed_secrets'), deadline: p('deadline'), date_updated: p('date_updated') })
+    .where('sid', '=', p('sid')),
+);
 /** A callback's row in the outbox: a session's, or a call's status callback (keyed by the call sid; calls.ts). */
 export const insertEvent = builtOnce((db, p: Param<Insertable<SessionEventsTable>>) =>
   db.insertInto('session_events').values({

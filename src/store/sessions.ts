@@ -15,12 +15,13 @@ import {
   selectSession,
   selectUnfinishedOfCall,
   updateSession,
+  updateSessionState,
   upsertIdempotency,
   type SessionChange,
   UNFINISHED,
 } from './sessionStatements.js';
 import type { Vault } from '../vault/vault.js';
-import type { Session, SessionEvent } from '../domain/types.js';
+import type { Session, SessionEvent, SessionStatus } from '../domain/types.js';
 import { nextDeadline } from '../domain/session.js';
 import { sessionLiveEvents, type LiveEvent } from '../domain/liveEvents.js';
 import { writeWithFeed } from './liveEvents.js';
@@ -89,27 +90,15 @@ export class SessionStore {
 
   /**
    * Writes a session, the events it emitted and (optionally) the idempotency record of the request that
-   * caused them, all or nothing. Returns the events' live twins, numbered by the feed.
+   * caused them, all or nothing. `storedStatus` is the status of the stored row, null for a new session. Returns
+   * the events' live twins, numbered by the feed.
    */
-  async commit(session: Session, events: SessionEvent[], idempotency: IdempotencyRecord | null, isNew: boolean, alongWith?: AlongWith): Promise<LiveEvent[]> {
-    return writeWithFeed(this.db, this.changeStatements(session, events, idempotency, isNew), sessionLiveEvents(session, events), alongWith);
+  async commit(session: Session, events: SessionEvent[], idempotency: IdempotencyRecord | null, storedStatus: SessionStatus | null, alongWith?: AlongWith): Promise<LiveEvent[]> {
+    return writeWithFeed(this.db, this.changeStatements(session, events, idempotency, storedStatus), sessionLiveEvents(session, events), alongWith);
   }
 
-  private changeStatements(session: Session, events: SessionEvent[], idempotency: IdempotencyRecord | null, isNew: boolean): CompiledQuery[] {
-    const { state, sealed } = this.seal(session);
-    const change: SessionChange = {
-      status: session.status,
-      state,
-      sealed_secrets: sealed,
-      deadline: nextDeadline(session),
-      date_updated: session.dateUpdated,
-      gateway_owner: session.status === 'completing' ? this.memberId : null,
-    };
-    const statements: CompiledQuery[] = [
-      isNew
-        ? insertSession.compile(this.db, { ...change, sid: session.sid, account_sid: session.accountSid, call_sid: session.callSid, date_created: session.dateCreated })
-        : updateSession.compile(this.db, { ...change, sid: session.sid }),
-    ];
+  private changeStatements(session: Session, events: SessionEvent[], idempotency: IdempotencyRecord | null, storedStatus: SessionStatus | null): CompiledQuery[] {
+    const statements: CompiledQuery[] = [this.sessionStatement(session, storedStatus)];
     for (const event of events) {
       statements.push(
         insertEvent.compile(this.db, {
@@ -143,6 +132,18 @@ export class SessionStore {
       );
     }
     return statements;
+  }
+
+  private sessionStatement(session: Session, storedStatus: SessionStatus | null): CompiledQuery {
+    const { state, sealed } = this.seal(session);
+    const kept = { state, sealed_secrets: sealed, deadline: nextDeadline(session), date_updated: session.dateUpdated };
+    // Outside `completing` the gateway caller is null before and after, so a kept status leaves both columns as stored.
+    if (storedStatus === session.status && session.status !== 'completing') return updateSessionState.compile(this.db, { ...kept, sid: session.sid });
+    const change: SessionChange = { ...kept, status: session.status, gateway_owner: session.status === 'completing' ? this.memberId : null };
+    if (storedStatus === null) {
+      return insertSession.compile(this.db, { ...change, sid: session.sid, account_sid: session.accountSid, call_sid: session.callSid, date_created: session.dateCreated });
+    }
+    return updateSession.compile(this.db, { ...change, sid: session.sid });
   }
 
   /**
