@@ -3,7 +3,7 @@
  * the database's triggers (migration `0004_audit_log`) refuse them from anywhere else too.
  *
  * Requests answered together (they share one fsync) append their entries together: the entries appended before
- * the pending microtasks have run are written by one statement, one commit instead of one each, and each `append`
+ * the pending microtasks have run are written together (`write`), one commit instead of one each, and each `append`
  * resolves once its entry is written.
  *
  * @example
@@ -16,7 +16,7 @@ import type { AuditLogTable } from './schema.js';
 import { builtOnce, type Param } from './compiledQuery.js';
 import { dialectOf, writeTogether, type Db } from './database.js';
 
-/** Entries written by one statement at most: 13 columns each stay well inside both databases' parameter limits. */
+/** Entries written together at most: on PostgreSQL one statement of 13 parameters each, well inside its limit. */
 const MAX_BATCH = 500;
 
 interface Batch {
@@ -101,7 +101,7 @@ export class AuditLogStore {
   private startBatch(): Batch {
     const rows: Insertable<AuditLogTable>[] = [];
     // Entries appended before the pending microtasks have run go together: the requests a commit answered append
-    // theirs as they resume, in the same turn, and their statement joins the next commit without waiting a turn.
+    // theirs as they resume, in the same turn, and their entries join the next commit without waiting a turn.
     const written = Promise.resolve().then(async () => {
       if (this.open?.rows === rows) this.open = null;
       await this.write(rows);

@@ -153,8 +153,8 @@ export function dialectOf(db: Db): 'sqlite' | 'postgres' {
   return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
 }
 
-// Branches land migrations in any order; each applies once whatever its position.
-const migratorFor = (db: Db): Migrator => new Migrator({ db, provider: migrationProvider, allowUnorderedMigrations: true });
+/** Paytone's migrator for `db`. Branches land migrations in any order; each applies once whatever its position. */
+export const migratorFor = (db: Db): Migrator => new Migrator({ db, provider: migrationProvider, allowUnorderedMigrations: true });
 
 export interface MigrationStatus {
   applied: string[];

@@ -6,9 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { Migrator, sql } from 'kysely';
-import { type Db, openDatabase } from '../../src/store/database.js';
-import { migrationProvider } from '../../src/store/migrations.js';
+import { sql } from 'kysely';
+import { type Db, migratorFor, openDatabase } from '../../src/store/database.js';
 import { SessionStore } from '../../src/store/sessions.js';
 import { nextDeadline } from '../../src/domain/session.js';
 import type { SessionEvent, SessionStatus } from '../../src/domain/types.js';
@@ -77,7 +76,7 @@ describe('stored pay sessions', () => {
 
     const dataDir = tempDataDir();
     const before = await openDatabase({ dataDir, migrations: 'skip' });
-    const { error } = await new Migrator({ db: before, provider: migrationProvider, allowUnorderedMigrations: true }).migrateTo('0005_cluster');
+    const { error } = await migratorFor(before).migrateTo('0005_cluster');
     assert.equal(error, undefined);
     assert.deepEqual(await sessionIndexes(before), ['sessions_by_call', 'sessions_by_deadline', 'sessions_by_status']);
     await before.destroy();
