@@ -146,10 +146,10 @@ export class PaymentRequests {
     return this.store.events(sid);
   }
 
-  /** A keypress on the call reaches its open session; with none open it is ignored, as on a real call. */
-  async keypress(callSid: string, digit: string, alongWith?: AlongWith): Promise<void> {
+  /** Keypresses on the call reach its open session, in one change; with none open they are ignored, as on a real call. */
+  async keypress(callSid: string, keys: string, alongWith?: AlongWith): Promise<void> {
     const sid = await this.sessions.unfinishedSessionOf(callSid);
-    if (sid) await this.sessions.apply(sid, { kind: 'digit', digit }, undefined, alongWith);
+    if (sid) await this.sessions.apply(sid, { kind: 'keys', keys }, undefined, alongWith);
   }
 
   /** Under the call's lock, so a session being created as the caller hangs up is ended too. */

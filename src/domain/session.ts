@@ -95,7 +95,7 @@ export function openSession(a: {
  * Applies one input. Never mutates `session`; on success returns a new session and its effects.
  *
  * @example
- *   const step = decide(session, { kind: 'digit', digit: '4' }, now, { firstDigitTimeoutSeconds: 10 });
+ *   const step = decide(session, { kind: 'keys', keys: '4' }, now, { firstDigitTimeoutSeconds: 10 });
  *   if (step.ok) deliver(step.value.effects.events);
  */
 export function decide(
@@ -172,8 +172,8 @@ function handle(step: Step, input: SessionInput): Handled {
       return requestComplete(step, input.callbackUrl);
     case 'cancel':
       return requestCancel(step, input.callbackUrl);
-    case 'digit':
-      return pressKey(step, input.digit);
+    case 'keys':
+      return pressKeys(step, input.keys);
     case 'deadline':
       return passDeadline(step);
     case 'hangup':
@@ -240,6 +240,21 @@ function captureRefusal(name: CaptureName, settings: PaymentSettings): string | 
     return `Capture=${name} is not available: RequireMatchingInputs does not include ${field}.`;
   }
   return null;
+}
+
+/**
+ * Keys that arrived together act exactly as if pressed one after the other: each sees the session the keys before
+ * it left (a `#` ends the field, the digits after it find none), and once the session ends the rest are ignored.
+ */
+function pressKeys(step: Step, keys: string): Handled {
+  let handled: Handled = 'ignored';
+  for (const key of keys) {
+    if (isFinal(step.session)) break;
+    const result = pressKey(step, key);
+    if (result instanceof PaytoneError) return result;
+    if (result === 'changed') handled = 'changed';
+  }
+  return handled;
 }
 
 function pressKey(step: Step, key: string): Handled {

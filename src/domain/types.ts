@@ -176,8 +176,11 @@ export type SessionInput =
   | { kind: 'capture'; name: CaptureName; callbackUrl: string }
   | { kind: 'complete'; callbackUrl: string }
   | { kind: 'cancel'; callbackUrl: string }
-  /** One keypress: `0-9`, `*` or `#`. */
-  | { kind: 'digit'; digit: string }
+  /**
+   * Keypresses that reached the session together, in the order pressed: each of `0-9`, `*` or `#`. Usually one;
+   * several when a caller's keys fell due at once (a machine-paced keypad, or a server catching up).
+   */
+  | { kind: 'keys'; keys: string }
   /** The session's deadline has passed (the adapter fires it at `nextDeadline(session)`). */
   | { kind: 'deadline' }
   | { kind: 'hangup' }

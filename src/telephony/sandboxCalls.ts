@@ -18,8 +18,11 @@ import type { StoredKeypad } from './storedKeypad.js';
 import { KEYPAD_PAUSE_MS } from '../store/keypresses.js';
 
 export interface CallerEvents {
-  /** `alongWith` commits with the session change the key causes (a stored keypress leaving its queue). */
-  keypress(callSid: string, digit: string, alongWith?: AlongWith): Promise<void>;
+  /**
+   * One or more keys (in the order pressed) reach the call's session in one change. `alongWith` commits with that
+   * change (a stored keypress leaving its queue).
+   */
+  keypress(callSid: string, keys: string, alongWith?: AlongWith): Promise<void>;
   hangup(callSid: string): Promise<void>;
 }
 
@@ -33,9 +36,11 @@ export interface NewCall {
 }
 
 const PAUSE_MS = KEYPAD_PAUSE_MS;
+/** The most keys one change of a session takes, so that a long string of digits commits in bounded pieces. */
+const KEYS_PER_CHANGE = 32;
 
 /**
- * A call's keys waiting to be played; `inHand` is the one being played now. `playAt` is when the next key is due:
+ * A call's keys waiting to be played; `inHand` counts the keys being played now. `playAt` is when the next key is due:
  * the caller's own pace, one key every interval from the first, whatever the server was doing meanwhile (as the
  * stored keypad of a cluster schedules them). A key played late does not push the caller's later keys back.
  */
@@ -154,11 +159,10 @@ export class SandboxTelephony {
           await this.sleep(wait);
           continue;
         }
-        const key = keypad.queue.shift()!;
-        keypad.playAt += this.deps.dtmfIntervalMs;
-        keypad.inHand = 1;
+        const keys = this.dueKeys(keypad);
+        keypad.inHand = keys.length;
         try {
-          await this.deps.caller.keypress(callSid, key);
+          await this.deps.caller.keypress(callSid, keys);
         } catch (err) {
           this.deps.log.error({ err, callSid }, 'keypress could not be applied');
         } finally {
@@ -168,5 +172,20 @@ export class SandboxTelephony {
     } finally {
       keypad.playing = false;
     }
+  }
+
+  /**
+   * Takes the keys at the head of the queue that are due now, up to a pause and at most `KEYS_PER_CHANGE`: the
+   * first always, then each one whose time has come too. Keys due together reach the session in one change (one
+   * commit for all of them; their callbacks are still one per key), as a late server catches up or a machine-paced
+   * keypad plays a whole entry at once.
+   */
+  private dueKeys(keypad: Keypad): string {
+    let keys = '';
+    do {
+      keys += keypad.queue.shift()!;
+      keypad.playAt += this.deps.dtmfIntervalMs;
+    } while (keys.length < KEYS_PER_CHANGE && keypad.queue.length > 0 && keypad.queue[0] !== 'w' && keypad.playAt <= this.now);
+    return keys;
   }
 }

@@ -97,9 +97,9 @@ describe('decide', () => {
     const pay = new PaySession(cardSettings({ confirmation: true, requireMatchingInputs: ['postal-code'] }));
     const inputs: SessionInput[] = [
       { kind: 'capture', name: 'payment-card-number', callbackUrl: CALLBACK },
-      ...[...`${VISA}#`].map((digit): SessionInput => ({ kind: 'digit', digit })),
+      ...[...`${VISA}#`].map((digit): SessionInput => ({ kind: 'keys', keys: digit })),
       { kind: 'capture', name: 'security-code', callbackUrl: CALLBACK },
-      { kind: 'digit', digit: '1' },
+      { kind: 'keys', keys: '1' },
       { kind: 'deadline' },
       { kind: 'capture', name: 'bank-account-number', callbackUrl: CALLBACK },
       { kind: 'complete', callbackUrl: CALLBACK },

@@ -10,6 +10,7 @@
  * - events are numbered 1, 2, 3 ... and nothing is emitted after the final one;
  * - a session asks its connector at most once;
  * - a finished session holds no secret and never changes again.
+ * And keys that reach a session together change it exactly as the same keys pressed one after the other.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -53,7 +54,7 @@ const callbackUrlArb = fc.constantFrom(CALLBACK, 'https://other.example/pay?x=1'
 const commandArb: fc.Arbitrary<Command> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ name: fc.constantFrom(...CAPTURE_NAMES), callbackUrl: callbackUrlArb }).map((c) => ({ kind: 'input' as const, input: { kind: 'capture' as const, ...c } })) },
   { weight: 6, arbitrary: entryArb.map((keys) => ({ kind: 'type' as const, keys })) },
-  { weight: 3, arbitrary: keyArb.map((digit) => ({ kind: 'input' as const, input: { kind: 'digit' as const, digit } })) },
+  { weight: 3, arbitrary: keyArb.map((digit) => ({ kind: 'input' as const, input: { kind: 'keys' as const, keys: digit } })) },
   { weight: 2, arbitrary: callbackUrlArb.map((callbackUrl) => ({ kind: 'input' as const, input: { kind: 'complete' as const, callbackUrl } })) },
   { weight: 1, arbitrary: callbackUrlArb.map((callbackUrl) => ({ kind: 'input' as const, input: { kind: 'cancel' as const, callbackUrl } })) },
   { weight: 1, arbitrary: fc.constant({ kind: 'input' as const, input: { kind: 'deadline' as const } }) },
@@ -185,7 +186,7 @@ function apply(run: Run, input: SessionInput): void {
 function press(run: Run, keys: string): void {
   for (const key of keys) {
     run.now += 1000;
-    apply(run, { kind: 'digit', digit: key });
+    apply(run, { kind: 'keys', keys: key });
   }
 }
 
@@ -262,5 +263,32 @@ describe('capture engine properties', () => {
     for (const expected of ['completed:success', 'failed:payment-connector-error', 'awaiting-confirmation:', 'completing:', 'canceled:caller-interrupted-with-star', 'canceled:caller-hung-up', 'canceled:', 'in-progress:', 'input-timeout', 'invalid-card-type', 'input-matching-failed']) {
       assert.ok(seen.has(expected), `random runs reached ${expected}; reached ${[...seen].join(', ')}`);
     }
+  });
+
+  it('applies keys that arrive together exactly as the same keys pressed one after the other', () => {
+    const together = fc.stringMatching(/^[0-9#*]{0,24}$/);
+    fc.assert(
+      fc.property(settingsArb, fc.array(commandArb, { maxLength: 40 }), together, (settings, commands, keys) => {
+        const run = startRun(settings);
+        for (const command of commands) execute(run, command);
+        const now = run.now + 500;
+        const atOnce = decide(run.session, { kind: 'keys', keys }, now, RULES);
+        let session = run.session;
+        const events: SessionEvent[] = [];
+        let gateway: unknown = null;
+        for (const key of keys) {
+          const one = decide(session, { kind: 'keys', keys: key }, now, RULES);
+          assert.ok(one.ok, 'a key is never refused');
+          session = one.value.session;
+          events.push(...one.value.effects.events);
+          gateway = one.value.effects.gateway ?? gateway;
+        }
+        assert.ok(atOnce.ok, 'keys are never refused');
+        assert.deepEqual(atOnce.value.session, session);
+        assert.deepEqual(atOnce.value.effects.events, events);
+        assert.deepEqual(atOnce.value.effects.gateway, gateway);
+      }),
+      { numRuns: RUNS, includeErrorInReport: true },
+    );
   });
 });

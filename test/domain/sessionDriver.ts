@@ -101,7 +101,7 @@ export class PaySession {
   press(keys: string, secondsApart = 1): SessionEvent[] {
     return [...keys].flatMap((digit, i) => {
       if (i > 0) this.now += secondsApart * 1000;
-      return this.apply({ kind: 'digit', digit });
+      return this.apply({ kind: 'keys', keys: digit });
     });
   }
 

@@ -48,7 +48,7 @@ describe('stored pay sessions', () => {
     // Keys keep the status: each one moves the deadline and the time, and the digits so far come back unsealed.
     for (const digit of VISA.slice(0, 6)) {
       pay.now += 1000;
-      const afterKey = await commit(pay.apply({ kind: 'digit', digit }));
+      const afterKey = await commit(pay.apply({ kind: 'keys', keys: digit }));
       assert.deepEqual(afterKey, { status: 'in-progress', owner: null, deadline: pay.now + 5000, dateUpdated: pay.now });
     }
     assert.equal((await store.get(pay.session.sid))?.capture?.digits, VISA.slice(0, 6));

@@ -1,7 +1,8 @@
 /**
  * The sandbox caller's pace: keys reach the call one interval apart from the first, the way a person types,
  * however long the server took over the key before. A slow key must not push every later key of that caller back
- * (callers held back together would then press their next keys together).
+ * (callers held back together would then press their next keys together). Keys that are due at the same moment
+ * reach the session together, in one change.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -37,13 +38,13 @@ const quietLog = { error() {}, warn() {}, info() {}, debug() {} } as unknown as 
  * A keypad on a virtual clock: sleeping moves the clock on, and the server spends `serverMs` on every key. Returns
  * when each key reached the call (ms after the start), and how many keys were still queued at each of them.
  */
-function keypad(serverMs: number) {
+function keypad(serverMs: number, intervalMs = INTERVAL_MS) {
   let clock = START;
   const played: Array<{ key: string; at: number; queued: number }> = [];
   const telephony: SandboxTelephony = new SandboxTelephony({
     calls: {} as CallStore,
     outbox: { kick() {} },
-    dtmfIntervalMs: INTERVAL_MS,
+    dtmfIntervalMs: intervalMs,
     log: quietLog,
     now: () => clock,
     sleep: async (ms) => {
@@ -117,6 +118,42 @@ describe('sandbox keypad pace', () => {
     assert.deepEqual(
       played.map((p) => p.at),
       [0, INTERVAL_MS, INTERVAL_MS + 5000],
+    );
+  });
+
+  it('hands the keys that fell due while the server was busy to the session together, in order', async () => {
+    const { telephony, played } = keypad(2500);
+    await telephony.pressKeys(call, '12345');
+    await telephony.settle();
+    assert.deepEqual(
+      played.map((p) => [p.key, p.at, p.queued]),
+      [
+        ['1', 0, 5],
+        ['23', 2500, 4],
+        ['45', 5000, 2],
+      ],
+    );
+  });
+
+  it('plays a machine-paced entry as one change up to each pause, and a long one in pieces of 32 keys', async () => {
+    const { telephony, played } = keypad(0, 0);
+    const number = '4242424242424242';
+    await telephony.pressKeys(call, `${number}#w123`);
+    await telephony.settle();
+    assert.deepEqual(
+      played.map((p) => [p.key, p.at]),
+      [
+        [`${number}#`, 0],
+        ['123', KEYPAD_PAUSE_MS],
+      ],
+    );
+    played.length = 0;
+    const long = '1234567890'.repeat(4);
+    await telephony.pressKeys(call, long);
+    await telephony.settle();
+    assert.deepEqual(
+      played.map((p) => p.key),
+      [long.slice(0, 32), long.slice(32)],
     );
   });
 });
