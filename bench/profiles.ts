@@ -24,21 +24,21 @@ export const HUMAN_KEYPAD_INTERVAL_MS = 1000;
 export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
   full: {
     name: 'full',
-    create: { concurrency: 32, count: 15_000, seconds: 15, warmup: 1000 },
+    create: { concurrency: 32, count: 15_000, seconds: 15, warmup: 1000, warmupRounds: 10 },
     sessions: { concurrency: 64, count: 10_000, seconds: 30 },
     keypress: { sessions: 1000, intervalMs: HUMAN_KEYPAD_INTERVAL_MS },
     memory: { sessions: 10_000 },
   },
   quick: {
     name: 'quick',
-    create: { concurrency: 32, count: 5000, seconds: 4, warmup: 500 },
+    create: { concurrency: 32, count: 5000, seconds: 4, warmup: 1000, warmupRounds: 8 },
     sessions: { concurrency: 64, count: 3000, seconds: 8 },
     keypress: { sessions: 1000, intervalMs: HUMAN_KEYPAD_INTERVAL_MS },
     memory: { sessions: 10_000 },
   },
   tiny: {
     name: 'tiny',
-    create: { concurrency: 4, count: 100, seconds: 2, warmup: 20 },
+    create: { concurrency: 4, count: 100, seconds: 2, warmup: 20, warmupRounds: 2 },
     sessions: { concurrency: 2, count: 4, seconds: 20 },
     keypress: { sessions: 10, intervalMs: 100 },
     memory: { sessions: 150 },

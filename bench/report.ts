@@ -3,7 +3,7 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
-import type { CreateFigures } from './scenarios/create.js';
+import type { CreateFigures, WarmUp } from './scenarios/create.js';
 import type { SessionsFigures } from './scenarios/sessions.js';
 import type { KeypressFigures } from './scenarios/keypress.js';
 import type { MemoryFigures } from './scenarios/memory.js';
@@ -84,16 +84,19 @@ const cpu = (shares: Record<string, number>) =>
     .map(([name, percent]) => `${name} ${percent}%`)
     .join(', ');
 
+/** 'after 4,000 warm-up requests (ms CPU each by round: 1.35, 0.76, 0.59, 0.58)' */
+const warmedUp = (w: WarmUp) => `after ${w.requests} warm-up requests (ms CPU each by round: ${w.cpuMsPerRound.map((ms) => f(ms, 2)).join(', ')})`;
+
 export function table(r: Report): string {
   const rows: Array<[string, string, string]> = [
     [
       'payment create, bare node:http',
-      `${f(r.create.bare.requestsPerSecond, 0)} req/s, p50 ${f(r.create.bare.p50Ms, 2)} ms, p99 ${f(r.create.bare.p99Ms, 2)} ms; ${f(r.create.bare.serverCpuMsPerRequest, 3)} ms CPU per request`,
+      `${f(r.create.bare.requestsPerSecond, 0)} req/s, p50 ${f(r.create.bare.p50Ms, 2)} ms, p99 ${f(r.create.bare.p99Ms, 2)} ms; ${f(r.create.bare.serverCpuMsPerRequest, 3)} ms CPU per request; ${warmedUp(r.create.warmup.bare)}`,
       cpu(r.create.bare.cpuPercent),
     ],
     [
       'payment create, paytone',
-      `${f(r.create.paytone.requestsPerSecond, 0)} req/s (${f(r.create.ratioToBare, 2)}x bare), p50 ${f(r.create.paytone.p50Ms, 2)} ms, p99 ${f(r.create.paytone.p99Ms, 2)} ms; ${f(r.create.paytone.serverCpuMsPerRequest, 3)} ms CPU per request`,
+      `${f(r.create.paytone.requestsPerSecond, 0)} req/s (${f(r.create.ratioToBare, 2)}x bare), p50 ${f(r.create.paytone.p50Ms, 2)} ms, p99 ${f(r.create.paytone.p99Ms, 2)} ms; ${f(r.create.paytone.serverCpuMsPerRequest, 3)} ms CPU per request; ${warmedUp(r.create.warmup.paytone)}`,
       cpu(r.create.paytone.cpuPercent),
     ],
     [
