@@ -3,7 +3,8 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
-import type { CreateFigures, WarmUp } from './scenarios/create.js';
+import type { CreateFigures } from './scenarios/create.js';
+import type { WarmUp } from './warmup.js';
 import type { SessionsFigures } from './scenarios/sessions.js';
 import type { KeypressFigures } from './scenarios/keypress.js';
 import type { MemoryFigures } from './scenarios/memory.js';
@@ -84,8 +85,8 @@ const cpu = (shares: Record<string, number>) =>
     .map(([name, percent]) => `${name} ${percent}%`)
     .join(', ');
 
-/** 'after 4,000 warm-up requests (ms CPU each by round: 1.35, 0.76, 0.59, 0.58)' */
-const warmedUp = (w: WarmUp) => `after ${w.requests} warm-up requests (ms CPU each by round: ${w.cpuMsPerRound.map((ms) => f(ms, 2)).join(', ')})`;
+/** 'after 4000 warm-up requests (ms CPU each by round: 1.35, 0.76, 0.59, 0.58)' */
+const warmedUp = (w: WarmUp, units = 'requests') => `after ${w.count} warm-up ${units} (ms CPU each by round: ${w.cpuMsPerRound.map((ms) => f(ms, 2)).join(', ')})`;
 
 export function table(r: Report): string {
   const rows: Array<[string, string, string]> = [
@@ -101,7 +102,7 @@ export function table(r: Report): string {
     ],
     [
       'full card sessions',
-      `${f(r.sessions.sessionsPerSecond)} sessions/s, end to end p50 ${f(r.sessions.p50Ms, 0)} ms, p99 ${f(r.sessions.p99Ms, 0)} ms (${r.sessions.sessions} done, ${r.sessions.failed} failed); ${f(r.sessions.paytoneCpuMsPerSession, 1)} ms CPU per session`,
+      `${f(r.sessions.sessionsPerSecond)} sessions/s, end to end p50 ${f(r.sessions.p50Ms, 0)} ms, p99 ${f(r.sessions.p99Ms, 0)} ms (${r.sessions.sessions} done, ${r.sessions.failed} failed); ${f(r.sessions.paytoneCpuMsPerSession, 1)} ms CPU per session; ${warmedUp(r.sessions.warmup, 'sessions')}`,
       cpu(r.sessions.cpuPercent),
     ],
     ['callbacks (create + sessions)', `${r.callbacks.received} of ${r.callbacks.queued} received, ${r.callbacks.invalidSignatures} bad signatures, ${r.callbacks.duplicates} duplicates`, ''],

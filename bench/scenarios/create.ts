@@ -5,26 +5,17 @@
 import { Agent, paymentsPath } from '../flows.js';
 import { Client, fixedConcurrency, percentile, type LoopResult } from '../load.js';
 import { cpuMsPer, meterCpu, type CpuShares } from '../cpu.js';
+import { warmUp, type WarmUp } from '../warmup.js';
 import { ACCOUNT_SID, AUTH_TOKEN, type BareServer, type Paytone, type Receiver } from '../processes.js';
 
 export interface CreateProfile {
   concurrency: number;
   count: number;
   seconds: number;
-  /** Requests in each warm-up round. */
+  /** Requests in each warm-up round, and the most rounds (see warmup.ts). */
   warmup: number;
-  /** Warm-up rounds at most: a server still getting cheaper after them is measured as it is. */
   warmupRounds: number;
 }
-
-/** How a server warmed up: the requests it took, and its CPU per request in each round, in ms. */
-export interface WarmUp {
-  requests: number;
-  cpuMsPerRound: number[];
-}
-
-/** A round's CPU per request counts as no lower than the round before's unless it is lower by more than this. */
-const STEADY = 0.95;
 
 export interface Throughput {
   requests: number;
@@ -60,33 +51,7 @@ export function throughput(result: LoopResult, cpuPercent: CpuShares): Throughpu
   };
 }
 
-/**
- * Runs rounds of `profile.warmup` requests until a round costs the server no less CPU per request than the round
- * before (or `warmupRounds` have run). A fresh Node process runs its hot paths unoptimized until V8 has seen them
- * often enough: paytone's first thousand creates each cost two to three times what they cost a few thousand creates
- * later, and requests/s is a figure of the warmed-up server. `prepare(count)` runs before each round, outside its
- * CPU count.
- */
-async function warmUp(
-  profile: CreateProfile,
-  server: { paytone: number } | { bare: number },
-  round: (count: number) => Promise<LoopResult>,
-  prepare: (count: number) => Promise<void> = async () => {},
-): Promise<WarmUp> {
-  const warmup: WarmUp = { requests: 0, cpuMsPerRound: [] };
-  for (let i = 0; i < profile.warmupRounds; i++) {
-    await prepare(profile.warmup);
-    const cpu = meterCpu(server);
-    const result = await round(profile.warmup);
-    const cpuMs = cpuMsPer(cpu.stop(), result.seconds, result.done);
-    warmup.requests += result.done;
-    const previous = warmup.cpuMsPerRound.at(-1);
-    warmup.cpuMsPerRound.push(cpuMs);
-    if (previous !== undefined && cpuMs >= previous * STEADY) break;
-  }
-  return warmup;
-}
-
+/** Each server is measured once it has warmed up (warmup.ts). */
 export async function benchCreate(p: { paytone: Paytone; bare: BareServer; receiver: Receiver; profile: CreateProfile }): Promise<CreateFigures> {
   const { profile } = p;
   const credentials: [string, string] = [ACCOUNT_SID, AUTH_TOKEN];
@@ -95,7 +60,7 @@ export async function benchCreate(p: { paytone: Paytone; bare: BareServer; recei
   const bareClient = new Client(p.bare.url, profile.concurrency, credentials);
   const bareAgent = new Agent(bareClient, p.receiver);
   const bareLoop = (count: number) => fixedConcurrency({ ...profile, count }, () => bareClient.expect(201, path, bareAgent.createForm()).then(() => undefined));
-  const bareWarmup = await warmUp(profile, { bare: p.bare.pid }, bareLoop);
+  const bareWarmup = await warmUp({ ...profile, server: { bare: p.bare.pid }, round: bareLoop });
   let cpu = meterCpu({ bare: p.bare.pid });
   const bare = throughput(await bareLoop(profile.count), cpu.stop());
   await bareClient.close();
@@ -110,7 +75,7 @@ export async function benchCreate(p: { paytone: Paytone; bare: BareServer; recei
     });
   };
   const create = (count: number) => fixedConcurrency({ ...profile, count }, () => agent.startSession(calls.pop()!).then(() => undefined));
-  const paytoneWarmup = await warmUp(profile, { paytone: p.paytone.pid }, create, placeCalls);
+  const paytoneWarmup = await warmUp({ ...profile, server: { paytone: p.paytone.pid }, round: create, prepare: placeCalls });
   await placeCalls(profile.count);
   cpu = meterCpu({ paytone: p.paytone.pid, receiver: p.receiver.pid });
   const paytone = throughput(await create(profile.count), cpu.stop());

@@ -1,17 +1,21 @@
 /**
  * Full card sessions at fixed concurrency: sandbox call, pay session, four card fields typed through the sandbox
  * keypad, complete; a session counts once its final callback (Result=success) has arrived, which, callbacks of
- * a session arriving in order, means every one of its callbacks did.
+ * a session arriving in order, means every one of its callbacks did. Measured once paytone has warmed up (warmup.ts).
  */
 import { Agent } from '../flows.js';
 import { Client, fixedConcurrency, percentile } from '../load.js';
 import { cpuMsPer, meterCpu, type CpuShares } from '../cpu.js';
 import { ACCOUNT_SID, AUTH_TOKEN, type Paytone, type Receiver } from '../processes.js';
+import { warmUp, type WarmUp } from '../warmup.js';
 
 export interface SessionsProfile {
   concurrency: number;
   count: number;
   seconds: number;
+  /** Sessions in each warm-up round, and the most rounds (see warmup.ts). */
+  warmup: number;
+  warmupRounds: number;
 }
 
 export interface SessionsFigures {
@@ -26,6 +30,7 @@ export interface SessionsFigures {
   requestsPerSession: number;
   cpuPercent: CpuShares;
   paytoneCpuMsPerSession: number;
+  warmup: WarmUp;
 }
 
 const SESSION_TIMEOUT_MS = 60_000;
@@ -33,8 +38,10 @@ const SESSION_TIMEOUT_MS = 60_000;
 export async function benchSessions(p: { paytone: Paytone; receiver: Receiver; profile: SessionsProfile }): Promise<SessionsFigures> {
   const client = new Client(p.paytone.baseUrl, p.profile.concurrency, [ACCOUNT_SID, AUTH_TOKEN]);
   const agent = new Agent(client, p.receiver);
+  const sessions = (count: number) => fixedConcurrency({ ...p.profile, count }, () => agent.cardPayment(SESSION_TIMEOUT_MS));
+  const warmup = await warmUp({ ...p.profile, server: { paytone: p.paytone.pid }, round: sessions });
   const cpu = meterCpu({ paytone: p.paytone.pid, receiver: p.receiver.pid });
-  const result = await fixedConcurrency(p.profile, () => agent.cardPayment(SESSION_TIMEOUT_MS));
+  const result = await sessions(p.profile.count);
   const cpuPercent = cpu.stop();
   await client.close();
   if (result.firstError !== null) process.stderr.write(`bench: ${result.failed} sessions failed, first: ${result.firstError}\n`);
@@ -49,5 +56,6 @@ export async function benchSessions(p: { paytone: Paytone; receiver: Receiver; p
     requestsPerSession: 3 + 2 * 4,
     cpuPercent,
     paytoneCpuMsPerSession: cpuMsPer(cpuPercent, result.seconds, result.done),
+    warmup,
   };
 }

@@ -29,8 +29,8 @@ test('the bench runs and reports every figure', { timeout: 240_000 }, async () =
     const figures = [
       'create.bare.requestsPerSecond', 'create.bare.p50Ms', 'create.bare.p99Ms',
       'create.paytone.requestsPerSecond', 'create.paytone.p50Ms', 'create.paytone.p99Ms', 'create.ratioToBare',
-      'create.warmup.bare.requests', 'create.warmup.bare.cpuMsPerRound.0', 'create.warmup.paytone.requests', 'create.warmup.paytone.cpuMsPerRound.0',
-      'sessions.sessionsPerSecond', 'sessions.p50Ms', 'sessions.p99Ms',
+      'create.warmup.bare.count', 'create.warmup.bare.cpuMsPerRound.0', 'create.warmup.paytone.count', 'create.warmup.paytone.cpuMsPerRound.0',
+      'sessions.sessionsPerSecond', 'sessions.p50Ms', 'sessions.p99Ms', 'sessions.warmup.count', 'sessions.warmup.cpuMsPerRound.0',
       'keypress.p50Ms', 'keypress.p99Ms', 'keypress.keypressesPerSecond',
       'memory.residentMb', 'memory.perSessionKb',
       'create.paytone.cpuPercent.paytone', 'create.paytone.cpuPercent.generator', 'create.paytone.cpuPercent.receiver',
