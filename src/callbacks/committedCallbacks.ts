@@ -62,10 +62,15 @@ export class CommittedCallbacks {
     if (session?.queue[0]?.seq === seq) session.queue.shift();
   }
 
-  /** The session's callback in flight is recorded: a session that has ended and has nothing left is forgotten. */
-  settled(sessionSid: string): void {
+  /**
+   * The session's callback in flight is recorded. A session that has ended and has nothing left is forgotten, and
+   * then true is returned: it has no callback left to look for, here or in the database.
+   */
+  settled(sessionSid: string): boolean {
     const session = this.sessions.get(sessionSid);
-    if (session?.ended && session.queue.length === 0) this.sessions.delete(sessionSid);
+    if (!session?.ended || session.queue.length > 0) return false;
+    this.sessions.delete(sessionSid);
+    return true;
   }
 
   /**

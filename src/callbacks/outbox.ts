@@ -392,10 +392,11 @@ export class CallbackOutbox {
       this.logger.warn({ sessionSid: callback.session_sid, seq: callback.seq, error: (err as Error).message }, 'callback attempt not recorded');
       await sleep(this.pollIntervalMs);
     }
-    this.committedCallbacks.settled(callback.session_sid);
+    const finished = this.committedCallbacks.settled(callback.session_sid);
     this.inFlight.delete(callback.session_sid);
     this.notifyChange();
-    this.kick(callback.session_sid);
+    // A session whose last callback this was has no head left: reading its rows back would find none.
+    if (!finished) this.kick(callback.session_sid);
     this.callNextWaiting();
   }
 
