@@ -13,6 +13,12 @@ export interface WarmUp {
   cpuMsPerRound: number[];
 }
 
+/** How a phase warms its server up: `warmup` units of work a round, at most `warmupRounds` rounds. */
+export interface WarmUpProfile {
+  warmup: number;
+  warmupRounds: number;
+}
+
 /** A round counts as no cheaper than the one before unless its CPU per unit is lower by more than this share. */
 const STEADY = 0.95;
 
@@ -21,9 +27,7 @@ const STEADY = 0.95;
  * `warmupRounds` have run (a server still getting cheaper then is measured as it is). `prepare(count)` runs before
  * each round, outside its CPU count.
  */
-export async function warmUp(a: {
-  warmup: number;
-  warmupRounds: number;
+export async function warmUp(a: WarmUpProfile & {
   server: { paytone: number } | { bare: number };
   round: (count: number) => Promise<LoopResult>;
   prepare?: (count: number) => Promise<void>;

@@ -5,16 +5,14 @@
 import { Agent, paymentsPath } from '../flows.js';
 import { Client, fixedConcurrency, percentile, type LoopResult } from '../load.js';
 import { cpuMsPer, meterCpu, type CpuShares } from '../cpu.js';
-import { warmUp, type WarmUp } from '../warmup.js';
+import { warmUp, type WarmUp, type WarmUpProfile } from '../warmup.js';
 import { ACCOUNT_SID, AUTH_TOKEN, type BareServer, type Paytone, type Receiver } from '../processes.js';
 
-export interface CreateProfile {
+/** The phase's size; its warm-up is counted in requests (warmup.ts). */
+export interface CreateProfile extends WarmUpProfile {
   concurrency: number;
   count: number;
   seconds: number;
-  /** Requests in each warm-up round, and the most rounds (see warmup.ts). */
-  warmup: number;
-  warmupRounds: number;
 }
 
 export interface Throughput {

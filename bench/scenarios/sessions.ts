@@ -7,15 +7,13 @@ import { Agent } from '../flows.js';
 import { Client, fixedConcurrency, percentile } from '../load.js';
 import { cpuMsPer, meterCpu, type CpuShares } from '../cpu.js';
 import { ACCOUNT_SID, AUTH_TOKEN, type Paytone, type Receiver } from '../processes.js';
-import { warmUp, type WarmUp } from '../warmup.js';
+import { warmUp, type WarmUp, type WarmUpProfile } from '../warmup.js';
 
-export interface SessionsProfile {
+/** The phase's size; its warm-up is counted in sessions (warmup.ts). */
+export interface SessionsProfile extends WarmUpProfile {
   concurrency: number;
   count: number;
   seconds: number;
-  /** Sessions in each warm-up round, and the most rounds (see warmup.ts). */
-  warmup: number;
-  warmupRounds: number;
 }
 
 export interface SessionsFigures {
