@@ -7,9 +7,14 @@
  * the thread dies, every attempt it held counts as unanswered and goes again with its idempotency token (a receiver
  * may then see it twice, which is what the token is for), and the next attempt starts a new thread.
  *
+ * A session's callbacks that are due together (the keys a caller typed in one burst) go as one sequence: the thread
+ * sends each once the one before it was delivered, without a trip back through the event loop in between, and
+ * stops at the first that is not.
+ *
  * @example
  *   const sender = new CallbackSender({ policy: portableCallbackPolicy(policy), connectionsPerOrigin: 64, timeoutMs: 15_000, userAgent: 'TwilioProxy/1.1' }, log);
  *   const result = await sender.send({ url, params, signingKey: authToken, idempotencyToken: `${sid}-${seq}` });
+ *   const results = await sender.sendInOrder([first, second, third]);   // [delivered, delivered, HTTP 500]: third not
  *   await sender.close(true);
  */
 import { Worker } from 'node:worker_threads';
@@ -38,8 +43,18 @@ export interface SenderSettings {
   userAgent: string;
 }
 
-export type ToSender = { kind: 'send'; callbacks: Array<{ id: number; callback: CallbackToSend }> } | { kind: 'close'; graceful: boolean };
-export type FromSender = { kind: 'outcomes'; outcomes: Array<{ id: number; result: DeliveryResult }> } | { kind: 'closed' };
+/**
+ * `sequences`: each is sent in order, the next callback once the one before was delivered. `results` has one entry
+ * per callback attempted: all of them, or those up to and including the first not delivered.
+ */
+export type ToSender = { kind: 'send'; sequences: Array<{ id: number; callbacks: CallbackToSend[] }> } | { kind: 'close'; graceful: boolean };
+export type FromSender = { kind: 'outcomes'; outcomes: Array<{ id: number; results: Attempted[] }> } | { kind: 'closed' };
+
+/** What came of one callback of a sequence, and how long before the sequence's last answer it came (ms). */
+export interface Attempted {
+  result: DeliveryResult;
+  beforeLastMs: number;
+}
 
 const STOPPED: DeliveryResult = { kind: 'no-response', error: 'callback sender stopped' };
 /** How long `close` waits for the thread to wind down before it stops it. */
@@ -49,8 +64,8 @@ const THREAD_MODULE = new URL('./senderThread.js', import.meta.url);
 export class CallbackSender {
   #thread: Worker | null = null;
   #threadExited: Promise<void> = Promise.resolve();
-  readonly #answers = new Map<number, (result: DeliveryResult) => void>();
-  #queued: Array<{ id: number; callback: CallbackToSend }> = [];
+  readonly #answers = new Map<number, (results: Attempted[]) => void>();
+  #queued: Array<{ id: number; callbacks: CallbackToSend[] }> = [];
   #flushQueued = false;
   #lastId = 0;
   #closed = false;
@@ -63,12 +78,22 @@ export class CallbackSender {
   ) {}
 
   /** Resolves with what came of the attempt; never rejects. */
-  send(callback: CallbackToSend): Promise<DeliveryResult> {
-    if (this.#closed) return Promise.resolve(STOPPED);
+  async send(callback: CallbackToSend): Promise<DeliveryResult> {
+    const [attempted] = await this.sendInOrder([callback]);
+    return attempted!.result;
+  }
+
+  /**
+   * Sends the callbacks one after another, each once the one before was delivered, and resolves with what came of
+   * each callback attempted: every one, or those up to and including the first not delivered. Never rejects; a
+   * thread that stops answers with the first callback unanswered.
+   */
+  sendInOrder(callbacks: CallbackToSend[]): Promise<Attempted[]> {
+    if (this.#closed) return Promise.resolve([{ result: STOPPED, beforeLastMs: 0 }]);
     const id = ++this.#lastId;
-    this.#queued.push({ id, callback });
+    this.#queued.push({ id, callbacks });
     if (!this.#flushQueued) {
-      // Every callback a pass starts goes in one message, still in the turn the pass ran in.
+      // Every sequence a pass starts goes in one message, still in the turn the pass ran in.
       this.#flushQueued = true;
       queueMicrotask(() => this.#flush());
     }
@@ -77,12 +102,12 @@ export class CallbackSender {
 
   #flush(): void {
     this.#flushQueued = false;
-    const callbacks = this.#queued;
+    const sequences = this.#queued;
     this.#queued = [];
-    if (callbacks.length === 0) return;
+    if (sequences.length === 0) return;
     const thread = this.#running();
     thread.ref();
-    thread.postMessage({ kind: 'send', callbacks } satisfies ToSender);
+    thread.postMessage({ kind: 'send', sequences } satisfies ToSender);
   }
 
   #running(): Worker {
@@ -92,8 +117,8 @@ export class CallbackSender {
     thread.unref();
     thread.on('message', (message: FromSender) => {
       if (message.kind !== 'outcomes') return;
-      for (const { id, result } of message.outcomes) {
-        this.#answers.get(id)?.(result);
+      for (const { id, results } of message.outcomes) {
+        this.#answers.get(id)?.(results);
         this.#answers.delete(id);
       }
       if (this.#answers.size === 0) thread.unref();
@@ -111,7 +136,7 @@ export class CallbackSender {
   }
 
   #answerAll(result: DeliveryResult): void {
-    for (const answer of this.#answers.values()) answer(result);
+    for (const answer of this.#answers.values()) answer([{ result, beforeLastMs: 0 }]);
     this.#answers.clear();
   }
 

@@ -11,7 +11,7 @@
  *   const committed = new CommittedCallbacks();
  *   committed.add('PK...', [start], false);  // a session's first callback: it is known from now on
  *   const next = committed.head('PK...');    // the callback to send now
- *   committed.taken('PK...', next.seq);      // it is in flight
+ *   const going = committed.takeInOrder('PK...', 32);   // it and those queued after it: in flight
  */
 import type { OutgoingCallback } from './outbox.js';
 
@@ -56,10 +56,22 @@ export class CommittedCallbacks {
     return this.sessions.get(sessionSid)?.queue[0];
   }
 
-  /** A callback of the session was started: it leaves the queue (if it was its head). */
-  taken(sessionSid: string, seq: number): void {
-    const session = this.sessions.get(sessionSid);
-    if (session?.queue[0]?.seq === seq) session.queue.shift();
+  /**
+   * Starts the session's queued callbacks that go to the same URL as its head, at most `limit`, lowest seq first:
+   * they leave the queue and are returned (none when the session is not known here).
+   */
+  takeInOrder(sessionSid: string, limit: number): OutgoingCallback[] {
+    const queue = this.sessions.get(sessionSid)?.queue;
+    if (!queue || queue.length === 0) return [];
+    const url = queue[0]!.url;
+    let count = 1;
+    while (count < Math.min(limit, queue.length) && queue[count]!.url === url) count += 1;
+    return queue.splice(0, count);
+  }
+
+  /** Callbacks taken but not attempted go back to the front of the session's queue, in order. */
+  giveBack(sessionSid: string, callbacks: OutgoingCallback[]): void {
+    this.sessions.get(sessionSid)?.queue.unshift(...callbacks);
   }
 
   /**

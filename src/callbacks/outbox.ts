@@ -10,7 +10,9 @@
  *
  * Only the lowest pending `seq` of a session may go; later callbacks of that session wait until it is delivered
  * or given up. Sessions go in parallel, bounded overall and per receiver origin so that one slow receiver cannot
- * hold up the others.
+ * hold up the others. A session whose callbacks are queued in memory sends those due together as one sequence
+ * (callbackSender.ts): each leaves once the one before it was delivered, and their outcomes are recorded together
+ * when the sequence ends. A crash in between sends the ones not yet recorded again, in order, with their tokens.
  *
  * When this process is the only sender, a commit hands its callbacks over (`committed`) and they are sent from
  * memory, without being read back (see committedCallbacks.ts).
@@ -30,7 +32,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import type { DeliveryResult } from './deliver.js';
 import { CALLBACK_RETRY, type CallbackRetryPolicy, isDelivered, nextAttemptAt, shouldRetry } from './retryPolicy.js';
-import { CallbackSender } from './callbackSender.js';
+import { CallbackSender, type Attempted, type CallbackToSend } from './callbackSender.js';
 import { ANY_CALLBACK, portableCallbackPolicy, type CallbackPolicy } from '../domain/callbackPolicy.js';
 import { urlWithoutSecrets } from '../domain/audit.js';
 import { builtOnce, type Param } from '../store/compiledQuery.js';
@@ -90,6 +92,8 @@ const MAX_IN_FLIGHT = 128;
 const MAX_IN_FLIGHT_PER_ORIGIN = 64;
 /** How many session heads one pass looks at; more than fit in flight, so a saturated origin does not hide others. */
 const HEADS_PER_PASS = 512;
+/** The most callbacks of one session sent as one sequence (a card number's keys and the field's end fit). */
+const MAX_SEQUENCE = 32;
 
 export const HEAD_COLUMNS = ['session_sid', 'seq', 'account_sid', 'kind', 'params', 'url', 'at', 'attempts', 'next_attempt_at'] as const;
 
@@ -340,10 +344,11 @@ export class CallbackOutbox {
         continue;
       }
       this.waiting.delete(head.session_sid);
-      if (this.committedCallbacks.head(head.session_sid) === head) this.committedCallbacks.taken(head.session_sid, head.seq);
+      let sequence = [head];
+      if (this.committedCallbacks.head(head.session_sid) === head) sequence = this.committedCallbacks.takeInOrder(head.session_sid, MAX_SEQUENCE);
       else this.committedCallbacks.sentFromDatabase(head.session_sid, head.seq);
       this.inFlightByOrigin.set(origin, busy + 1);
-      this.inFlight.set(head.session_sid, this.deliver(head, origin));
+      this.inFlight.set(head.session_sid, this.deliver(sequence, origin));
     }
     return this.nextFullPassAt;
   }
@@ -364,39 +369,48 @@ export class CallbackOutbox {
         continue;
       }
       this.inFlightByOrigin.set(origin, busy + 1);
-      this.inFlight.set(head.session_sid, this.deliver(outgoing(head), origin));
+      this.inFlight.set(head.session_sid, this.deliver([outgoing(head)], origin));
     }
     if (notNow.length > 0) await claims.release(notNow);
     return nextDueAt === null ? pollAt : Math.min(nextDueAt, pollAt);
   }
 
-  private async deliver(callback: OutgoingCallback, origin: string): Promise<void> {
-    const attemptedAt = this.now();
-    const result = await this.attempt(callback);
-    // The receiver's connection is free again; the session's claim is held until the outcome is recorded.
+  /** Sends one session's callbacks in order (one, or a sequence taken from memory) and records what came of each. */
+  private async deliver(sequence: OutgoingCallback[], origin: string): Promise<void> {
+    const sessionSid = sequence[0]!.session_sid;
+    const startedAt = this.now();
+    const results = await this.attempt(sequence);
+    const answeredAt = results.map(({ beforeLastMs }) => this.now() - beforeLastMs);
+    // The receiver's connection is free again; the session's claim is held until the outcomes are recorded.
     this.inFlightByOrigin.set(origin, (this.inFlightByOrigin.get(origin) ?? 1) - 1);
-    const record = this.outcome(callback, result, attemptedAt);
+    const attempted = sequence.slice(0, results.length);
+    // Each callback of a sequence was sent when the one before it was answered.
+    const records = attempted.map((callback, i) => this.outcome(callback, results[i]!.result, i === 0 ? startedAt : answeredAt[i - 1]!));
     // A callback that stays pending is read back when its retry falls due, and the session's later ones after it.
-    if (record.delivery_status === 'pending') this.committedCallbacks.leaveToDatabase(callback.session_sid);
+    if (records.at(-1)!.delivery_status === 'pending') this.committedCallbacks.leaveToDatabase(sessionSid);
+    else this.committedCallbacks.giveBack(sessionSid, sequence.slice(results.length));
     try {
-      await writeTogether(this.db, [recordAttempt.compile(this.db, { ...record, session_sid: callback.session_sid, seq: callback.seq, attempts_read: callback.attempts })]);
-      this.logOutcome(callback, record);
-      this.onAttempt(
-        { kind: callback.kind, at: Number(callback.at), params: callback.params, attempts: record.attempts, deliveryStatus: record.delivery_status },
-        this.now(),
+      await writeTogether(
+        this.db,
+        attempted.map((callback, i) => recordAttempt.compile(this.db, { ...records[i]!, session_sid: sessionSid, seq: callback.seq, attempts_read: callback.attempts })),
       );
+      attempted.forEach((callback, i) => {
+        const record = records[i]!;
+        this.logOutcome(callback, record);
+        this.onAttempt({ kind: callback.kind, at: Number(callback.at), params: callback.params, attempts: record.attempts, deliveryStatus: record.delivery_status }, answeredAt[i]!);
+      });
     } catch (err) {
-      // The row stays as it was, so the callback goes again with the same idempotency token; holding the claim
+      // The rows stay as they were, so the callbacks go again with the same idempotency tokens; holding the claim
       // for a poll interval first keeps a failing store from turning into a burst of identical POSTs.
-      this.committedCallbacks.leaveToDatabase(callback.session_sid);
-      this.logger.warn({ sessionSid: callback.session_sid, seq: callback.seq, error: (err as Error).message }, 'callback attempt not recorded');
+      this.committedCallbacks.leaveToDatabase(sessionSid);
+      this.logger.warn({ sessionSid, seq: sequence[0]!.seq, error: (err as Error).message }, 'callback attempt not recorded');
       await sleep(this.pollIntervalMs);
     }
-    const finished = this.committedCallbacks.settled(callback.session_sid);
-    this.inFlight.delete(callback.session_sid);
+    const finished = this.committedCallbacks.settled(sessionSid);
+    this.inFlight.delete(sessionSid);
     this.notifyChange();
     // A session whose last callback this was has no head left: reading its rows back would find none.
-    if (!finished) this.kick(callback.session_sid);
+    if (!finished) this.kick(sessionSid);
     this.callNextWaiting();
   }
 
@@ -410,19 +424,33 @@ export class CallbackOutbox {
     }
   }
 
-  private async attempt(callback: OutgoingCallback): Promise<DeliveryResult> {
-    const { params } = callback;
-    if (params === null) return { kind: 'unsendable', error: 'invalid params' };
-    // The policy may have changed since the callback was stored: what goes out is judged now.
-    const { refusal } = this.receivers.of(callback.url);
-    if (refusal !== null) return { kind: 'unsendable', error: `refused by the callback policy: the URL ${refusal}` };
+  /**
+   * Sends the callbacks in order and returns what came of each one attempted: all, or those up to the first not
+   * delivered. A callback that cannot be sent ends the sequence before it, and is answered as unsendable when first.
+   */
+  private async attempt(sequence: OutgoingCallback[]): Promise<Attempted[]> {
+    const head = sequence[0]!;
+    const unsendable = this.unsendable(head);
+    if (unsendable !== null) return [{ result: unsendable, beforeLastMs: 0 }];
     let authToken: string;
     try {
-      authToken = await this.authTokenFor(callback.account_sid);
+      authToken = await this.authTokenFor(head.account_sid);
     } catch {
-      return { kind: 'no-response', error: 'signing key unavailable' };
+      return [{ result: { kind: 'no-response', error: 'signing key unavailable' }, beforeLastMs: 0 }];
     }
-    return this.sender.send({ url: callback.url, params, signingKey: authToken, idempotencyToken: `${callback.session_sid}-${callback.seq}` });
+    const sendable: CallbackToSend[] = [];
+    for (const callback of sequence) {
+      if (callback.params === null || this.unsendable(callback) !== null) break;
+      sendable.push({ url: callback.url, params: callback.params, signingKey: authToken, idempotencyToken: `${callback.session_sid}-${callback.seq}` });
+    }
+    return this.sender.sendInOrder(sendable);
+  }
+
+  private unsendable(callback: OutgoingCallback): DeliveryResult | null {
+    if (callback.params === null) return { kind: 'unsendable', error: 'invalid params' };
+    // The policy may have changed since the callback was stored: what goes out is judged now.
+    const { refusal } = this.receivers.of(callback.url);
+    return refusal === null ? null : { kind: 'unsendable', error: `refused by the callback policy: the URL ${refusal}` };
   }
 
   private outcome(callback: OutgoingCallback, result: DeliveryResult, attemptedAt: number): AttemptRecord {

@@ -2,16 +2,18 @@
  * The worker thread behind `CallbackSender`: signs each callback, POSTs it through its own keep-alive connection
  * pool and answers with the outcome. Nothing is stored here; the outbox on the main thread owns the rows.
  *
- * Messages come and go in batches (every callback the outbox started in one turn, every outcome ready in one turn):
- * one message per batch costs less than one per callback.
+ * Messages come and go in batches (every sequence the outbox started in one turn, every outcome ready in one turn):
+ * one message per batch costs less than one per callback. A sequence is one session's callbacks in order: the next
+ * goes once the one before it was delivered, so the session's callbacks still arrive one at a time and in order.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { Agent } from 'undici';
 import { postCallback, type DeliveryResult } from './deliver.js';
+import { isDelivered } from './retryPolicy.js';
 import { guardedLookup } from './addressGuard.js';
 import { signCallback } from './signature.js';
 import { callbackPolicyFrom } from '../domain/callbackPolicy.js';
-import type { CallbackToSend, SenderSettings, ToSender, FromSender } from './callbackSender.js';
+import type { Attempted, CallbackToSend, SenderSettings, ToSender, FromSender } from './callbackSender.js';
 
 const port = parentPort!;
 const settings = workerData as SenderSettings;
@@ -25,11 +27,13 @@ const agent = new Agent({
   },
 });
 
-let outcomes: Array<{ id: number; result: DeliveryResult }> = [];
+let outcomes: Array<{ id: number; results: Attempted[] }> = [];
 let answerQueued = false;
+/** Set once the thread is asked to close: a sequence sends nothing more. */
+let closing = false;
 
-function answer(id: number, result: DeliveryResult): void {
-  outcomes.push({ id, result });
+function answer(id: number, results: Attempted[]): void {
+  outcomes.push({ id, results });
   if (answerQueued) return;
   answerQueued = true;
   setImmediate(flushOutcomes);
@@ -45,6 +49,7 @@ function flushOutcomes(): void {
 
 port.on('message', (message: ToSender) => {
   if (message.kind === 'close') {
+    closing = true;
     void (message.graceful ? agent.close() : agent.destroy())
       // The POSTs cut off by destroy() settle on a later turn: their outcomes go before 'closed'.
       .then(() => new Promise((resolve) => setImmediate(resolve)))
@@ -54,13 +59,23 @@ port.on('message', (message: ToSender) => {
       });
     return;
   }
-  for (const { id, callback } of message.callbacks) {
-    attempt(callback).then(
-      (result) => answer(id, result),
-      () => answer(id, { kind: 'no-response', error: 'network error' }),
-    );
-  }
+  for (const { id, callbacks } of message.sequences) void sendInOrder(callbacks).then((results) => answer(id, results));
 });
+
+/** Sends each callback once the one before it was delivered; stops at the first that was not, or when closing. */
+async function sendInOrder(callbacks: CallbackToSend[]): Promise<Attempted[]> {
+  const results: DeliveryResult[] = [];
+  const answeredAt: number[] = [];
+  for (const callback of callbacks) {
+    if (closing && results.length > 0) break;
+    const result = await attempt(callback).catch((): DeliveryResult => ({ kind: 'no-response', error: 'network error' }));
+    results.push(result);
+    answeredAt.push(performance.now());
+    if (!isDelivered(result)) break;
+  }
+  const last = answeredAt.at(-1)!;
+  return results.map((result, i) => ({ result, beforeLastMs: Math.round(last - answeredAt[i]!) }));
+}
 
 /** Signs and POSTs one callback; async, so a callback that fails to sign fails alone, not the rest of its batch. */
 async function attempt(callback: CallbackToSend): Promise<DeliveryResult> {

@@ -13,13 +13,13 @@ function callback(seq: number): OutgoingCallback {
   return { session_sid: SID, seq, account_sid: 'AC' + '1'.repeat(32), kind: 'capture', params: { Seq: String(seq) }, url: 'http://127.0.0.1:9/pay', at: seq, attempts: 0, next_attempt_at: seq };
 }
 
-/** Starts and records the session's head, as the outbox does for a delivered callback; returns what `settled` said. */
+/** Starts and records the session's head alone, as the outbox does for a delivered callback; returns what `settled` said. */
 function deliverHead(committed: CommittedCallbacks): boolean {
-  const head = committed.head(SID);
-  assert.ok(head, 'the session has a callback to send');
-  committed.taken(SID, head.seq);
+  assert.equal(committed.takeInOrder(SID, 1).length, 1, 'the session has a callback to send');
   return committed.settled(SID);
 }
+
+const seqs = (callbacks: OutgoingCallback[]) => callbacks.map((c) => c.seq);
 
 test("a session is finished once it has ended and its last callback is recorded, and not before", () => {
   const committed = new CommittedCallbacks();
@@ -34,9 +34,31 @@ test("a session is finished once it has ended and its last callback is recorded,
 test('a session left to the database is never called finished: its rows must be read', () => {
   const committed = new CommittedCallbacks();
   committed.add(SID, [callback(1), callback(2)], true);
-  const head = committed.head(SID)!;
-  committed.taken(SID, head.seq);
+  committed.takeInOrder(SID, 1);
   // The first callback waits for a retry: the rest go from the database.
   committed.leaveToDatabase(SID);
   assert.equal(committed.settled(SID), false);
+});
+
+test('callbacks due together are taken as one sequence, up to the limit and only to the head URL', () => {
+  const committed = new CommittedCallbacks();
+  const elsewhere = { ...callback(4), url: 'http://127.0.0.1:9/other' };
+  committed.add(SID, [callback(1), callback(2), callback(3), elsewhere, callback(5)], false);
+  assert.deepEqual(seqs(committed.takeInOrder(SID, 2)), [1, 2]);
+  assert.deepEqual(seqs(committed.takeInOrder(SID, 32)), [3], 'the next callback goes to another URL: it heads the next sequence');
+  assert.deepEqual(seqs(committed.takeInOrder(SID, 32)), [4]);
+  assert.equal(committed.head(SID)?.seq, 5);
+  assert.deepEqual(committed.takeInOrder('PK' + '9'.repeat(32), 32), [], 'a session not known here has nothing in memory');
+});
+
+test('callbacks of a sequence that were not attempted go back before those committed since', () => {
+  const committed = new CommittedCallbacks();
+  committed.add(SID, [callback(1), callback(2), callback(3)], false);
+  const sequence = committed.takeInOrder(SID, 32);
+  committed.add(SID, [callback(4)], true);
+  // The receiver refused the second: the third was not attempted.
+  committed.giveBack(SID, sequence.slice(2));
+  assert.equal(committed.settled(SID), false, 'the session still has callbacks to send');
+  assert.deepEqual(seqs(committed.takeInOrder(SID, 32)), [3, 4]);
+  assert.equal(committed.settled(SID), true);
 });

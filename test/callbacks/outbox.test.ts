@@ -477,3 +477,32 @@ test("a handed-over callback that fails is retried with the same token before th
     [2, 'delivered', 1],
   ]);
 });
+
+test('callbacks committed together go as one sequence: in order, one at a time, and a failure holds the rest until its retry', async () => {
+  const db = await open(await freshDataDir());
+  const app = await startReceiver((_request, index) => ({ status: index === 2 ? 500 : 200, afterMs: 5 }));
+  const outbox = startOutbox(db, { pollIntervalMs: 60_000 });
+  // The first full pass has read the empty outbox: the burst goes from memory, as a commit hands it over.
+  await outbox.idle();
+  const burst: CommittedCallback[] = [];
+  for (let seq = 1; seq <= 5; seq += 1) burst.push(await insertCallback(db, 'PK01', seq, app.url('/status')));
+  outbox.committed('PK01', ACCOUNT, burst, true);
+  await settled(outbox, db);
+
+  assert.deepEqual(app.received.map((r) => r.headers['i-twilio-idempotency-token']), ['PK01-1', 'PK01-2', 'PK01-3', 'PK01-3', 'PK01-4', 'PK01-5']);
+  assert.equal(app.maxOpen, 1, 'two callbacks of the session were open at once');
+  for (const [i, request] of app.received.entries()) {
+    if (i > 0) assert.ok(request.receivedAt >= app.received[i - 1]!.answeredAt, `request ${i} was sent before the one before it was answered`);
+  }
+  const stored = await rows(db);
+  assert.deepEqual(stored.map((r) => [r.seq, r.delivery_status, r.attempts, r.last_response_code]), [
+    [1, 'delivered', 1, 200],
+    [2, 'delivered', 1, 200],
+    [3, 'delivered', 2, 200],
+    [4, 'delivered', 1, 200],
+    [5, 'delivered', 1, 200],
+  ]);
+  // Each attempt is stored with the time it was made: the one after the answer to the one before.
+  const attemptTimes = stored.map((r) => Number(r.last_attempt_at));
+  assert.ok(attemptTimes[1]! >= attemptTimes[0]! + 4, `seq 2 is stored as attempted ${attemptTimes[1]! - attemptTimes[0]!} ms after seq 1`);
+});

@@ -10,6 +10,7 @@ if (!isMainThread) {
   // Imported first, so its listener is in place before the first batch can arrive.
   await import('../../src/callbacks/senderThread.js');
   parentPort!.on('message', (message: ToSender) => {
-    if (message.kind === 'send' && message.callbacks.some(({ callback }) => new URL(callback.url).pathname === '/die')) process.exit(1);
+    const callbacks = message.kind === 'send' ? message.sequences.flatMap((sequence) => sequence.callbacks) : [];
+    if (callbacks.some((callback) => new URL(callback.url).pathname === '/die')) process.exit(1);
   });
 }
