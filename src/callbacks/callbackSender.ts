@@ -14,7 +14,7 @@
  * @example
  *   const sender = new CallbackSender({ policy: portableCallbackPolicy(policy), connectionsPerOrigin: 64, timeoutMs: 15_000, userAgent: 'TwilioProxy/1.1' }, log);
  *   const result = await sender.send({ url, params, signingKey: authToken, idempotencyToken: `${sid}-${seq}` });
- *   const results = await sender.sendInOrder([first, second, third]);   // [delivered, delivered, HTTP 500]: third not
+ *   await sender.sendInOrder([first, second, third], (result) => record(result));   // 204, 204, 500: third not sent
  *   await sender.close(true);
  */
 import { Worker } from 'node:worker_threads';
@@ -44,16 +44,16 @@ export interface SenderSettings {
 }
 
 /**
- * `sequences`: each is sent in order, the next callback once the one before was delivered. `results` has one entry
- * per callback attempted: all of them, or those up to and including the first not delivered.
+ * `sequences`: each is sent in order, the next callback once the one before was delivered. Each answer comes back
+ * as it is known, in order; `last` marks the sequence's last one (all were sent, or this one was not delivered).
  */
 export type ToSender = { kind: 'send'; sequences: Array<{ id: number; callbacks: CallbackToSend[] }> } | { kind: 'close'; graceful: boolean };
-export type FromSender = { kind: 'outcomes'; outcomes: Array<{ id: number; results: Attempted[] }> } | { kind: 'closed' };
+export type FromSender = { kind: 'outcomes'; outcomes: Array<{ id: number; result: DeliveryResult; last: boolean }> } | { kind: 'closed' };
 
-/** What came of one callback of a sequence, and how long before the sequence's last answer it came (ms). */
-export interface Attempted {
-  result: DeliveryResult;
-  beforeLastMs: number;
+/** Hears the answers to one sequence, in order. */
+interface SequenceListener {
+  answered(result: DeliveryResult): void;
+  ended(): void;
 }
 
 const STOPPED: DeliveryResult = { kind: 'no-response', error: 'callback sender stopped' };
@@ -64,7 +64,7 @@ const THREAD_MODULE = new URL('./senderThread.js', import.meta.url);
 export class CallbackSender {
   #thread: Worker | null = null;
   #threadExited: Promise<void> = Promise.resolve();
-  readonly #answers = new Map<number, (results: Attempted[]) => void>();
+  readonly #answers = new Map<number, SequenceListener>();
   #queued: Array<{ id: number; callbacks: CallbackToSend[] }> = [];
   #flushQueued = false;
   #lastId = 0;
@@ -79,17 +79,21 @@ export class CallbackSender {
 
   /** Resolves with what came of the attempt; never rejects. */
   async send(callback: CallbackToSend): Promise<DeliveryResult> {
-    const [attempted] = await this.sendInOrder([callback]);
-    return attempted!.result;
+    let answer: DeliveryResult = STOPPED;
+    await this.sendInOrder([callback], (result) => (answer = result));
+    return answer;
   }
 
   /**
-   * Sends the callbacks one after another, each once the one before was delivered, and resolves with what came of
-   * each callback attempted: every one, or those up to and including the first not delivered. Never rejects; a
-   * thread that stops answers with the first callback unanswered.
+   * Sends the callbacks one after another, each once the one before was delivered, and tells `answered` what came of
+   * each as soon as it is known: every one, or those up to and including the first not delivered. Resolves when the
+   * sequence is over; never rejects. If the thread stops, the callback it was on is answered as unanswered.
    */
-  sendInOrder(callbacks: CallbackToSend[]): Promise<Attempted[]> {
-    if (this.#closed) return Promise.resolve([{ result: STOPPED, beforeLastMs: 0 }]);
+  sendInOrder(callbacks: CallbackToSend[], answered: (result: DeliveryResult) => void): Promise<void> {
+    if (this.#closed) {
+      answered(STOPPED);
+      return Promise.resolve();
+    }
     const id = ++this.#lastId;
     this.#queued.push({ id, callbacks });
     if (!this.#flushQueued) {
@@ -97,7 +101,7 @@ export class CallbackSender {
       this.#flushQueued = true;
       queueMicrotask(() => this.#flush());
     }
-    return new Promise((resolve) => this.#answers.set(id, resolve));
+    return new Promise((resolve) => this.#answers.set(id, { answered, ended: resolve }));
   }
 
   #flush(): void {
@@ -117,8 +121,11 @@ export class CallbackSender {
     thread.unref();
     thread.on('message', (message: FromSender) => {
       if (message.kind !== 'outcomes') return;
-      for (const { id, results } of message.outcomes) {
-        this.#answers.get(id)?.(results);
+      for (const { id, result, last } of message.outcomes) {
+        const listener = this.#answers.get(id);
+        listener?.answered(result);
+        if (!last) continue;
+        listener?.ended();
         this.#answers.delete(id);
       }
       if (this.#answers.size === 0) thread.unref();
@@ -136,7 +143,10 @@ export class CallbackSender {
   }
 
   #answerAll(result: DeliveryResult): void {
-    for (const answer of this.#answers.values()) answer([{ result, beforeLastMs: 0 }]);
+    for (const listener of this.#answers.values()) {
+      listener.answered(result);
+      listener.ended();
+    }
     this.#answers.clear();
   }
 

@@ -11,8 +11,9 @@
  * Only the lowest pending `seq` of a session may go; later callbacks of that session wait until it is delivered
  * or given up. Sessions go in parallel, bounded overall and per receiver origin so that one slow receiver cannot
  * hold up the others. A session whose callbacks are queued in memory sends those due together as one sequence
- * (callbackSender.ts): each leaves once the one before it was delivered, and their outcomes are recorded together
- * when the sequence ends. A crash in between sends the ones not yet recorded again, in order, with their tokens.
+ * (callbackSender.ts): each leaves once the one before it was delivered, without waiting for that one's outcome to
+ * be recorded, which is written as it comes back. A crash in between sends the ones not yet recorded again, in
+ * order, with their tokens.
  *
  * When this process is the only sender, a commit hands its callbacks over (`committed`) and they are sent from
  * memory, without being read back (see committedCallbacks.ts).
@@ -32,7 +33,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import type { DeliveryResult } from './deliver.js';
 import { CALLBACK_RETRY, type CallbackRetryPolicy, isDelivered, nextAttemptAt, shouldRetry } from './retryPolicy.js';
-import { CallbackSender, type Attempted, type CallbackToSend } from './callbackSender.js';
+import { CallbackSender, type CallbackToSend } from './callbackSender.js';
 import { ANY_CALLBACK, portableCallbackPolicy, type CallbackPolicy } from '../domain/callbackPolicy.js';
 import { urlWithoutSecrets } from '../domain/audit.js';
 import { builtOnce, type Param } from '../store/compiledQuery.js';
@@ -375,35 +376,33 @@ export class CallbackOutbox {
     return nextDueAt === null ? pollAt : Math.min(nextDueAt, pollAt);
   }
 
-  /** Sends one session's callbacks in order (one, or a sequence taken from memory) and records what came of each. */
+  /**
+   * Sends one session's callbacks in order (one, or a sequence taken from memory) and records what came of each as
+   * it comes; the session stays claimed until the sequence is over and every outcome is recorded.
+   */
   private async deliver(sequence: OutgoingCallback[], origin: string): Promise<void> {
     const sessionSid = sequence[0]!.session_sid;
-    const startedAt = this.now();
-    const results = await this.attempt(sequence);
-    const answeredAt = results.map(({ beforeLastMs }) => this.now() - beforeLastMs);
-    // The receiver's connection is free again; the session's claim is held until the outcomes are recorded.
+    const records: AttemptRecord[] = [];
+    const writes: Array<Promise<boolean>> = [];
+    let attemptedAt = this.now();
+    await this.attempt(sequence, (result) => {
+      const callback = sequence[records.length]!;
+      const answeredAt = this.now();
+      const record = this.outcome(callback, result, attemptedAt);
+      records.push(record);
+      // A callback that stays pending is read back when its retry falls due, and the session's later ones after it.
+      if (record.delivery_status === 'pending') this.committedCallbacks.leaveToDatabase(sessionSid);
+      writes.push(this.record(callback, record, answeredAt));
+      // The next callback of a sequence leaves as this one is answered.
+      attemptedAt = answeredAt;
+    });
+    // The receiver's connection is free again.
     this.inFlightByOrigin.set(origin, (this.inFlightByOrigin.get(origin) ?? 1) - 1);
-    const attempted = sequence.slice(0, results.length);
-    // Each callback of a sequence was sent when the one before it was answered.
-    const records = attempted.map((callback, i) => this.outcome(callback, results[i]!.result, i === 0 ? startedAt : answeredAt[i - 1]!));
-    // A callback that stays pending is read back when its retry falls due, and the session's later ones after it.
-    if (records.at(-1)!.delivery_status === 'pending') this.committedCallbacks.leaveToDatabase(sessionSid);
-    else this.committedCallbacks.giveBack(sessionSid, sequence.slice(results.length));
-    try {
-      await writeTogether(
-        this.db,
-        attempted.map((callback, i) => recordAttempt.compile(this.db, { ...records[i]!, session_sid: sessionSid, seq: callback.seq, attempts_read: callback.attempts })),
-      );
-      attempted.forEach((callback, i) => {
-        const record = records[i]!;
-        this.logOutcome(callback, record);
-        this.onAttempt({ kind: callback.kind, at: Number(callback.at), params: callback.params, attempts: record.attempts, deliveryStatus: record.delivery_status }, answeredAt[i]!);
-      });
-    } catch (err) {
-      // The rows stay as they were, so the callbacks go again with the same idempotency tokens; holding the claim
-      // for a poll interval first keeps a failing store from turning into a burst of identical POSTs.
+    if (records.at(-1)?.delivery_status !== 'pending') this.committedCallbacks.giveBack(sessionSid, sequence.slice(records.length));
+    const recorded = await Promise.all(writes);
+    if (!recorded.every(Boolean)) {
+      // Holding the claim for a poll interval keeps a failing store from turning into a burst of identical POSTs.
       this.committedCallbacks.leaveToDatabase(sessionSid);
-      this.logger.warn({ sessionSid, seq: sequence[0]!.seq, error: (err as Error).message }, 'callback attempt not recorded');
       await sleep(this.pollIntervalMs);
     }
     const finished = this.committedCallbacks.settled(sessionSid);
@@ -412,6 +411,22 @@ export class CallbackOutbox {
     // A session whose last callback this was has no head left: reading its rows back would find none.
     if (!finished) this.kick(sessionSid);
     this.callNextWaiting();
+  }
+
+  /**
+   * Writes one attempt's outcome; false when the store failed, and then the row stays as it was, so the callback
+   * goes again with the same idempotency token.
+   */
+  private async record(callback: OutgoingCallback, record: AttemptRecord, answeredAt: number): Promise<boolean> {
+    try {
+      await writeTogether(this.db, [recordAttempt.compile(this.db, { ...record, session_sid: callback.session_sid, seq: callback.seq, attempts_read: callback.attempts })]);
+    } catch (err) {
+      this.logger.warn({ sessionSid: callback.session_sid, seq: callback.seq, error: (err as Error).message }, 'callback attempt not recorded');
+      return false;
+    }
+    this.logOutcome(callback, record);
+    this.onAttempt({ kind: callback.kind, at: Number(callback.at), params: callback.params, attempts: record.attempts, deliveryStatus: record.delivery_status }, answeredAt);
+    return true;
   }
 
   /** A slot came free: the oldest waiting session whose origin has room is looked at on the next pass. */
@@ -425,25 +440,25 @@ export class CallbackOutbox {
   }
 
   /**
-   * Sends the callbacks in order and returns what came of each one attempted: all, or those up to the first not
-   * delivered. A callback that cannot be sent ends the sequence before it, and is answered as unsendable when first.
+   * Sends the callbacks in order and tells `answered` what came of each one attempted: all, or those up to the first
+   * not delivered. A callback that cannot be sent ends the sequence before it, and is answered as unsendable when first.
    */
-  private async attempt(sequence: OutgoingCallback[]): Promise<Attempted[]> {
+  private async attempt(sequence: OutgoingCallback[], answered: (result: DeliveryResult) => void): Promise<void> {
     const head = sequence[0]!;
     const unsendable = this.unsendable(head);
-    if (unsendable !== null) return [{ result: unsendable, beforeLastMs: 0 }];
+    if (unsendable !== null) return answered(unsendable);
     let authToken: string;
     try {
       authToken = await this.authTokenFor(head.account_sid);
     } catch {
-      return [{ result: { kind: 'no-response', error: 'signing key unavailable' }, beforeLastMs: 0 }];
+      return answered({ kind: 'no-response', error: 'signing key unavailable' });
     }
     const sendable: CallbackToSend[] = [];
     for (const callback of sequence) {
       if (callback.params === null || this.unsendable(callback) !== null) break;
       sendable.push({ url: callback.url, params: callback.params, signingKey: authToken, idempotencyToken: `${callback.session_sid}-${callback.seq}` });
     }
-    return this.sender.sendInOrder(sendable);
+    return this.sender.sendInOrder(sendable, answered);
   }
 
   private unsendable(callback: OutgoingCallback): DeliveryResult | null {

@@ -13,7 +13,7 @@ import { isDelivered } from './retryPolicy.js';
 import { guardedLookup } from './addressGuard.js';
 import { signCallback } from './signature.js';
 import { callbackPolicyFrom } from '../domain/callbackPolicy.js';
-import type { Attempted, CallbackToSend, SenderSettings, ToSender, FromSender } from './callbackSender.js';
+import type { CallbackToSend, SenderSettings, ToSender, FromSender } from './callbackSender.js';
 
 const port = parentPort!;
 const settings = workerData as SenderSettings;
@@ -27,13 +27,13 @@ const agent = new Agent({
   },
 });
 
-let outcomes: Array<{ id: number; results: Attempted[] }> = [];
+let outcomes: Array<{ id: number; result: DeliveryResult; last: boolean }> = [];
 let answerQueued = false;
 /** Set once the thread is asked to close: a sequence sends nothing more. */
 let closing = false;
 
-function answer(id: number, results: Attempted[]): void {
-  outcomes.push({ id, results });
+function answer(id: number, result: DeliveryResult, last: boolean): void {
+  outcomes.push({ id, result, last });
   if (answerQueued) return;
   answerQueued = true;
   setImmediate(flushOutcomes);
@@ -59,22 +59,17 @@ port.on('message', (message: ToSender) => {
       });
     return;
   }
-  for (const { id, callbacks } of message.sequences) void sendInOrder(callbacks).then((results) => answer(id, results));
+  for (const { id, callbacks } of message.sequences) void sendInOrder(id, callbacks);
 });
 
-/** Sends each callback once the one before it was delivered; stops at the first that was not, or when closing. */
-async function sendInOrder(callbacks: CallbackToSend[]): Promise<Attempted[]> {
-  const results: DeliveryResult[] = [];
-  const answeredAt: number[] = [];
-  for (const callback of callbacks) {
-    if (closing && results.length > 0) break;
+/** Sends each callback once the one before it was delivered, answering each; stops at the first not delivered. */
+async function sendInOrder(id: number, callbacks: CallbackToSend[]): Promise<void> {
+  for (const [i, callback] of callbacks.entries()) {
     const result = await attempt(callback).catch((): DeliveryResult => ({ kind: 'no-response', error: 'network error' }));
-    results.push(result);
-    answeredAt.push(performance.now());
-    if (!isDelivered(result)) break;
+    const last = i === callbacks.length - 1 || !isDelivered(result) || closing;
+    answer(id, result, last);
+    if (last) return;
   }
-  const last = answeredAt.at(-1)!;
-  return results.map((result, i) => ({ result, beforeLastMs: Math.round(last - answeredAt[i]!) }));
 }
 
 /** Signs and POSTs one callback; async, so a callback that fails to sign fails alone, not the rest of its batch. */

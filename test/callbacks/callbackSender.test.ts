@@ -27,6 +27,7 @@ const receiver = http.createServer((req, res) => {
     seen.push({ path, headers: req.headers, params: Object.fromEntries(new URLSearchParams(body)) });
     if (path === '/hang') held.push(res);
     else if (path === '/slow') setTimeout(() => res.writeHead(200).end(), 200);
+    else if (path === '/fail') res.writeHead(500).end();
     else res.writeHead(204).end();
   });
 });
@@ -87,6 +88,25 @@ test('callbacks started together go out together and each gets its own answer', 
     { kind: 'response', status: 204 },
   ]);
   assert.deepEqual(seen.map((s) => s.path).sort(), ['/a', '/b', '/slow']);
+});
+
+test('a sequence goes one callback at a time and stops at the first not delivered', async () => {
+  seen.length = 0;
+  const answers: Array<{ status: number | undefined; at: number }> = [];
+  await sender().sendInOrder([callback('/a'), callback('/slow'), callback('/fail'), callback('/b')], (result) =>
+    answers.push({ status: result.kind === 'response' ? result.status : undefined, at: Date.now() }),
+  );
+  assert.deepEqual(
+    answers.map((a) => a.status),
+    [204, 200, 500],
+  );
+  assert.deepEqual(
+    seen.map((s) => s.path),
+    ['/a', '/slow', '/fail'],
+    'in order, and nothing after the 500',
+  );
+  // Each answer is heard as it comes: the first before the slow one's 200 ms had passed.
+  assert.ok(answers[1]!.at - answers[0]!.at >= 150, `the first answer was heard ${answers[1]!.at - answers[0]!.at} ms before the second`);
 });
 
 test('the thread keeps the callback policy, allowed networks included', async () => {
