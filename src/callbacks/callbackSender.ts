@@ -13,8 +13,8 @@
  *
  * @example
  *   const sender = new CallbackSender({ policy: portableCallbackPolicy(policy), connectionsPerOrigin: 64, timeoutMs: 15_000, userAgent: 'TwilioProxy/1.1' }, log);
- *   const result = await sender.send({ url, params, signingKey: authToken, idempotencyToken: `${sid}-${seq}` });
- *   await sender.sendInOrder([first, second, third], (result) => record(result));   // 204, 204, 500: third not sent
+ *   const callback = { url, params, signingKey: authToken, idempotencyToken: `${sid}-${seq}` };
+ *   await sender.sendInOrder([callback, second, third], (result) => record(result));   // 204, 204, 500: third not sent
  *   await sender.close(true);
  */
 import { Worker } from 'node:worker_threads';
@@ -76,13 +76,6 @@ export class CallbackSender {
     private readonly log: { warn(obj: object, msg?: string): void },
     private readonly threadModule: URL = THREAD_MODULE,
   ) {}
-
-  /** Resolves with what came of the attempt; never rejects. */
-  async send(callback: CallbackToSend): Promise<DeliveryResult> {
-    let answer: DeliveryResult = STOPPED;
-    await this.sendInOrder([callback], (result) => (answer = result));
-    return answer;
-  }
 
   /**
    * Sends the callbacks one after another, each once the one before was delivered, and tells `answered` what came of

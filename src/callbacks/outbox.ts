@@ -382,23 +382,24 @@ export class CallbackOutbox {
    */
   private async deliver(sequence: OutgoingCallback[], origin: string): Promise<void> {
     const sessionSid = sequence[0]!.session_sid;
-    const records: AttemptRecord[] = [];
+    /** One write per callback answered, in order: how many there are says which callback the next answer is for. */
     const writes: Array<Promise<boolean>> = [];
+    let retryPending = false;
     let attemptedAt = this.now();
     await this.attempt(sequence, (result) => {
-      const callback = sequence[records.length]!;
+      const callback = sequence[writes.length]!;
       const answeredAt = this.now();
       const record = this.outcome(callback, result, attemptedAt);
-      records.push(record);
       // A callback that stays pending is read back when its retry falls due, and the session's later ones after it.
-      if (record.delivery_status === 'pending') this.committedCallbacks.leaveToDatabase(sessionSid);
+      retryPending = record.delivery_status === 'pending';
+      if (retryPending) this.committedCallbacks.leaveToDatabase(sessionSid);
       writes.push(this.record(callback, record, answeredAt));
       // The next callback of a sequence leaves as this one is answered.
       attemptedAt = answeredAt;
     });
     // The receiver's connection is free again.
     this.inFlightByOrigin.set(origin, (this.inFlightByOrigin.get(origin) ?? 1) - 1);
-    if (records.at(-1)?.delivery_status !== 'pending') this.committedCallbacks.giveBack(sessionSid, sequence.slice(records.length));
+    if (!retryPending) this.committedCallbacks.giveBack(sessionSid, sequence.slice(writes.length));
     const recorded = await Promise.all(writes);
     if (!recorded.every(Boolean)) {
       // Holding the claim for a poll interval keeps a failing store from turning into a burst of identical POSTs.
@@ -440,13 +441,16 @@ export class CallbackOutbox {
   }
 
   /**
-   * Sends the callbacks in order and tells `answered` what came of each one attempted: all, or those up to the first
-   * not delivered. A callback that cannot be sent ends the sequence before it, and is answered as unsendable when first.
+   * Sends the callbacks (one session's, all to one URL) in order and tells `answered` what came of each one attempted:
+   * all, or those up to the first not delivered. A callback whose stored parameters cannot be read ends the sequence
+   * before it, and is answered as unsendable when it is first.
    */
   private async attempt(sequence: OutgoingCallback[], answered: (result: DeliveryResult) => void): Promise<void> {
     const head = sequence[0]!;
-    const unsendable = this.unsendable(head);
-    if (unsendable !== null) return answered(unsendable);
+    if (head.params === null) return answered({ kind: 'unsendable', error: 'invalid params' });
+    // The policy may have changed since the callbacks were stored: where they go is judged now, once for their URL.
+    const { refusal } = this.receivers.of(head.url);
+    if (refusal !== null) return answered({ kind: 'unsendable', error: `refused by the callback policy: the URL ${refusal}` });
     let authToken: string;
     try {
       authToken = await this.authTokenFor(head.account_sid);
@@ -454,18 +458,11 @@ export class CallbackOutbox {
       return answered({ kind: 'no-response', error: 'signing key unavailable' });
     }
     const sendable: CallbackToSend[] = [];
-    for (const callback of sequence) {
-      if (callback.params === null || this.unsendable(callback) !== null) break;
-      sendable.push({ url: callback.url, params: callback.params, signingKey: authToken, idempotencyToken: `${callback.session_sid}-${callback.seq}` });
+    for (const { params, url, session_sid, seq } of sequence) {
+      if (params === null) break;
+      sendable.push({ url, params, signingKey: authToken, idempotencyToken: `${session_sid}-${seq}` });
     }
     return this.sender.sendInOrder(sendable, answered);
-  }
-
-  private unsendable(callback: OutgoingCallback): DeliveryResult | null {
-    if (callback.params === null) return { kind: 'unsendable', error: 'invalid params' };
-    // The policy may have changed since the callback was stored: what goes out is judged now.
-    const { refusal } = this.receivers.of(callback.url);
-    return refusal === null ? null : { kind: 'unsendable', error: `refused by the callback policy: the URL ${refusal}` };
   }
 
   private outcome(callback: OutgoingCallback, result: DeliveryResult, attemptedAt: number): AttemptRecord {

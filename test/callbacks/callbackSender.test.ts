@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import twilio from 'twilio';
 import { CallbackSender, type CallbackToSend } from '../../src/callbacks/callbackSender.js';
+import type { DeliveryResult } from '../../src/callbacks/deliver.js';
 import { parseCallbackPolicy, portableCallbackPolicy, ANY_CALLBACK } from '../../src/domain/callbackPolicy.js';
 import { until } from '../support/poll.js';
 
@@ -56,6 +57,14 @@ function sender(options: { mode?: string; allow?: string; threadModule?: URL } =
   return created;
 }
 
+/** One callback alone: a sequence of one, and what came of it. */
+async function sendOne(to: CallbackSender, sent: CallbackToSend): Promise<DeliveryResult> {
+  let answer: DeliveryResult | undefined;
+  await to.sendInOrder([sent], (result) => (answer = result));
+  assert.ok(answer, 'a sequence is answered at least once');
+  return answer;
+}
+
 function callback(path: string, host = '127.0.0.1'): CallbackToSend {
   return {
     url: `http://${host}:${port}${path}?account=a%20b`,
@@ -68,7 +77,7 @@ function callback(path: string, host = '127.0.0.1'): CallbackToSend {
 test('the thread sends each callback signed as the official client checks it, with its token and user agent', async () => {
   seen.length = 0;
   const sent = callback('/status');
-  assert.deepEqual(await sender().send(sent), { kind: 'response', status: 204 });
+  assert.deepEqual(await sendOne(sender(), sent), { kind: 'response', status: 204 });
   const [request] = seen;
   assert.ok(request);
   assert.deepEqual(request.params, sent.params);
@@ -81,7 +90,7 @@ test('the thread sends each callback signed as the official client checks it, wi
 test('callbacks started together go out together and each gets its own answer', async () => {
   seen.length = 0;
   const one = sender();
-  const results = await Promise.all([one.send(callback('/a')), one.send(callback('/slow')), one.send(callback('/b'))]);
+  const results = await Promise.all([sendOne(one, callback('/a')), sendOne(one, callback('/slow')), sendOne(one, callback('/b'))]);
   assert.deepEqual(results, [
     { kind: 'response', status: 204 },
     { kind: 'response', status: 200 },
@@ -111,35 +120,35 @@ test('a sequence goes one callback at a time and stops at the first not delivere
 
 test('the thread keeps the callback policy, allowed networks included', async () => {
   seen.length = 0;
-  assert.deepEqual(await sender({ mode: 'public' }).send(callback('/status', 'localhost')), {
+  assert.deepEqual(await sendOne(sender({ mode: 'public' }), callback('/status', 'localhost')), {
     kind: 'unsendable',
     error: 'refused by the callback policy: the host resolves to a loopback address',
   });
   assert.equal(seen.length, 0, 'nothing reached the receiver');
-  assert.deepEqual(await sender({ mode: 'public', allow: '127.0.0.0/8,::1' }).send(callback('/status', 'localhost')), { kind: 'response', status: 204 });
+  assert.deepEqual(await sendOne(sender({ mode: 'public', allow: '127.0.0.0/8,::1' }), callback('/status', 'localhost')), { kind: 'response', status: 204 });
 });
 
 test('a thread that dies answers its attempts as unanswered, and the next attempt starts a new one', async () => {
   const dying = sender({ threadModule: new URL('../support/failingSenderThread.js', import.meta.url) });
-  assert.deepEqual(await dying.send(callback('/die')), { kind: 'no-response', error: 'callback sender stopped' });
-  assert.deepEqual(await dying.send(callback('/status')), { kind: 'response', status: 204 });
+  assert.deepEqual(await sendOne(dying, callback('/die')), { kind: 'no-response', error: 'callback sender stopped' });
+  assert.deepEqual(await sendOne(dying, callback('/status')), { kind: 'response', status: 204 });
 });
 
 test('a graceful close lets an attempt in flight finish; a hard one cuts it off; after either, nothing is sent', async () => {
   seen.length = 0;
   const gentle = sender();
-  const finishing = gentle.send(callback('/slow'));
+  const finishing = sendOne(gentle, callback('/slow'));
   await until('the slow callback to arrive', async () => seen.length === 1);
   await gentle.close(true);
   assert.deepEqual(await finishing, { kind: 'response', status: 200 });
 
   const hard = sender();
-  const hanging = hard.send(callback('/hang'));
+  const hanging = sendOne(hard, callback('/hang'));
   await until('the hanging callback to arrive', async () => held.length === 1);
   await hard.close(false);
   assert.equal((await hanging).kind, 'no-response');
 
   const before = seen.length;
-  assert.deepEqual(await hard.send(callback('/status')), { kind: 'no-response', error: 'callback sender stopped' });
+  assert.deepEqual(await sendOne(hard, callback('/status')), { kind: 'no-response', error: 'callback sender stopped' });
   assert.equal(seen.length, before);
 });
