@@ -226,6 +226,45 @@ const embeddedTimers: Migration = {
   },
 };
 
+/** The embedded tables numbered with AUTOINCREMENT that no longer are (see `embeddedRowIds`). */
+const RENUMBERED_TABLES = ['live_events', 'audit_log'] as const;
+
+/**
+ * The embedded feed and audit trail number their rows as SQLite numbers any row: one past the largest id. With
+ * AUTOINCREMENT every insert also read and rewrote the table's entry in `sqlite_sequence`, about a tenth of the
+ * SQLite time of a payment create, for a promise neither table needs: AUTOINCREMENT only differs once the newest
+ * rows have been deleted, and no row of either is ever deleted (the audit trail's triggers refuse it). Ids stay
+ * in commit order (one writer), so a feed still resumes after the last id a client saw.
+ *
+ * SQLite cannot change a column's definition in place: each table is rebuilt from its own stored definition
+ * without the keyword, rows copied with their ids, and its indexes and triggers (the audit trail's refusals) made
+ * again from their stored definitions, all in one transaction. Run again, it rebuilds the same table unchanged.
+ * PostgreSQL's identity columns have no such cost and are left alone.
+ */
+const embeddedRowIds: Migration = {
+  async up(db: Kysely<any>) {
+    if (db.getExecutor().adapter instanceof PostgresAdapter) return;
+    await db.transaction().execute(async (trx) => {
+      for (const table of RENUMBERED_TABLES) await rebuildWithoutAutoincrement(trx, table);
+    });
+  },
+};
+
+async function rebuildWithoutAutoincrement(trx: Kysely<any>, table: string): Promise<void> {
+  const { rows } = await sql<{ type: string; sql: string }>`select type, sql from sqlite_master where tbl_name = ${table} and sql is not null`.execute(trx);
+  const definition = rows.find((r) => r.type === 'table')?.sql;
+  if (!definition) throw new Error(`table ${table} is missing`);
+  const rebuilt = `${table}_rebuilt`;
+  const columns = (await sql<{ name: string }>`select name from pragma_table_info(${table})`.execute(trx)).rows.map((c) => `"${c.name}"`).join(', ');
+  const createRebuilt = definition.replace(/^CREATE TABLE\s+("?)\w+\1/i, `create table "${rebuilt}"`).replace(/\s+autoincrement\b/gi, '');
+  await sql.raw(createRebuilt).execute(trx);
+  await sql.raw(`insert into "${rebuilt}" (${columns}) select ${columns} from "${table}" order by rowid`).execute(trx);
+  // Dropping the table drops its indexes and triggers (no trigger fires) and its sqlite_sequence entry.
+  await sql.raw(`drop table "${table}"`).execute(trx);
+  await sql.raw(`alter table "${rebuilt}" rename to "${table}"`).execute(trx);
+  for (const other of rows.filter((r) => r.type !== 'table')) await sql.raw(other.sql).execute(trx);
+}
+
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_pay_connectors': payConnectors,
@@ -233,6 +272,7 @@ export const migrations: Record<string, Migration> = {
   '0005_cluster': cluster,
   '0004_audit_log': auditLog,
   '0006_embedded_timers': embeddedTimers,
+  '0007_embedded_row_ids': embeddedRowIds,
 };
 
 export const migrationProvider: MigrationProvider = {
