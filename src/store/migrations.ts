@@ -133,7 +133,7 @@ const liveEvents: Migration = {
     const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
     await db.schema
       .createTable('live_events')
-      // SQLite's AUTOINCREMENT never reuses an id, even after the newest rows are deleted.
+      // SQLite's AUTOINCREMENT never reuses an id, even after the newest rows are deleted (until 0007_embedded_row_ids).
       .addColumn('id', postgres ? 'bigint' : 'integer', (c) => (postgres ? c.generatedAlwaysAsIdentity() : c.autoIncrement()).primaryKey())
       .addColumn('account_sid', 'varchar(34)', (c) => c.notNull())
       .addColumn('call_sid', 'varchar(34)', (c) => c.notNull())
@@ -231,8 +231,8 @@ const RENUMBERED_TABLES = ['live_events', 'audit_log'] as const;
 
 /**
  * The embedded feed and audit trail number their rows as SQLite numbers any row: one past the largest id. With
- * AUTOINCREMENT every insert also read and rewrote the table's entry in `sqlite_sequence`, about a tenth of the
- * SQLite time of a payment create, for a promise neither table needs: AUTOINCREMENT only differs once the newest
+ * AUTOINCREMENT every insert also read and rewrote the table's entry in `sqlite_sequence`: 19 of a payment create's
+ * 124 us of writes in a standalone loop (BENCHMARKS.md, ninth round), for a promise neither table needs: AUTOINCREMENT only differs once the newest
  * rows have been deleted, and no row of either is ever deleted (the audit trail's triggers refuse it). Ids stay
  * in commit order (one writer), so a feed still resumes after the last id a client saw.
  *
