@@ -226,15 +226,16 @@ const embeddedTimers: Migration = {
   },
 };
 
-/** The embedded tables numbered with AUTOINCREMENT that no longer are (see `embeddedRowIds`). */
+/** The embedded tables that numbered their rows with AUTOINCREMENT until `embeddedRowIds`. */
 const RENUMBERED_TABLES = ['live_events', 'audit_log'] as const;
 
 /**
  * The embedded feed and audit trail number their rows as SQLite numbers any row: one past the largest id. With
- * AUTOINCREMENT every insert also read and rewrote the table's entry in `sqlite_sequence`: 19 of a payment create's
- * 124 us of writes in a standalone loop (BENCHMARKS.md, ninth round), for a promise neither table needs: AUTOINCREMENT only differs once the newest
- * rows have been deleted, and no row of either is ever deleted (the audit trail's triggers refuse it). Ids stay
- * in commit order (one writer), so a feed still resumes after the last id a client saw.
+ * AUTOINCREMENT every insert also read and rewrote the table's entry in `sqlite_sequence`: 19 of a payment
+ * create's 124 us of writes in a standalone loop (BENCHMARKS.md, ninth round). It buys a promise neither table
+ * needs: AUTOINCREMENT only differs once the newest rows have been deleted, and no row of either is ever deleted
+ * (the audit trail's triggers refuse it). Ids stay in commit order (one writer), so a feed still resumes after the
+ * last id a client saw.
  *
  * SQLite cannot change a column's definition in place: each table is rebuilt from its own stored definition
  * without the keyword, rows copied with their ids, and its indexes and triggers (the audit trail's refusals) made
