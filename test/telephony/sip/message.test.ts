@@ -1,11 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import { parseSipMessage, serializeSipMessage, SIP_LIMITS, type ParsedMessage } from '../../../src/telephony/sip/message.js';
 import { parseNameAddr, parseUri, parseVia } from '../../../src/telephony/sip/headers.js';
 import { SipStreamFramer } from '../../../src/telephony/sip/streamFramer.js';
 
-export const fixture = (name: string): Buffer => fs.readFileSync(new URL(`../../../../test/telephony/fixtures/${name}`, import.meta.url));
+import { sipFixture as fixture } from '../../support/sipFixtures.js';
 
 function parsed(text: string | Buffer): ParsedMessage {
   const result = parseSipMessage(Buffer.isBuffer(text) ? text : Buffer.from(text));

@@ -1,0 +1,115 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
+import alawmulaw from 'alawmulaw';
+import { MediaLeg } from '../../../src/telephony/media/mediaLeg.js';
+import { MediaClock } from '../../../src/telephony/media/mediaClock.js';
+import { RtpPortPool } from '../../../src/telephony/media/ports.js';
+import { newRtpView, readRtp, writeRtpHeader } from '../../../src/telephony/media/rtp.js';
+import { testRtpPorts } from '../../support/paytone.js';
+import { until } from '../../support/poll.js';
+
+async function socket(): Promise<dgram.Socket> {
+  const s = dgram.createSocket('udp4');
+  await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', () => resolve()));
+  return s;
+}
+
+function rtp(payloadType: number, sequence: number, timestamp: number, payload: Uint8Array): Buffer {
+  const packet = Buffer.alloc(12 + payload.length);
+  writeRtpHeader(packet, false, payloadType, sequence, timestamp, 0x11223344);
+  packet.set(payload, 12);
+  return packet;
+}
+
+const [first, last] = testRtpPorts().split('-').map(Number) as [number, number];
+
+async function setup() {
+  const pool = new RtpPortPool({ first, last }, '127.0.0.1');
+  const clock = new MediaClock();
+  const ports = await pool.open();
+  const leg = new MediaLeg(ports, { host: '127.0.0.1', signalling: '127.0.0.1', clock });
+  const peer = await socket();
+  const received: Buffer[] = [];
+  peer.on('message', (m) => received.push(m));
+  leg.negotiate({ remote: { address: '127.0.0.1', port: peer.address().port }, codec: 'PCMU', payloadType: 0, telephoneEvent: 101, direction: 'sendrecv' });
+  const frames: Array<{ samples: number[]; time: number }> = [];
+  leg.sink = { write: (samples, time) => frames.push({ samples: [...samples], time }) };
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    leg.stop();
+    pool.release(ports);
+    peer.close();
+  };
+  return { pool, ports, leg, peer, received, frames, close };
+}
+
+test('port pairs are even/odd, skip ports in use, and come back when released', async () => {
+  const pool = new RtpPortPool({ first, last: first + 5 }, '127.0.0.1');
+  const blocker = dgram.createSocket('udp4');
+  await new Promise<void>((resolve) => blocker.bind(first + 2, '127.0.0.1', () => resolve()));
+  const a = await pool.open();
+  const b = await pool.open();
+  assert.deepEqual([a.port, b.port], [first, first + 4], 'the pair with a busy port is skipped');
+  await assert.rejects(pool.open(), /no free RTP port pair/);
+  pool.release(a);
+  const again = await pool.open();
+  assert.equal(again.port, first);
+  blocker.close();
+  pool.release(b);
+  assert.equal(pool.used, 1);
+  pool.release(again);
+  assert.equal(pool.used, 0);
+});
+
+test('audio in: decoded bit-exact into 20 ms frames (30 ms packets re-cut), events apart, strangers and RTCP dropped', async (t) => {
+  const { ports, leg, peer, frames, close } = await setup();
+  t.after(close);
+  const events: number[] = [];
+  leg.onTelephoneEvent = (view, packet) => events.push(packet[view.payloadOffset]!);
+  const tone = Int16Array.from({ length: 480 }, (_, i) => Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 8000)));
+  const encoded = alawmulaw.mulaw.encode(tone);
+  for (let i = 0; i < 2; i++) peer.send(rtp(0, i, 1000 + i * 240, encoded.subarray(i * 240, i * 240 + 240)), ports.port, '127.0.0.1');
+  peer.send(rtp(101, 2, 1480, Uint8Array.from([5, 0x0a, 0, 0])), ports.port, '127.0.0.1');
+  peer.send(Buffer.from('80c8000600000000', 'hex'), ports.port, '127.0.0.1');
+  peer.send(Buffer.from('80c8000600000000', 'hex'), ports.port + 1, '127.0.0.1');
+  const stranger = await socket();
+  stranger.send(rtp(0, 9, 9, encoded.subarray(0, 160)), ports.port, '127.0.0.1');
+  await until('three frames and an event', async () => frames.length === 3 && events.length === 1 && leg.counts.strangers === 1);
+  const decoded = [...alawmulaw.mulaw.decode(encoded)];
+  assert.deepEqual(frames.map((f) => f.time), [1000, 1160, 1320]);
+  assert.deepEqual(frames.flatMap((f) => f.samples), decoded);
+  assert.deepEqual(events, [5]);
+  stranger.close();
+});
+
+test("audio out: paytone's own SSRC, sequence +1 and timestamp +160 per packet, silence when nothing waits, none on hold", async (t) => {
+  const { leg, received, close } = await setup();
+  t.after(close);
+  const frame = new Int16Array(160).fill(1000);
+  leg.outgoing.write(frame);
+  leg.start();
+  await until('five packets', async () => received.length >= 5);
+  const views = received.slice(0, 5).map((packet) => {
+    const view = newRtpView();
+    assert.equal(readRtp(packet, view), true);
+    return { ...view, first: packet[12] };
+  });
+  assert.equal(new Set(views.map((v) => v.ssrc)).size, 1);
+  assert.notEqual(views[0]!.ssrc, 0x11223344);
+  for (let i = 1; i < 5; i++) {
+    assert.equal((views[i]!.sequence - views[i - 1]!.sequence) & 0xffff, 1);
+    assert.equal((views[i]!.timestamp - views[i - 1]!.timestamp) >>> 0, 160);
+  }
+  assert.deepEqual(views.map((v) => v.payloadType), [0, 0, 0, 0, 0]);
+  assert.equal(views[0]!.marker, true);
+  // alawmulaw's encodeSample gives the byte as a signed number.
+  assert.equal(views[0]!.first, alawmulaw.mulaw.encodeSample(1000) & 0xff);
+  assert.equal(views[1]!.first, alawmulaw.mulaw.encodeSample(0) & 0xff);
+  leg.negotiate({ ...leg.negotiated!, direction: 'recvonly' });
+  const held = received.length;
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.ok(received.length <= held + 1, 'at most the packet already on its way');
+});
