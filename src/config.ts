@@ -19,6 +19,7 @@ import { isSecret, isSid } from './domain/sids.js';
 import type { HttpTimeouts } from './api/limits.js';
 import { readTlsFiles, type TlsMaterial } from './api/tls.js';
 import { CALLBACK_RETRY, type CallbackRetryPolicy } from './callbacks/retryPolicy.js';
+import { readSipSettings, type SipSettings } from './telephony/sipSettings.js';
 
 export interface Config {
   host: string;
@@ -58,6 +59,8 @@ export interface Config {
   http: HttpTimeouts;
   /** When status callbacks are tried again and when paytone gives up (README "Retries"). */
   callbackRetry: CallbackRetryPolicy;
+  /** Real calls: SIP and RTP (PAYTONE_SIP_*, PAYTONE_RTP_PORTS), or null when PAYTONE_SIP_LISTEN is off. */
+  sip: SipSettings | null;
 }
 
 export interface RateLimit {
@@ -193,6 +196,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     problems.push(`PAYTONE_METRICS_TOKEN must be at least ${MIN_METRICS_TOKEN_LENGTH} characters without spaces, e.g. the output of \`openssl rand -hex 16\` (the value is not shown: it is a secret).`);
   }
 
+  const sip = readSipSettings(text, problems);
+
   const config: Config = {
     host,
     port: integer('PORT', 8080, 0, 65535),
@@ -225,6 +230,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       maxDelayMs: integer('PAYTONE_CALLBACK_RETRY_MAX_MS', CALLBACK_RETRY.maxDelayMs, 10, 86_400_000),
       timeoutMs: integer('PAYTONE_CALLBACK_TIMEOUT_MS', CALLBACK_RETRY.timeoutMs, 100, 300_000),
     },
+    sip,
   };
   if (config.callbackRetry.maxDelayMs < config.callbackRetry.baseDelayMs) {
     problems.push(`PAYTONE_CALLBACK_RETRY_MAX_MS (${config.callbackRetry.maxDelayMs}) must be at least PAYTONE_CALLBACK_RETRY_BASE_MS (${config.callbackRetry.baseDelayMs}).`);

@@ -7,6 +7,7 @@ import { createAppContext } from './app/context.js';
 import { bootstrapAccount } from './app/bootstrap.js';
 import { buildServer } from './api/server.js';
 import { installGracefulShutdown } from './ops/shutdown.js';
+import { SipService } from './telephony/sipService.js';
 
 async function main(): Promise<void> {
   let config;
@@ -30,9 +31,11 @@ async function main(): Promise<void> {
   }
   const server = buildServer(app, config.http, config.tls);
   const address = await server.listen({ host: config.host, port: config.port });
+  const sip = config.sip ? await SipService.start(config.sip, log) : null;
   log.info({ address, dataDir: config.dataDir }, 'paytone listening');
 
-  installGracefulShutdown({ server, app, log, graceMs: config.shutdownGraceMs });
+  const servers = { close: () => Promise.all([server.close(), sip?.close()]) };
+  installGracefulShutdown({ server: servers, app, log, graceMs: config.shutdownGraceMs });
 }
 
 main().catch((err: unknown) => {

@@ -35,6 +35,8 @@ export function paytoneCli(paytone: Pick<PaytoneProcess, 'cliEnv'>, ...args: str
 export interface PaytoneProcess {
   baseUrl: string;
   port: number;
+  /** Where its SIP listens (UDP and TCP on 127.0.0.1), or null when SIP is off. */
+  sipPort: number | null;
   dataDir: string;
   child: ChildProcess;
   /** Environment for the `paytone` command to work on this server's database. */
@@ -64,6 +66,17 @@ export interface StartOptions {
   dataDir?: string;
   env?: Record<string, string>;
   captured?: string[];
+}
+
+let rtpBlock = 0;
+
+/**
+ * RTP ports for one test server: one of 750 blocks of 40 in 30000-59999, chosen by this test process's pid and how
+ * many servers it started, so that servers of parallel suites rarely share ports (and skip the ones taken).
+ */
+export function testRtpPorts(): string {
+  const first = 30_000 + ((process.pid * 7 + rtpBlock++) % 750) * 40;
+  return `${first}-${first + 39}`;
 }
 
 /** One process on SQLite, or a cluster when PAYTONE_TEST_CLUSTER asks for one. */
@@ -113,6 +126,9 @@ export async function startPaytoneProcess(options: StartOptions = {}): Promise<P
       PAYTONE_AUTH_TOKEN: AUTH_TOKEN,
       PAYTONE_DTMF_INTERVAL_MS: '0',
       LOG_LEVEL: 'debug',
+      // Many servers run at once: each takes a free SIP port, and RTP pairs from a range of its own.
+      PAYTONE_SIP_LISTEN: '127.0.0.1:0',
+      PAYTONE_RTP_PORTS: testRtpPorts(),
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -138,10 +154,12 @@ export async function startPaytoneProcess(options: StartOptions = {}): Promise<P
     });
   });
   const baseUrl = `${scheme}://127.0.0.1:${port}`;
+  const sipPort = Number(/"sip":"127\.0\.0\.1:(\d+)"/.exec(captured.join(''))?.[1] ?? NaN);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const self: PaytoneProcess = {
     baseUrl,
     port,
+    sipPort: Number.isNaN(sipPort) ? null : sipPort,
     dataDir,
     child,
     cliEnv: { PAYTONE_DATA_DIR: dataDir, ...(options.env?.DATABASE_URL ? { DATABASE_URL: options.env.DATABASE_URL, PAYTONE_VAULT_KEY: options.env.PAYTONE_VAULT_KEY ?? '' } : {}) },

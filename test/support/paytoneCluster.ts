@@ -59,6 +59,9 @@ export async function startPaytoneCluster(options: { size: number; env?: Record<
     get port() {
       return balancer!.port;
     },
+    get sipPort() {
+      return members[0]!.sipPort;
+    },
     get dataDir() {
       return members[0]!.dataDir;
     },

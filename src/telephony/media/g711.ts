@@ -24,9 +24,6 @@ function tables(codec: typeof alawmulaw.mulaw): { decode: Int16Array; encode: Ui
 
 const TABLES: Record<G711, { decode: Int16Array; encode: Uint8Array }> = { PCMU: tables(alawmulaw.mulaw), PCMA: tables(alawmulaw.alaw) };
 
-/** The encoded byte of silence (a zero sample) in each law. */
-export const SILENCE: Record<G711, number> = { PCMU: TABLES.PCMU.encode[0]!, PCMA: TABLES.PCMA.encode[0]! };
-
 export function decodeG711(codec: G711, payload: Buffer, offset: number, length: number, out: Int16Array, outOffset = 0): void {
   const table = TABLES[codec].decode;
   for (let i = 0; i < length; i++) out[outOffset + i] = table[payload[offset + i]!]!;

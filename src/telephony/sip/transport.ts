@@ -33,37 +33,29 @@ export class SipTransport {
     private readonly events: TransportEvents,
   ) {}
 
-  /** Binds UDP and TCP on `host:port` (port 0: UDP's port, then TCP on the same). Rejects when either is taken. */
+  /**
+   * Binds UDP and TCP on `host:port`; rejects when either is taken. With port 0, UDP picks a free port and TCP
+   * takes the same one, trying again with another when a TCP socket already holds it.
+   */
   static async listen(address: { host: string; port: number }, events: TransportEvents): Promise<SipTransport> {
-    const family = net.isIPv6(address.host) ? 'udp6' : 'udp4';
-    const udp = dgram.createSocket({ type: family, recvBufferSize: 1 << 20 });
-    await new Promise<void>((resolve, reject) => {
-      udp.once('error', reject);
-      udp.bind(address.port, address.host, () => {
-        udp.off('error', reject);
-        resolve();
-      });
-    });
-    const port = udp.address().port;
-    const tcp = net.createServer();
-    try {
-      await new Promise<void>((resolve, reject) => {
-        tcp.once('error', reject);
-        tcp.listen(port, address.host, () => {
-          tcp.off('error', reject);
-          resolve();
-        });
-      });
-    } catch (error) {
-      udp.close();
-      throw error;
+    for (let attempt = 1; ; attempt++) {
+      const udp = dgram.createSocket({ type: net.isIPv6(address.host) ? 'udp6' : 'udp4', recvBufferSize: 1 << 20 });
+      await bindOrClose(udp, (done) => udp.bind(address.port, address.host, done), () => udp.close());
+      const tcp = net.createServer();
+      try {
+        await bindOrClose(tcp, (done) => tcp.listen(udp.address().port, address.host, done), () => tcp.close());
+      } catch (error) {
+        udp.close();
+        if (address.port === 0 && attempt < 20 && (error as NodeJS.ErrnoException).code === 'EADDRINUSE') continue;
+        throw error;
+      }
+      const transport = new SipTransport(udp, tcp, events);
+      udp.on('message', (bytes, info) => transport.receive(bytes, { transport: 'udp', address: info.address, port: info.port }));
+      udp.on('error', () => undefined);
+      tcp.on('connection', (socket) => transport.adopt(socket));
+      tcp.maxConnections = MAX_CONNECTIONS;
+      return transport;
     }
-    const transport = new SipTransport(udp, tcp, events);
-    udp.on('message', (bytes, info) => transport.receive(bytes, { transport: 'udp', address: info.address, port: info.port }));
-    udp.on('error', () => undefined);
-    tcp.on('connection', (socket) => transport.adopt(socket));
-    tcp.maxConnections = MAX_CONNECTIONS;
-    return transport;
   }
 
   get port(): number {
@@ -121,4 +113,18 @@ export class SipTransport {
       if (hadError && known) this.events.unreachable(peer);
     });
   }
+}
+
+function bindOrClose(emitter: NodeJS.EventEmitter, bind: (done: () => void) => void, close: () => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const fail = (error: Error) => {
+      close();
+      reject(error);
+    };
+    emitter.once('error', fail);
+    bind(() => {
+      emitter.off('error', fail);
+      resolve();
+    });
+  });
 }
