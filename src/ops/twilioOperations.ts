@@ -4,8 +4,9 @@
  * reference. Facts only (paths, names, types, enums, required lists, response schemas): Twilio's descriptions,
  * examples, vendor extensions and its `servers` are left out, and each operation gets our own summary.
  *
- * `npm run openapi:twilio` runs `trimTwilioDocument` over `../shared/twilio-oai/twilio_api_v2010.json` and
- * writes `twilio-operations.json` beside this file; a test checks that the committed file is exactly that.
+ * `npm run openapi:twilio` runs `trimTwilioDocument` over the repository's excerpt of Twilio's file
+ * (`vendor/twilio-oai/`) and writes `twilio-operations.json` beside this file; a test checks that the committed
+ * file is exactly that.
  *
  * @example
  *   const { paths, schemas } = trimTwilioDocument(JSON.parse(fs.readFileSync(twilioFile, 'utf8')));
@@ -41,8 +42,14 @@ export const TWILIO_OPERATIONS: TwilioOperation[] = [
   { path: `${ACCOUNT}/Calls/{CallSid}/Payments/{Sid}.json`, method: 'post', summary: 'Ask for one field (Capture) or end the session (Status=complete|cancel) (202).', answer: 'Accepted: exactly Twilio\'s six fields; what follows arrives as status callbacks.' },
 ];
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type JsonObject = { [key: string]: Json };
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+/** What paytone reads of an OpenAPI document of Twilio's: its operations and its component schemas. */
+export interface TwilioDocument {
+  paths: Record<string, Record<string, JsonObject>>;
+  components: { schemas: Record<string, JsonObject> };
+}
 
 export interface TwilioSubset {
   paths: Record<string, Record<string, JsonObject>>;
@@ -53,7 +60,7 @@ export interface TwilioSubset {
 const DROPPED_KEYS = new Set(['description', 'examples', 'example', 'headers', 'servers', 'tags', 'summary']);
 const SCHEMA_REF = '#/components/schemas/';
 
-export function trimTwilioDocument(source: { paths: Record<string, Record<string, JsonObject>>; components: { schemas: Record<string, JsonObject> } }): TwilioSubset {
+export function trimTwilioDocument(source: TwilioDocument): TwilioSubset {
   const paths: TwilioSubset['paths'] = {};
   for (const operation of TWILIO_OPERATIONS) {
     const original = source.paths[operation.path]?.[operation.method];
@@ -65,17 +72,25 @@ export function trimTwilioDocument(source: { paths: Record<string, Record<string
     if (operation.formFields) keepFormFields(trimmed, operation.formFields);
     (paths[operation.path] ??= {})[operation.method] = trimmed;
   }
-  const schemas: TwilioSubset['schemas'] = {};
-  const pending = referencedSchemas(paths);
+  return { paths, schemas: schemasReachedFrom(paths, source, (schema) => facts(schema) as JsonObject) };
+}
+
+/**
+ * Every component schema of `source` that `root` references, directly or through other schemas, each passed
+ * through `keep`, sorted by name.
+ */
+export function schemasReachedFrom(root: unknown, source: TwilioDocument, keep: (schema: JsonObject) => JsonObject): Record<string, JsonObject> {
+  const schemas: Record<string, JsonObject> = {};
+  const pending = referencedSchemas(root);
   while (pending.length > 0) {
     const name = pending.pop()!;
     if (schemas[name] !== undefined) continue;
     const schema = source.components.schemas[name];
     if (schema === undefined) throw new Error(`Twilio's file has no schema ${name}`);
-    schemas[name] = facts(schema) as JsonObject;
+    schemas[name] = keep(schema);
     pending.push(...referencedSchemas(schemas[name]));
   }
-  return { paths, schemas: Object.fromEntries(Object.entries(schemas).sort(([a], [b]) => a.localeCompare(b))) };
+  return Object.fromEntries(Object.entries(schemas).sort(([a], [b]) => a.localeCompare(b)));
 }
 
 /** The value without prose; the names under `properties` are field names, kept whatever they are. */

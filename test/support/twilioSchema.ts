@@ -1,6 +1,6 @@
 /**
- * Validators for paytone's JSON against Twilio's own OpenAPI file, so wire-compatibility tests check
- * the shape Twilio publishes rather than a copy of it.
+ * Validators for paytone's JSON against Twilio's own OpenAPI file (the repository's excerpt of it, in
+ * `vendor/twilio-oai/`), so wire-compatibility tests check the shape Twilio publishes rather than ours.
  *
  * By default a validator also demands every property the schema lists and no others: Twilio's
  * responses carry all of them (null when empty), and the official clients read them by name.
@@ -10,8 +10,8 @@
  *   assert.ok(validate(body), JSON.stringify(validate.errors));
  */
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { Ajv, type SchemaObject, type ValidateFunction } from 'ajv';
+import { TWILIO_EXCERPT_FILE } from '../../src/ops/writeTwilioOperations.js';
 
 const RFC_2822_UTC = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} \+0000$/;
 
@@ -24,15 +24,13 @@ let ajv: Ajv | undefined;
 const validators = new Map<string, ValidateFunction>();
 
 /**
- * Twilio's API 2010 OpenAPI document, read once from the shared folder beside the project.
+ * Twilio's API 2010 OpenAPI document (the operations paytone serves and their schemas), read once.
  *
  * @example
  *   Object.keys(loadTwilioSchema().components.schemas['api.v2010.account.call'].properties)
  */
 export function loadTwilioSchema(): TwilioSchema {
-  loaded ??= JSON.parse(
-    readFileSync(path.resolve(process.cwd(), '../shared/twilio-oai/twilio_api_v2010.json'), 'utf8'),
-  ) as TwilioSchema;
+  loaded ??= JSON.parse(readFileSync(TWILIO_EXCERPT_FILE, 'utf8')) as TwilioSchema;
   return loaded;
 }
 
