@@ -57,7 +57,7 @@ export interface Config {
   unknownVariables: string[];
   /** How long a client may take to send a request's headers, its whole request, and to reuse an idle connection. */
   http: HttpTimeouts;
-  /** When status callbacks are tried again and when paytone gives up (README "Retries"). */
+  /** When status callbacks are tried again and when paytone gives up (docs/capture-and-callbacks.md, "Retries"). */
   callbackRetry: CallbackRetryPolicy;
   /** Real calls: SIP and RTP (PAYTONE_SIP_*, PAYTONE_RTP_PORTS), or null when PAYTONE_SIP_LISTEN is off. */
   sip: SipSettings | null;

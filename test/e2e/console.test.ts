@@ -197,7 +197,7 @@ describe('agent console and caller phone in Chromium', { skip }, () => {
     assert.match(code.mistake.stateText, /Invalid security code/);
     assert.equal(code.captured.value, 'xxx');
 
-    // Postal code: shorter than the 5 digits asked for, then right. The README's screenshot is taken at the mistake.
+    // Postal code: shorter than the 5 digits asked for, then right. docs/console-mid-session.png is taken at the mistake.
     await askFor(agent, 'postal-code');
     await press(phone, '123#', 'keyboard');
     assert.match((await untilRow(agent, 'postal-code', 'error')).stateText, /Invalid postal code/);

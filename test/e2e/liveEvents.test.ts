@@ -211,7 +211,7 @@ describe('live event stream', () => {
   });
 });
 
-// Each process of a cluster counts its own requests (see README, Running a cluster).
+// Each process of a cluster counts its own requests (see docs/operations.md, "Running a cluster").
 describe('live event routes under the account rate limit', { skip: clusterSizeForTests() > 1 ? 'rate limits are counted per process' : false }, () => {
   it('answers 20429 past the limit, counting only authenticated requests', async () => {
     const paytone = await startPaytone({ env: { PAYTONE_RATE_LIMIT: '2/60s' } });
