@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * Entry point of the `paytone` command. It works on the database the server uses: the SQLite file in the data dir
  * (PAYTONE_DATA_DIR, default ./data) or PostgreSQL (DATABASE_URL), with the same vault key (PAYTONE_VAULT_KEY or
