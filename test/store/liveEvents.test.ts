@@ -134,10 +134,11 @@ describe('live event feed storage on PostgreSQL', { skip: pg.skip ?? false }, ()
       await until(
         'the second writer to wait for the feed lock',
         async () => {
-          const rows = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`.execute(db!);
+          // Only this scratch database's locks: other suites on the same server take advisory locks of their own.
+          const rows = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_locks
+            WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`.execute(db!);
           return rows.rows[0]!.n === 1;
         },
-        5000,
       );
       assert.deepEqual(await feed.since(ACCOUNT, lastBefore, {}, 10), [], 'nothing visible while the first writer is open');
     } finally {
