@@ -31,14 +31,20 @@ const files = fs
   .map((name) => path.join(E2E, name));
 const pg = await postgresForTests();
 
-it('runs every e2e suite against three processes sharing one PostgreSQL database', { skip: pg.skip ?? false, timeout: 10 * 60_000 }, async () => {
+it('runs every e2e suite against three processes sharing one PostgreSQL database', { skip: pg.skip ?? false, timeout: 10 * 60_000 }, async (t) => {
   const output: string[] = [];
   const code = await new Promise<number | null>((resolve, reject) => {
     const child = spawn(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=tap', ...files], {
       // Without the outer runner's NODE_TEST_CONTEXT, the inner one reports on its own (TAP on stdout).
       env: { ...process.env, NODE_TEST_CONTEXT: undefined, PAYTONE_TEST_CLUSTER: '3' },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group: on a timeout the inner runner, its test files and their servers all go, instead of
+      // keeping this file, and so the whole suite, from ever ending.
+      detached: true,
     });
+    t.signal.addEventListener('abort', () => {
+      if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
+    }, { once: true });
     child.stdout.on('data', (chunk: Buffer) => output.push(chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString()));
     child.on('error', reject);

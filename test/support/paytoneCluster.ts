@@ -44,7 +44,16 @@ export async function startPaytoneCluster(options: { size: number; env?: Record<
   if (migrated.code !== 0) throw new Error(`paytone migrate failed: ${migrated.stderr}`);
   const captured = Array.from({ length: options.size }, () => [] as string[]);
   const startMember = (index: number, dataDir?: string) => startPaytoneProcess({ env, captured: captured[index], dataDir });
-  let members = await Promise.all(captured.map((_, index) => startMember(index)));
+  // A member that fails to start fails the cluster, and the members that did start are stopped: left running, their
+  // pipes would keep the test file from ever ending.
+  const started = await Promise.allSettled(captured.map((_, index) => startMember(index)));
+  let members = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const failed = started.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed) {
+    await Promise.all(members.map((member) => member.kill('SIGKILL')));
+    await database.drop();
+    throw failed.reason;
+  }
   const balance = () => startRoundRobin(() => members.map((m) => m.port));
   let balancer: RoundRobin | null = await balance();
   // Tests stop and start the cluster again on the same data: the database goes when the test file ends.
