@@ -1,0 +1,33 @@
+/**
+ * `npm test` runs every test file and nothing else. Given a folder, node's runner also runs every other file under a
+ * folder named test (the helpers in test/support, and test/chaos/main.js: `npm run chaos`, 500 sessions with
+ * kills, a full minute and more of CPU), so the script lists the test files itself. This test runs the script's
+ * listing the way npm does (sh, from the repository root) and compares it with the compiled files.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+function filesUnder(folder: string): string[] {
+  return fs.readdirSync(path.join(ROOT, folder), { withFileTypes: true }).flatMap((entry) => {
+    const relative = `${folder}/${entry.name}`;
+    return entry.isDirectory() ? filesUnder(relative) : [relative];
+  });
+}
+
+test('npm test names every compiled test file and no other file', () => {
+  const script = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { test: string } }).scripts.test;
+  const prefix = 'node --test --test-concurrency=2 ';
+  assert.ok(script.startsWith(prefix), script);
+  const listed = execFileSync('sh', ['-c', `printf '%s\\n' ${script.slice(prefix.length)}`], { cwd: ROOT }).toString().split('\n').filter(Boolean);
+  const compiled = filesUnder('dist/test').filter((file) => file.endsWith('.js'));
+  assert.deepEqual(listed.filter((file) => !file.endsWith('.test.js')), [], 'only test files run');
+  assert.deepEqual(compiled.filter((file) => file.endsWith('.test.js') && !listed.includes(file)), [], 'every test file runs');
+  assert.ok(listed.includes('dist/test/docs.test.js') && listed.includes('dist/test/e2e/cardSession.test.js'));
+  assert.ok(compiled.includes('dist/test/chaos/main.js') && !listed.includes('dist/test/chaos/main.js'));
+});
