@@ -15,6 +15,7 @@ import { requireAccount } from './auth.js';
 import { Authenticator } from './credentials.js';
 import { accountRoutes } from './twilio/accounts.js';
 import { callRoutes } from './twilio/calls.js';
+import { phoneNumberRoutes } from './twilio/phoneNumbers.js';
 import { paymentRoutes } from './twilio/payments.js';
 import { sandboxCallbackSink, sandboxRoutes } from './sandbox/dtmf.js';
 import { payConnectorRoutes } from './v1/payConnectors.js';
@@ -75,6 +76,7 @@ export function buildServer(app: AppContext, timeouts: HttpTimeouts = DEFAULT_HT
     if (app.rateLimit) await accountScope.register(rateLimit, accountRateLimit(app.rateLimit));
     accountRoutes(accountScope, app);
     callRoutes(accountScope, app);
+    phoneNumberRoutes(accountScope, app);
     paymentRoutes(accountScope, app);
     sandboxRoutes(accountScope, app);
     payConnectorRoutes(accountScope, app);

@@ -11,6 +11,7 @@ import { durable, openDatabase } from '../store/database.js';
 import { Vault } from '../vault/vault.js';
 import { AccountStore } from '../store/accounts.js';
 import { CallStore } from '../store/calls.js';
+import { PhoneNumberStore } from '../store/phoneNumbers.js';
 import { SessionStore } from '../store/sessions.js';
 import { StoredGatewayLedger } from '../store/gatewayLedger.js';
 import { CallbackOutbox } from '../callbacks/outbox.js';
@@ -38,6 +39,7 @@ export interface AppContext {
   log: Logger;
   accounts: AccountStore;
   calls: CallStore;
+  phoneNumbers: PhoneNumberStore;
   payments: PaymentRequests;
   connectors: ConnectorRegistry;
   telephony: SandboxTelephony;
@@ -130,6 +132,7 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
     log,
     accounts,
     calls,
+    phoneNumbers: new PhoneNumberStore(db),
     payments,
     connectors,
     telephony,

@@ -43,8 +43,9 @@ const RECORDED_VALUES = new Set([
   'IdempotencyKey', 'Capture', 'Status', 'PaymentMethod', 'ChargeAmount', 'Currency', 'TokenType', 'PaymentConnector',
   'Timeout', 'ValidCardTypes', 'SecurityCode', 'PostalCode', 'BankAccountType', 'Confirmation', 'RequireMatchingInputs',
   'MinPostalCodeLength', 'Input', 'To', 'From', 'StatusCallbackMethod', 'UniqueName', 'Type', 'Mode',
+  'PhoneNumber', 'FriendlyName', 'VoiceMethod', 'VoiceFallbackMethod', 'Method', 'FallbackMethod', 'StatusCallbackEvent',
 ]);
-const URL_VALUES = new Set(['StatusCallback', 'Url', 'EndpointUrl', 'ApiBase']);
+const URL_VALUES = new Set(['StatusCallback', 'Url', 'EndpointUrl', 'ApiBase', 'VoiceUrl', 'VoiceFallbackUrl', 'FallbackUrl']);
 const MAX_PARAMETERS = 40;
 const MAX_VALUE = 120;
 const MAX_USER_AGENT = 200;
@@ -59,6 +60,9 @@ const ACTIONS: Record<string, (form: FormValues) => string> = {
       : form.Status === 'complete' && form.Capture === undefined ? 'payment.complete'
         : form.Status === 'cancel' && form.Capture === undefined ? 'payment.cancel'
           : 'payment.update',
+  'POST /2010-04-01/Accounts/:AccountSid/IncomingPhoneNumbers.json': () => 'number.create',
+  'POST /2010-04-01/Accounts/:AccountSid/IncomingPhoneNumbers/:Sid.json': () => 'number.update',
+  'DELETE /2010-04-01/Accounts/:AccountSid/IncomingPhoneNumbers/:Sid.json': () => 'number.delete',
   'POST /sandbox/Accounts/:AccountSid/Calls/:CallSid/Dtmf.json': () => 'sandbox.keypress',
   'POST /v1/Accounts/:AccountSid/PayConnectors.json': () => 'connector.create',
   'POST /v1/Accounts/:AccountSid/PayConnectors/:UniqueName.json': () => 'connector.update',

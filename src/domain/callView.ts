@@ -6,6 +6,7 @@
  *   reply.send(callView(call));
  */
 import { formatRfc2822 } from './dates.js';
+import { formatPhoneNumber } from './endpoints.js';
 
 export const CALL_STATUSES = ['queued', 'ringing', 'in-progress', 'completed', 'busy', 'failed', 'no-answer', 'canceled'] as const;
 export type CallStatus = (typeof CALL_STATUSES)[number];
@@ -114,10 +115,4 @@ export function callView(call: CallRecord): CallJson {
 function callDuration(call: CallRecord): string | null {
   if (call.startTime === null || call.endTime === null) return null;
   return String(Math.max(0, Math.round((call.endTime - call.startTime) / 1000)));
-}
-
-/** North American numbers read `(415) 555-0100` as Twilio formats them; anything else stays as given. */
-function formatPhoneNumber(number: string): string {
-  const nanp = /^\+1(\d{3})(\d{3})(\d{4})$/.exec(number);
-  return nanp ? `(${nanp[1]}) ${nanp[2]}-${nanp[3]}` : number;
 }

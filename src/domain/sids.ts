@@ -1,8 +1,8 @@
 /**
  * Twilio-style identifiers and secrets: a two-letter prefix plus 32 lowercase hex characters
- * (`AC` account, `CA` call, `PK` pay session, `SK` API key). The random source and the clock are parameters so
- * the domain stays free of hidden I/O; they default to node:crypto (through the pool for SIDs, which are not secret)
- * and `Date.now`.
+ * (`AC` account, `CA` call, `PK` pay session, `SK` API key, `PN` phone number, `NO` notification). The random source
+ * and the clock are parameters so the domain stays free of hidden I/O; they default to node:crypto (through the
+ * pool for SIDs, which are not secret) and `Date.now`.
  *
  * A SID begins with the millisecond it was made (12 hex characters) and ends with 80 random bits (20). Every table
  * and index keyed by a SID (sessions, calls, their events, the audit trail by session and by call) then takes new
@@ -18,7 +18,7 @@
 import { randomBytes } from 'node:crypto';
 import { pooledRandomBytes } from './randomPool.js';
 
-export type SidPrefix = 'AC' | 'CA' | 'PK' | 'SK';
+export type SidPrefix = 'AC' | 'CA' | 'PK' | 'SK' | 'PN' | 'NO';
 
 export type RandomSource = (bytes: number) => Buffer;
 
@@ -27,6 +27,8 @@ const SID_PATTERNS: Record<SidPrefix, RegExp> = {
   CA: /^CA[0-9a-f]{32}$/i,
   PK: /^PK[0-9a-f]{32}$/i,
   SK: /^SK[0-9a-f]{32}$/i,
+  PN: /^PN[0-9a-f]{32}$/i,
+  NO: /^NO[0-9a-f]{32}$/i,
 };
 
 const SECRET_PATTERN = /^[0-9a-f]{32}$/i;

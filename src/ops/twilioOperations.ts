@@ -14,7 +14,7 @@
 
 export interface TwilioOperation {
   path: string;
-  method: 'get' | 'post';
+  method: 'get' | 'post' | 'delete';
   summary: string;
   /** What the success answer holds, in our words. */
   answer: string;
@@ -38,6 +38,23 @@ export const TWILIO_OPERATIONS: TwilioOperation[] = [
   { path: `${ACCOUNT}/Calls.json`, method: 'get', summary: "List the account's calls, newest first.", answer: 'A page of calls.', queryParameters: ['To', 'From', 'Status', 'PageSize', 'Page'] },
   { path: `${ACCOUNT}/Calls/{Sid}.json`, method: 'get', summary: 'Fetch a call.', answer: 'The call.' },
   { path: `${ACCOUNT}/Calls/{Sid}.json`, method: 'post', summary: 'Hang up a call (Status=completed); an open pay session ends with Result=caller-hung-up.', answer: 'The call.', formFields: ['Status', 'Url', 'Twiml'] },
+  {
+    path: `${ACCOUNT}/IncomingPhoneNumbers.json`,
+    method: 'post',
+    summary: 'Register a number your carrier or PBX routes to paytone, with its VoiceUrl (201).',
+    answer: 'The new number.',
+    formFields: ['PhoneNumber', 'FriendlyName', 'VoiceUrl', 'VoiceMethod', 'VoiceFallbackUrl', 'VoiceFallbackMethod', 'StatusCallback', 'StatusCallbackMethod', 'VoiceCallerIdLookup'],
+  },
+  { path: `${ACCOUNT}/IncomingPhoneNumbers.json`, method: 'get', summary: "List the account's numbers, newest first.", answer: 'A page of numbers.', queryParameters: ['PhoneNumber', 'FriendlyName', 'PageSize', 'Page'] },
+  { path: `${ACCOUNT}/IncomingPhoneNumbers/{Sid}.json`, method: 'get', summary: 'Fetch a number.', answer: 'The number.' },
+  {
+    path: `${ACCOUNT}/IncomingPhoneNumbers/{Sid}.json`,
+    method: 'post',
+    summary: "Change a number's name and voice settings (the number itself cannot change).",
+    answer: 'The number.',
+    formFields: ['FriendlyName', 'VoiceUrl', 'VoiceMethod', 'VoiceFallbackUrl', 'VoiceFallbackMethod', 'StatusCallback', 'StatusCallbackMethod', 'VoiceCallerIdLookup'],
+  },
+  { path: `${ACCOUNT}/IncomingPhoneNumbers/{Sid}.json`, method: 'delete', summary: 'Delete a number: calls to it are refused from then on.', answer: 'Deleted.' },
   { path: `${ACCOUNT}/Calls/{CallSid}/Payments.json`, method: 'post', summary: 'Start a pay session on a call in progress (201).', answer: 'The new session: exactly Twilio\'s six fields.' },
   { path: `${ACCOUNT}/Calls/{CallSid}/Payments/{Sid}.json`, method: 'post', summary: 'Ask for one field (Capture) or end the session (Status=complete|cancel) (202).', answer: 'Accepted: exactly Twilio\'s six fields; what follows arrives as status callbacks.' },
 ];

@@ -266,6 +266,29 @@ async function rebuildWithoutAutoincrement(trx: Kysely<any>, table: string): Pro
   for (const other of rows.filter((r) => r.type !== 'table')) await sql.raw(other.sql).execute(trx);
 }
 
+/** Twilio's IncomingPhoneNumbers: the numbers calls reach paytone on; one account per number. */
+const phoneNumbers: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('incoming_phone_numbers')
+      .addColumn('sid', 'varchar(34)', (c) => c.primaryKey())
+      .addColumn('account_sid', 'varchar(34)', (c) => c.notNull())
+      .addColumn('phone_number', 'varchar(16)', (c) => c.notNull().unique())
+      .addColumn('friendly_name', 'text', (c) => c.notNull())
+      .addColumn('voice_url', 'text')
+      .addColumn('voice_method', 'varchar(4)', (c) => c.notNull())
+      .addColumn('voice_fallback_url', 'text')
+      .addColumn('voice_fallback_method', 'varchar(4)', (c) => c.notNull())
+      .addColumn('status_callback', 'text')
+      .addColumn('status_callback_method', 'varchar(4)', (c) => c.notNull())
+      .addColumn('voice_caller_id_lookup', 'integer', (c) => c.notNull())
+      .addColumn('date_created', 'bigint', (c) => c.notNull())
+      .addColumn('date_updated', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('phone_numbers_by_account').on('incoming_phone_numbers').columns(['account_sid', 'date_created']).execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_pay_connectors': payConnectors,
@@ -274,6 +297,7 @@ export const migrations: Record<string, Migration> = {
   '0004_audit_log': auditLog,
   '0006_embedded_timers': embeddedTimers,
   '0007_embedded_row_ids': embeddedRowIds,
+  '0008_phone_numbers': phoneNumbers,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -172,6 +172,25 @@ export interface AuditLogTable {
   parameters: string;
 }
 
+/** Numbers calls reach paytone on (Twilio's IncomingPhoneNumbers); a number belongs to one account at most. */
+export interface IncomingPhoneNumbersTable {
+  sid: string;
+  account_sid: string;
+  /** E.164, unique over the installation: an INVITE names the number, not the account. */
+  phone_number: string;
+  friendly_name: string;
+  voice_url: string | null;
+  voice_method: string;
+  voice_fallback_url: string | null;
+  voice_fallback_method: string;
+  status_callback: string | null;
+  status_callback_method: string;
+  /** 0 or 1 (SQLite has no boolean). */
+  voice_caller_id_lookup: number;
+  date_created: number;
+  date_updated: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
@@ -185,6 +204,7 @@ export interface Database {
   pay_connectors: PayConnectorsTable;
   gateway_sends: GatewaySendsTable;
   audit_log: AuditLogTable;
+  incoming_phone_numbers: IncomingPhoneNumbersTable;
 }
 
 export type { Generated };
