@@ -18,6 +18,7 @@ import { CallbackOutbox } from '../callbacks/outbox.js';
 import { PayConnectorStore } from '../store/payConnectors.js';
 import { SandboxTelephony } from '../telephony/sandboxCalls.js';
 import { PaymentSessions } from './paymentSessions.js';
+import { CallProgress } from './callProgress.js';
 import { PaymentRequests } from './paymentRequests.js';
 import { AuditLogStore } from '../store/auditLog.js';
 import { InProcessLiveEventBus, LiveEventFeed } from './liveEvents.js';
@@ -40,6 +41,8 @@ export interface AppContext {
   accounts: AccountStore;
   calls: CallStore;
   phoneNumbers: PhoneNumberStore;
+  /** Every call's moves: the SIP side's CallLifecycle. */
+  callProgress: CallProgress;
   payments: PaymentRequests;
   connectors: ConnectorRegistry;
   telephony: SandboxTelephony;
@@ -120,7 +123,9 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
   const storedKeypad = cluster
     ? new StoredKeypad({ store: new KeypressStore(db), caller: payments, memberId: cluster.memberId, intervalMs: config.dtmfIntervalMs, log, now })
     : undefined;
-  const telephony = new SandboxTelephony({ calls, caller: payments, outbox, onEvents: publish, dtmfIntervalMs: config.dtmfIntervalMs, log, now, storedKeypad });
+  const phoneNumbers = new PhoneNumberStore(db);
+  const callProgress = new CallProgress({ calls, phoneNumbers, outbox, caller: payments, publish, now, log });
+  const telephony = new SandboxTelephony({ progress: callProgress, caller: payments, dtmfIntervalMs: config.dtmfIntervalMs, log, now, storedKeypad });
   // In a cluster nothing is resumed wholesale: the sweep takes over only what no live process is doing.
   const resumed = cluster ? 0 : await sessions.resume();
   if (resumed > 0) log.info({ sessions: resumed }, 'resumed unfinished pay sessions');
@@ -132,7 +137,8 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
     log,
     accounts,
     calls,
-    phoneNumbers: new PhoneNumberStore(db),
+    phoneNumbers,
+    callProgress,
     payments,
     connectors,
     telephony,

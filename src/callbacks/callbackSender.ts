@@ -27,6 +27,8 @@ export interface CallbackToSend {
   url: string;
   /** The callback's form parameters (masked). */
   params: Record<string, string>;
+  /** POST (a form body) or GET (the parameters in the query string), as the callback's owner asked. */
+  method: 'GET' | 'POST';
   /** The account's auth token, the key of `X-Twilio-Signature`. */
   signingKey: string;
   /** `I-Twilio-Idempotency-Token`: the same on every attempt of one callback. */

@@ -7,13 +7,16 @@
  */
 import type { Dispatcher } from 'undici';
 import { CALLBACK_ADDRESS_REFUSED } from './addressGuard.js';
+import { withQuery } from './signedRequest.js';
 
 export interface CallbackPost {
   /** The StatusCallback URL exactly as stored. */
   url: string;
   /** The callback's form parameters (masked); each name is sent once. */
   params: Record<string, string>;
-  /** `X-Twilio-Signature`, computed over `url` and `params`. */
+  /** POST (a form body, the default) or GET (the parameters appended to the URL's query string). */
+  method?: 'GET' | 'POST';
+  /** `X-Twilio-Signature`, as `signedRequest` computes it for this URL, method and parameters. */
   signature: string;
   /** `I-Twilio-Idempotency-Token`: the same on every attempt of one callback, so receivers can dedupe. */
   idempotencyToken: string;
@@ -50,9 +53,10 @@ const MAX_DRAINED_BYTES = 128 * 1024;
  *   if (result.kind === 'response' && result.status < 300) markDelivered();
  */
 export function postCallback(dispatcher: Dispatcher, post: CallbackPost): Promise<DeliveryResult> {
+  const get = post.method === 'GET';
   let target: URL;
   try {
-    target = new URL(post.url);
+    target = new URL(get ? withQuery(post.url, post.params) : post.url);
   } catch {
     return Promise.resolve({ kind: 'unsendable', error: 'invalid url' });
   }
@@ -60,7 +64,7 @@ export function postCallback(dispatcher: Dispatcher, post: CallbackPost): Promis
     return Promise.resolve({ kind: 'unsendable', error: 'unsupported url scheme' });
   }
   const headers: Record<string, string> = {
-    'content-type': 'application/x-www-form-urlencoded',
+    ...(get ? {} : { 'content-type': 'application/x-www-form-urlencoded' }),
     'x-twilio-signature': post.signature,
     'i-twilio-idempotency-token': post.idempotencyToken,
     'user-agent': post.userAgent,
@@ -109,9 +113,9 @@ export function postCallback(dispatcher: Dispatcher, post: CallbackPost): Promis
         {
           origin: target.origin,
           path: `${target.pathname}${target.search}`,
-          method: 'POST',
+          method: get ? 'GET' : 'POST',
           headers,
-          body: new URLSearchParams(post.params).toString(),
+          body: get ? null : new URLSearchParams(post.params).toString(),
           headersTimeout: post.timeoutMs,
           bodyTimeout: post.timeoutMs,
         },

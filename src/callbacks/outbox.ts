@@ -96,7 +96,7 @@ const HEADS_PER_PASS = 512;
 /** The most callbacks of one session sent as one sequence (a card number's keys and the field's end fit). */
 const MAX_SEQUENCE = 32;
 
-export const HEAD_COLUMNS = ['session_sid', 'seq', 'account_sid', 'kind', 'params', 'url', 'at', 'attempts', 'next_attempt_at'] as const;
+export const HEAD_COLUMNS = ['session_sid', 'seq', 'account_sid', 'kind', 'params', 'url', 'method', 'at', 'attempts', 'next_attempt_at'] as const;
 
 export type CallbackRow = Pick<Database['session_events'], (typeof HEAD_COLUMNS)[number]>;
 
@@ -109,6 +109,8 @@ export interface CommittedCallback {
   kind: string;
   params: Record<string, string>;
   url: string;
+  /** GET or POST; a pay session's callbacks are always POSTed (null). */
+  method?: 'GET' | 'POST' | null;
   at: number;
 }
 
@@ -219,6 +221,7 @@ export class CallbackOutbox {
         kind: c.kind,
         params: c.params,
         url: c.url,
+        method: c.method ?? null,
         at: c.at,
         attempts: 0,
         next_attempt_at: c.at,
@@ -458,9 +461,9 @@ export class CallbackOutbox {
       return answered({ kind: 'no-response', error: 'signing key unavailable' });
     }
     const sendable: CallbackToSend[] = [];
-    for (const { params, url, session_sid, seq } of sequence) {
+    for (const { params, url, method, session_sid, seq } of sequence) {
       if (params === null) break;
-      sendable.push({ url, params, signingKey: authToken, idempotencyToken: `${session_sid}-${seq}` });
+      sendable.push({ url, params, method: method === 'GET' ? 'GET' : 'POST', signingKey: authToken, idempotencyToken: `${session_sid}-${seq}` });
     }
     return this.sender.sendInOrder(sendable, answered);
   }

@@ -11,7 +11,7 @@ import { Agent } from 'undici';
 import { postCallback, type DeliveryResult } from './deliver.js';
 import { isDelivered } from './retryPolicy.js';
 import { guardedLookup } from './addressGuard.js';
-import { signCallback } from './signature.js';
+import { requestSignature } from './signedRequest.js';
 import { callbackPolicyFrom } from '../domain/callbackPolicy.js';
 import type { CallbackToSend, SenderSettings, ToSender, FromSender } from './callbackSender.js';
 
@@ -77,7 +77,8 @@ async function attempt(callback: CallbackToSend): Promise<DeliveryResult> {
   return postCallback(agent, {
     url: callback.url,
     params: callback.params,
-    signature: signCallback(callback.signingKey, callback.url, callback.params),
+    method: callback.method,
+    signature: requestSignature(callback.signingKey, callback.url, callback.method, callback.params),
     idempotencyToken: callback.idempotencyToken,
     userAgent: settings.userAgent,
     timeoutMs: settings.timeoutMs,

@@ -1,23 +1,35 @@
 /**
- * The parameters of Twilio's Calls create and update requests, validated for the sandbox telephony.
+ * The parameters of Twilio's Calls create and update requests.
  *
- * Twilio requires one of `Url` or `Twiml` on create; the sandbox answers calls itself, so both are
- * optional here. `Url` still matters: relative Payments StatusCallbacks resolve against it.
+ * `To` is an E.164 number or a SIP URI (`To=hello` is Twilio's 21211). Twilio requires one of `Url` or `Twiml` on
+ * create; a sandbox call answers itself, so both are optional for one, and the API asks for one when the call is
+ * real. `Url` matters either way: relative Payments StatusCallbacks resolve against it.
  *
  * @example
  *   const call = parseCreateCall({ To: '+14155550100', From: '+14155550199', Url: 'https://example.com/voice' });
  */
 import { payError, type PaytoneError } from './errors.js';
 import { ANY_CALLBACK, assertCallbackAllowed, type CallbackPolicy } from './callbackPolicy.js';
-import { formEnum, formValue, isAbsoluteHttpUrl, shownValue, type FormValues } from './form.js';
+import { formEnum, formInteger, formValue, isAbsoluteHttpUrl, shownValue, type FormValues } from './form.js';
+import { callEndpoint, type CallEndpoint } from './endpoints.js';
+import { CALL_EVENTS, type CallEvent } from './callView.js';
+import { formHttpMethod, formWebhookUrl, recoded, type HttpMethod } from './webhookParams.js';
 
 export interface CreateCallParams {
   to: string;
+  /** What `To` names: a number (E.164) or a SIP URI. */
+  endpoint: CallEndpoint;
   from: string;
   url: string | null;
+  method: HttpMethod;
+  fallbackUrl: string | null;
+  fallbackMethod: HttpMethod;
   twiml: string | null;
   statusCallback: string | null;
-  statusCallbackMethod: 'GET' | 'POST';
+  statusCallbackMethod: HttpMethod;
+  statusCallbackEvents: CallEvent[];
+  /** Seconds a real call rings before it is `no-answer` (Twilio's default 60, at most 600). */
+  timeoutSeconds: number;
 }
 
 export interface UpdateCallParams {
@@ -27,8 +39,9 @@ export interface UpdateCallParams {
   twiml: string | null;
 }
 
-const HTTP_METHODS = ['GET', 'POST'] as const;
 const UPDATE_STATUSES = ['canceled', 'completed'] as const;
+const DEFAULT_TIMEOUT_SECONDS = 60;
+const MAX_TIMEOUT_SECONDS = 600;
 
 /**
  * Validates a Calls create request.
@@ -37,13 +50,24 @@ const UPDATE_STATUSES = ['canceled', 'completed'] as const;
  *   parseCreateCall({ To: '+14155550100', From: '+14155550199' }).statusCallbackMethod // 'POST'
  */
 export function parseCreateCall(form: FormValues, callbackPolicy: CallbackPolicy = ANY_CALLBACK): CreateCallParams {
+  const to = required(formValue(form, 'To'), () => payError(21201, 'Required parameter "To" is missing.'));
+  const endpoint = callEndpoint(to);
+  if (endpoint === null) {
+    throw payError(21211, `To must be an E.164 phone number such as +14155550100 or a SIP URI such as sip:agent@pbx.example.com; got ${shownValue(to)}.`);
+  }
   return {
-    to: required(formValue(form, 'To'), () => payError(21201, 'Required parameter "To" is missing.')),
+    to: endpoint.kind === 'number' ? endpoint.number : endpoint.uri,
+    endpoint,
     from: required(formValue(form, 'From'), () => payError(21213, 'Required parameter "From" is missing.')),
-    url: callUrl(form),
+    url: formWebhookUrl(form, 'Url', callbackPolicy),
+    method: formHttpMethod(form, 'Method') ?? 'POST',
+    fallbackUrl: formWebhookUrl(form, 'FallbackUrl', callbackPolicy),
+    fallbackMethod: formHttpMethod(form, 'FallbackMethod') ?? 'POST',
     twiml: formValue(form, 'Twiml') ?? null,
     statusCallback: statusCallback(form, callbackPolicy),
-    statusCallbackMethod: formEnum(form, 'StatusCallbackMethod', HTTP_METHODS, { ignoreCase: true }) ?? 'POST',
+    statusCallbackMethod: formEnum(form, 'StatusCallbackMethod', ['GET', 'POST'] as const, { ignoreCase: true }) ?? 'POST',
+    statusCallbackEvents: statusCallbackEvents(form),
+    timeoutSeconds: recoded(20001, () => formInteger(form, 'Timeout', { min: 1, max: MAX_TIMEOUT_SECONDS })) ?? DEFAULT_TIMEOUT_SECONDS,
   };
 }
 
@@ -59,6 +83,19 @@ export function parseUpdateCall(form: FormValues): UpdateCallParams {
     url: callUrl(form),
     twiml: formValue(form, 'Twiml') ?? null,
   };
+}
+
+/**
+ * `StatusCallbackEvent`: repeated (`StatusCallbackEvent=initiated&StatusCallbackEvent=answered`, as the clients
+ * send a list) or space-separated; Twilio's default is `completed` alone.
+ */
+function statusCallbackEvents(form: FormValues): CallEvent[] {
+  const raw = form.StatusCallbackEvent;
+  const given = (Array.isArray(raw) ? raw : [raw ?? '']).flatMap((v) => v.split(/[\s,]+/)).filter((v) => v !== '');
+  if (given.length === 0) return ['completed'];
+  const unknown = given.find((e) => !(CALL_EVENTS as readonly string[]).includes(e.toLowerCase()));
+  if (unknown !== undefined) throw payError(20001, `StatusCallbackEvent may name ${CALL_EVENTS.join(', ')}; got ${shownValue(unknown)}.`);
+  return CALL_EVENTS.filter((e) => given.some((g) => g.toLowerCase() === e));
 }
 
 function callUrl(form: FormValues): string | null {

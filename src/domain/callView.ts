@@ -1,6 +1,6 @@
 /**
  * A stored call as Twilio's Call JSON (`api.v2010.account.call`): every property Twilio lists, with null
- * where a sandbox call has nothing to say, so clients that read any of them keep working.
+ * where paytone has nothing to say, so clients that read any of them keep working.
  *
  * @example
  *   reply.send(callView(call));
@@ -10,6 +10,13 @@ import { formatPhoneNumber } from './endpoints.js';
 
 export const CALL_STATUSES = ['queued', 'ringing', 'in-progress', 'completed', 'busy', 'failed', 'no-answer', 'canceled'] as const;
 export type CallStatus = (typeof CALL_STATUSES)[number];
+/** The statuses a call ends in. */
+export type FinalCallStatus = Exclude<CallStatus, 'queued' | 'ringing' | 'in-progress'>;
+export const CALL_DIRECTIONS = ['inbound', 'outbound-api', 'outbound-dial'] as const;
+export type CallDirection = (typeof CALL_DIRECTIONS)[number];
+/** Twilio's StatusCallbackEvent values: the moments a call's StatusCallback may be told about. */
+export const CALL_EVENTS = ['initiated', 'ringing', 'answered', 'completed'] as const;
+export type CallEvent = (typeof CALL_EVENTS)[number];
 
 /** A call as the store keeps it; times are epoch milliseconds. */
 export interface CallRecord {
@@ -18,28 +25,52 @@ export interface CallRecord {
   to: string;
   from: string;
   status: CallStatus;
-  direction: string;
+  direction: CallDirection;
+  /** The call whose `<Dial>` placed this one, or null. */
+  parentCallSid: string | null;
+  /** The number an inbound call came in on, or null. */
+  phoneNumberSid: string | null;
+  /** Where an outbound-api call's TwiML comes from once answered: `url` (requested with `method`), or `twiml`. */
   url: string | null;
+  method: 'GET' | 'POST';
+  fallbackUrl: string | null;
+  fallbackMethod: 'GET' | 'POST';
   twiml: string | null;
   statusCallback: string | null;
-  statusCallbackMethod: string | null;
+  statusCallbackMethod: 'GET' | 'POST';
+  /** Which moments go to `statusCallback` (Twilio's default: `completed` only). */
+  statusCallbackEvents: CallEvent[];
+  /** Seconds an outgoing call may ring before it is `no-answer`; null for calls that do not ring out. */
+  timeoutSeconds: number | null;
+  /** SIP identity of a real call's leg (the Call-ID, and the address it came from for an inbound one). */
+  sipCallId: string | null;
+  sipSourceIp: string | null;
+  /** Status callbacks queued so far: the next one's SequenceNumber. */
+  callbacksSent: number;
   dateCreated: number;
   dateUpdated: number;
+  /** When the call started ringing or dialing; when it was answered; when it ended. */
   startTime: number | null;
+  answerTime: number | null;
   endTime: number | null;
+}
+
+/** Whether the call has ended, whatever the way. */
+export function isFinalStatus(status: CallStatus): status is FinalCallStatus {
+  return status !== 'queued' && status !== 'ringing' && status !== 'in-progress';
 }
 
 export interface CallJson {
   sid: string;
   date_created: string;
   date_updated: string;
-  parent_call_sid: null;
+  parent_call_sid: string | null;
   account_sid: string;
   to: string;
   to_formatted: string;
   from: string;
   from_formatted: string;
-  phone_number_sid: null;
+  phone_number_sid: string | null;
   status: CallStatus;
   start_time: string | null;
   end_time: string | null;
@@ -83,13 +114,13 @@ export function callView(call: CallRecord): CallJson {
     sid: call.sid,
     date_created: formatRfc2822(call.dateCreated),
     date_updated: formatRfc2822(call.dateUpdated),
-    parent_call_sid: null,
+    parent_call_sid: call.parentCallSid,
     account_sid: call.accountSid,
     to: call.to,
     to_formatted: formatPhoneNumber(call.to),
     from: call.from,
     from_formatted: formatPhoneNumber(call.from),
-    phone_number_sid: null,
+    phone_number_sid: call.phoneNumberSid,
     status: call.status,
     start_time: call.startTime === null ? null : formatRfc2822(call.startTime),
     end_time: call.endTime === null ? null : formatRfc2822(call.endTime),
@@ -113,6 +144,17 @@ export function callView(call: CallRecord): CallJson {
 
 /** Whole seconds, as Twilio reports it once the call has ended; null while it lasts. */
 function callDuration(call: CallRecord): string | null {
-  if (call.startTime === null || call.endTime === null) return null;
-  return String(Math.max(0, Math.round((call.endTime - call.startTime) / 1000)));
+  return call.endTime === null ? null : String(answeredSeconds(call));
+}
+
+/**
+ * How long the call was connected, in whole seconds: from its answer to its end (or to `now` while it lasts), 0 for
+ * a call never answered.
+ *
+ * @example
+ *   answeredSeconds({ ...call, answerTime: 1_000, endTime: 43_400 }) // 42
+ */
+export function answeredSeconds(call: Pick<CallRecord, 'answerTime' | 'endTime'>, now: number = call.endTime ?? 0): number {
+  if (call.answerTime === null) return 0;
+  return Math.max(0, Math.round(((call.endTime ?? now) - call.answerTime) / 1000));
 }

@@ -31,11 +31,17 @@ export const TWILIO_OPERATIONS: TwilioOperation[] = [
   {
     path: `${ACCOUNT}/Calls.json`,
     method: 'post',
-    summary: 'Place a sandbox call: it is answered at once and stays in-progress until hung up.',
-    answer: 'The call, in-progress.',
-    formFields: ['To', 'From', 'Url', 'Twiml', 'StatusCallback', 'StatusCallbackMethod'],
+    summary: 'Place a call: a sandbox call is answered at once; a call to a SIP URI (or a number through the SIP trunk) rings for real.',
+    answer: 'The call: in-progress (sandbox) or queued (real).',
+    formFields: ['To', 'From', 'Url', 'Method', 'FallbackUrl', 'FallbackMethod', 'Twiml', 'StatusCallback', 'StatusCallbackMethod', 'StatusCallbackEvent', 'Timeout'],
   },
-  { path: `${ACCOUNT}/Calls.json`, method: 'get', summary: "List the account's calls, newest first.", answer: 'A page of calls.', queryParameters: ['To', 'From', 'Status', 'PageSize', 'Page'] },
+  {
+    path: `${ACCOUNT}/Calls.json`,
+    method: 'get',
+    summary: "List the account's calls, newest first.",
+    answer: 'A page of calls.',
+    queryParameters: ['To', 'From', 'Status', 'ParentCallSid', 'PageSize', 'Page'],
+  },
   { path: `${ACCOUNT}/Calls/{Sid}.json`, method: 'get', summary: 'Fetch a call.', answer: 'The call.' },
   { path: `${ACCOUNT}/Calls/{Sid}.json`, method: 'post', summary: 'Hang up a call (Status=completed); an open pay session ends with Result=caller-hung-up.', answer: 'The call.', formFields: ['Status', 'Url', 'Twiml'] },
   {

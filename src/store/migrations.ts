@@ -289,6 +289,35 @@ const phoneNumbers: Migration = {
   },
 };
 
+/**
+ * Real calls: each call's place in a bridge (parent, number), how its TwiML is fetched (method, fallback), which
+ * status callbacks it asked for and how many it has queued (the next one's SequenceNumber), its ring timeout, its
+ * SIP identity and when it was answered; and the HTTP method of each callback in the outbox (null: POST).
+ * Calls made before were sandbox calls, answered as they started.
+ */
+const realCalls: Migration = {
+  async up(db: Kysely<any>) {
+    const callColumns: Array<[string, 'varchar(34)' | 'varchar(4)' | 'varchar(64)' | 'text' | 'integer' | 'bigint']> = [
+      ['parent_call_sid', 'varchar(34)'],
+      ['phone_number_sid', 'varchar(34)'],
+      ['method', 'varchar(4)'],
+      ['fallback_url', 'text'],
+      ['fallback_method', 'varchar(4)'],
+      ['status_callback_events', 'text'],
+      ['timeout', 'integer'],
+      ['sip_call_id', 'text'],
+      ['sip_source_ip', 'varchar(64)'],
+      ['answer_time', 'bigint'],
+    ];
+    // One column per statement: SQLite adds one at a time.
+    for (const [name, type] of callColumns) await db.schema.alterTable('calls').addColumn(name, type).execute();
+    await db.schema.alterTable('calls').addColumn('callbacks_sent', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    await db.updateTable('calls').set({ answer_time: sql`start_time` }).execute();
+    await db.schema.createIndex('calls_by_parent').on('calls').columns(['parent_call_sid']).execute();
+    await db.schema.alterTable('session_events').addColumn('method', 'varchar(4)').execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_pay_connectors': payConnectors,
@@ -298,6 +327,7 @@ export const migrations: Record<string, Migration> = {
   '0006_embedded_timers': embeddedTimers,
   '0007_embedded_row_ids': embeddedRowIds,
   '0008_phone_numbers': phoneNumbers,
+  '0009_real_calls': realCalls,
 };
 
 export const migrationProvider: MigrationProvider = {

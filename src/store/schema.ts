@@ -38,6 +38,23 @@ export interface CallsTable {
   date_updated: number;
   start_time: number | null;
   end_time: number | null;
+  /** The call that dialed this one (`<Dial>`), or null. */
+  parent_call_sid: string | null;
+  /** The number an inbound call came in on, or null. */
+  phone_number_sid: string | null;
+  /** How the call's Url is requested: GET or POST (null: POST). */
+  method: string | null;
+  fallback_url: string | null;
+  fallback_method: string | null;
+  /** StatusCallbackEvent, space-separated (null: completed only). */
+  status_callback_events: string | null;
+  /** Seconds an outgoing call may ring, or null. */
+  timeout: number | null;
+  sip_call_id: string | null;
+  sip_source_ip: string | null;
+  /** Status callbacks queued so far: the next one's SequenceNumber. */
+  callbacks_sent: number;
+  answer_time: number | null;
 }
 
 export interface PaymentSessionsTable {
@@ -78,6 +95,8 @@ export interface SessionEventsTable {
   /** The cluster member sending this callback now, and until when its claim holds (epoch ms). */
   lease_owner: Generated<string | null>;
   lease_until: Generated<number | null>;
+  /** GET or POST (null: POST). */
+  method: string | null;
 }
 
 export interface IdempotencyRecordsTable {

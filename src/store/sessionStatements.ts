@@ -56,6 +56,7 @@ export const insertEvent = builtOnce((db, p: Param<Insertable<SessionEventsTable
     delivery_status: p('delivery_status'),
     attempts: p('attempts'),
     next_attempt_at: p('next_attempt_at'),
+    method: p('method'),
   }),
 );
 /** A request's record, or the newer operation of a request that reused its key and parameters. */

@@ -113,6 +113,7 @@ export class SessionStore {
           delivery_status: 'pending',
           attempts: 0,
           next_attempt_at: event.at,
+          method: null,
         }),
       );
     }

@@ -7,11 +7,9 @@
  *   telephony.pressKeys(call, '4242 4242 4242 4242#'.replace(/ /g, ''));
  */
 import { payError } from '../domain/errors.js';
-import { newSid } from '../domain/sids.js';
-import { callStatusParams } from '../domain/callEvents.js';
-import type { LiveEvent } from '../domain/liveEvents.js';
 import type { CallRecord } from '../domain/callView.js';
-import type { CallStore } from '../store/calls.js';
+import type { CreateCallParams } from '../domain/callParams.js';
+import type { CallProgress } from '../app/callProgress.js';
 import type { Logger } from '../log.js';
 import type { AlongWith } from '../store/sessions.js';
 import type { StoredKeypad } from './storedKeypad.js';
@@ -24,15 +22,6 @@ export interface CallerEvents {
    */
   keypress(callSid: string, keys: string, alongWith?: AlongWith): Promise<void>;
   hangup(callSid: string): Promise<void>;
-}
-
-export interface NewCall {
-  to: string;
-  from: string;
-  url: string | null;
-  twiml: string | null;
-  statusCallback: string | null;
-  statusCallbackMethod: string | null;
 }
 
 const PAUSE_MS = KEYPAD_PAUSE_MS;
@@ -61,11 +50,9 @@ export class SandboxTelephony {
 
   constructor(
     private readonly deps: {
-      calls: CallStore;
+      /** Stores calls and their moves, sends their status callbacks, ends their pay sessions when they end. */
+      progress: CallProgress;
       caller: CallerEvents;
-      outbox: { kick(): void };
-      /** Live listeners (the event stream); told when a call is placed or ends. */
-      onEvents?: (events: LiveEvent[]) => void;
       dtmfIntervalMs: number;
       log: Logger;
       now?: () => number;
@@ -81,35 +68,36 @@ export class SandboxTelephony {
     return (this.deps.now ?? Date.now)();
   }
 
-  async placeCall(accountSid: string, call: NewCall): Promise<CallRecord> {
-    const now = this.now;
-    const record: CallRecord = {
-      sid: newSid('CA'),
+  /** A sandbox call: placed, rung and answered at once (its StatusCallbackEvent moments all happen now). */
+  async placeCall(accountSid: string, call: CreateCallParams): Promise<CallRecord> {
+    return this.deps.progress.place({
       accountSid,
-      ...call,
+      to: call.to,
+      from: call.from,
       status: 'in-progress',
       direction: 'outbound-api',
-      dateCreated: now,
-      dateUpdated: now,
-      startTime: now,
-      endTime: null,
-    };
-    const live = await this.deps.calls.insert(record);
-    this.deps.onEvents?.(live);
-    return record;
+      parentCallSid: null,
+      phoneNumberSid: null,
+      url: call.url,
+      method: call.method,
+      fallbackUrl: call.fallbackUrl,
+      fallbackMethod: call.fallbackMethod,
+      twiml: call.twiml,
+      statusCallback: call.statusCallback,
+      statusCallbackMethod: call.statusCallbackMethod,
+      statusCallbackEvents: call.statusCallbackEvents,
+      timeoutSeconds: null,
+      sipCallId: null,
+      sipSourceIp: null,
+    });
   }
 
+  /** Hangs up a sandbox call; its keys still queued are dropped, like keypresses on a line that went dead. */
   async hangUp(call: CallRecord, status: 'completed' | 'canceled'): Promise<CallRecord> {
     if (call.status !== 'in-progress') return call;
     this.keypads.delete(call.sid);
     await this.deps.storedKeypad?.clear(call.sid);
-    const { ended, live } = await this.deps.calls.end(call, status, this.now, (c) =>
-      c.statusCallback ? { url: c.statusCallback, params: callStatusParams(c) } : null,
-    );
-    if (call.statusCallback) this.deps.outbox.kick();
-    this.deps.onEvents?.(live);
-    await this.deps.caller.hangup(call.sid);
-    return ended;
+    return this.deps.progress.end(call, status);
   }
 
   /** Queues digits on a call in progress; they are played in order, one keypress every `dtmfIntervalMs`. */

@@ -69,6 +69,7 @@ function callback(path: string, host = '127.0.0.1'): CallbackToSend {
   return {
     url: `http://${host}:${port}${path}?account=a%20b`,
     params: { Sid: 'PK01', Capture: 'payment-card-number', PaymentCardNumber: 'xxxx-xxxx-xxxx-4242' },
+    method: 'POST',
     signingKey: AUTH_TOKEN,
     idempotencyToken: 'PK01-3',
   };

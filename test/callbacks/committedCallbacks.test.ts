@@ -10,7 +10,7 @@ import type { OutgoingCallback } from '../../src/callbacks/outbox.js';
 const SID = 'PK' + '0'.repeat(32);
 
 function callback(seq: number): OutgoingCallback {
-  return { session_sid: SID, seq, account_sid: 'AC' + '1'.repeat(32), kind: 'capture', params: { Seq: String(seq) }, url: 'http://127.0.0.1:9/pay', at: seq, attempts: 0, next_attempt_at: seq };
+  return { session_sid: SID, seq, account_sid: 'AC' + '1'.repeat(32), kind: 'capture', params: { Seq: String(seq) }, url: 'http://127.0.0.1:9/pay', method: null, at: seq, attempts: 0, next_attempt_at: seq };
 }
 
 /** Starts and records the session's head alone, as the outbox does for a delivered callback; returns what `settled` said. */

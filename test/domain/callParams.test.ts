@@ -18,12 +18,43 @@ describe('parseCreateCall', () => {
   it('reads a minimal sandbox call: neither Url nor Twiml needed', () => {
     assert.deepEqual(parseCreateCall(PARTIES), {
       to: '+14155550100',
+      endpoint: { kind: 'number', number: '+14155550100' },
       from: '+14155550199',
       url: null,
+      method: 'POST',
+      fallbackUrl: null,
+      fallbackMethod: 'POST',
       twiml: null,
       statusCallback: null,
       statusCallbackMethod: 'POST',
+      statusCallbackEvents: ['completed'],
+      timeoutSeconds: 60,
     });
+  });
+
+  it("takes E.164 numbers (written with separators) and SIP URIs as To; anything else is Twilio's 21211", () => {
+    assert.equal(parseCreateCall({ ...PARTIES, To: '+1 (415) 555-0100' }).to, '+14155550100');
+    assert.deepEqual(parseCreateCall({ ...PARTIES, To: 'sip:agent@127.0.0.1:5090;transport=udp' }).endpoint, { kind: 'sip', uri: 'sip:agent@127.0.0.1:5090;transport=udp' });
+    for (const to of ['hello', '4155550100', 'sip:', 'sip:agent@host?X-Evil=1', 'tel:+14155550100', 'sip:a@b c']) {
+      rejects(() => parseCreateCall({ ...PARTIES, To: to }), 21211, 'To must be an E.164 phone number');
+    }
+  });
+
+  it('reads StatusCallbackEvent as a list or space-separated, Timeout, and the TwiML request methods', () => {
+    const call = parseCreateCall({
+      ...PARTIES,
+      StatusCallbackEvent: ['initiated', 'ringing answered'],
+      Timeout: '15',
+      Method: 'get',
+      FallbackUrl: 'https://app.example.com/fallback',
+    });
+    assert.deepEqual(call.statusCallbackEvents, ['initiated', 'ringing', 'answered']);
+    assert.equal(call.timeoutSeconds, 15);
+    assert.equal(call.method, 'GET');
+    assert.equal(call.fallbackUrl, 'https://app.example.com/fallback');
+    rejects(() => parseCreateCall({ ...PARTIES, StatusCallbackEvent: 'hangup' }), 20001, 'StatusCallbackEvent may name initiated, ringing, answered, completed');
+    rejects(() => parseCreateCall({ ...PARTIES, Timeout: '601' }), 20001, 'Timeout must be a whole number from 1 to 600');
+    rejects(() => parseCreateCall({ ...PARTIES, Method: 'PUT' }), 20001, 'Method');
   });
 
   it('reads Url, Twiml, StatusCallback and its method', () => {

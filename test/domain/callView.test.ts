@@ -2,27 +2,23 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { callView, type CallRecord } from '../../src/domain/callView.js';
 import { loadTwilioSchema, validatorFor } from '../support/twilioSchema.js';
+import { callRecord } from '../support/callRecords.js';
 
 const ACCOUNT = 'AC0123456789abcdef0123456789abcdef';
 const CALL = 'CAfedcba9876543210fedcba9876543210';
 const T0 = Date.UTC(2019, 11, 18, 20, 2, 1);
 
-const liveCall: CallRecord = {
+const liveCall: CallRecord = callRecord({
   sid: CALL,
   accountSid: ACCOUNT,
   to: '+14155550100',
   from: '+442071838750',
-  status: 'in-progress',
-  direction: 'outbound-api',
   url: 'https://app.example.com/voice',
-  twiml: null,
-  statusCallback: null,
-  statusCallbackMethod: 'POST',
   dateCreated: T0,
   dateUpdated: T0,
   startTime: T0,
-  endTime: null,
-};
+  answerTime: T0,
+});
 
 const endedCall: CallRecord = { ...liveCall, status: 'completed', dateUpdated: T0 + 83_400, endTime: T0 + 83_400 };
 

@@ -2,28 +2,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { callLiveEvent, liveEventJson, matchesFilter, sessionLiveEvents, type LiveEvent } from '../../src/domain/liveEvents.js';
 import type { CallRecord } from '../../src/domain/callView.js';
+import { callRecord } from '../support/callRecords.js';
 
 const AC = 'AC' + 'a'.repeat(32);
 const CA = 'CA' + 'b'.repeat(32);
 const PK = 'PK' + 'c'.repeat(32);
 const placedAt = Date.UTC(2026, 10, 21, 20, 0, 0);
 
-const call: CallRecord = {
-  sid: CA,
-  accountSid: AC,
-  to: '+15551230001',
-  from: '+15559870002',
-  status: 'in-progress',
-  direction: 'outbound-api',
-  url: null,
-  twiml: null,
-  statusCallback: null,
-  statusCallbackMethod: null,
-  dateCreated: placedAt,
-  dateUpdated: placedAt,
-  startTime: placedAt,
-  endTime: null,
-};
+const call: CallRecord = callRecord({ sid: CA, accountSid: AC, dateCreated: placedAt, dateUpdated: placedAt, startTime: placedAt, answerTime: placedAt });
 
 test("a call's live status reads like Twilio's call status callback; only an ended call has a duration", () => {
   const placed = callLiveEvent(call);

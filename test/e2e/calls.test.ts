@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ACCOUNT_SID } from '../support/paytone.js';
 import { validatorFor } from '../support/twilioSchema.js';
+import { assertEnvelope } from '../support/envelope.js';
 import { openPaytone, type PaytoneUnderTest } from './flows.js';
 
 describe('Calls through the twilio client', () => {
@@ -68,6 +69,41 @@ describe('Calls through the twilio client', () => {
     assert.deepEqual([...paged].sort(), [...sids].sort(), 'each call once, on one page');
     const listed = await pay.client.calls.list({ to, pageSize: 2 });
     assert.deepEqual(listed.map((c) => c.sid).sort(), [...sids].sort(), 'the client follows next_page_uri');
+  });
+
+  it('sends the status callbacks StatusCallbackEvent asks for, by GET when asked, signed as the client checks them', async () => {
+    const created = await pay.client.calls.create({
+      to: '+14155550142',
+      from: '+14155550199',
+      twiml: '<Response/>',
+      statusCallback: `${pay.receiver.url}/call-status?desk=7`,
+      statusCallbackMethod: 'GET',
+      statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],
+    });
+    await pay.client.calls(created.sid).update({ status: 'completed' });
+    const ofCall = () => pay.receiver.received.filter((r) => r.params.CallSid === created.sid);
+    await pay.receiver.waitFor(() => ofCall().length === 4);
+    const got = ofCall();
+    assert.deepEqual(got.map((r) => [r.method, r.params.CallStatus, r.params.SequenceNumber]), [
+      ['GET', 'initiated', '0'],
+      ['GET', 'ringing', '1'],
+      ['GET', 'in-progress', '2'],
+      ['GET', 'completed', '3'],
+    ]);
+    for (const callback of got) {
+      assert.ok(callback.signatureValid, 'twilio.validateRequest accepts the GET');
+      assert.equal(callback.params.desk, '7', "the URL's own query is kept");
+      assert.equal(callback.raw, '', 'no body');
+    }
+    assert.equal(got[3]!.params.To, '+14155550142');
+    assert.match(got[3]!.params.CallDuration!, /^\d+$/);
+  });
+
+  it("refuses a To that is neither a number nor a SIP URI with Twilio's 21211", async () => {
+    const { status, body } = await pay.paytone.post(`/2010-04-01/Accounts/${ACCOUNT_SID}/Calls.json`, { To: 'hello', From: '+14155550199' });
+    assertEnvelope(status, body, 'To=hello');
+    assert.equal(body.code, 21211);
+    assert.match(body.message, /E\.164/);
   });
 
   it('lists only the calls that match a Status filter', async () => {

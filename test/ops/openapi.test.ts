@@ -92,10 +92,10 @@ test("the Payments operations keep every one of Twilio's parameters, names, enum
 test('Calls list only the parameters paytone reads', () => {
   const document = openApiDocument() as any;
   const create = document.paths['/2010-04-01/Accounts/{AccountSid}/Calls.json'].post.requestBody.content['application/x-www-form-urlencoded'].schema;
-  assert.deepEqual(Object.keys(create.properties).sort(), ['From', 'StatusCallback', 'StatusCallbackMethod', 'To', 'Twiml', 'Url']);
+  assert.deepEqual(Object.keys(create.properties).sort(), ['FallbackMethod', 'FallbackUrl', 'From', 'Method', 'StatusCallback', 'StatusCallbackEvent', 'StatusCallbackMethod', 'Timeout', 'To', 'Twiml', 'Url']);
   assert.deepEqual(create.required, ['To', 'From']);
   const list = document.paths['/2010-04-01/Accounts/{AccountSid}/Calls.json'].get.parameters.filter((p: any) => p.in === 'query').map((p: any) => p.name);
-  assert.deepEqual(list.sort(), ['From', 'Page', 'PageSize', 'Status', 'To']);
+  assert.deepEqual(list.sort(), ['From', 'Page', 'PageSize', 'ParentCallSid', 'Status', 'To']);
 });
 
 test('account routes say how they authenticate and that they are rate limited; operations routes need no credentials', () => {

@@ -7,11 +7,13 @@ import type { AddressInfo } from 'node:net';
 import twilio from 'twilio';
 
 export interface ReceivedCallback {
+  method: string;
   path: string;
   url: string;
   headers: http.IncomingHttpHeaders;
   /** The raw body, to check that each key is sent once. */
   raw: string;
+  /** The form body's parameters; for a GET, the query string's. */
   params: Record<string, string>;
   signatureValid: boolean;
 }
@@ -40,11 +42,14 @@ export async function startReceiver(authToken: string, host = '127.0.0.1', optio
     req.on('data', (c: Buffer) => (raw += c.toString()));
     req.on('end', () => {
       const url = `http://${host}:${(server.address() as AddressInfo).port}${req.url}`;
-      const params = Object.fromEntries(new URLSearchParams(raw));
+      const body = Object.fromEntries(new URLSearchParams(raw));
+      const method = req.method ?? 'POST';
+      // A GET carries its parameters in the URL, which the signature covers whole.
+      const params = method === 'GET' ? Object.fromEntries(new URL(url).searchParams) : body;
       const signature = String(req.headers['x-twilio-signature'] ?? '');
       const answer = status;
       if (answer === 200) {
-        received.push({ path: req.url ?? '', url, headers: req.headers, raw, params, signatureValid: twilio.validateRequest(authToken, signature, url, params) });
+        received.push({ method, path: req.url ?? '', url, headers: req.headers, raw, params, signatureValid: twilio.validateRequest(authToken, signature, url, body) });
       }
       const respond = () => {
         res.writeHead(answer, { 'content-type': 'text/plain' });

@@ -7,30 +7,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SandboxTelephony } from '../../src/telephony/sandboxCalls.js';
-import type { CallStore } from '../../src/store/calls.js';
+import type { CallProgress } from '../../src/app/callProgress.js';
 import type { CallRecord } from '../../src/domain/callView.js';
+import { callRecord } from '../support/callRecords.js';
 import type { Logger } from '../../src/log.js';
 import { KEYPAD_PAUSE_MS } from '../../src/store/keypresses.js';
 
 const INTERVAL_MS = 1000;
 const START = 1_763_750_000_000;
 
-const call: CallRecord = {
-  sid: 'CA' + 'c'.repeat(32),
-  accountSid: 'AC' + 'a'.repeat(32),
-  to: '+15551230000',
-  from: '+15559870000',
-  status: 'in-progress',
-  direction: 'outbound-api',
-  url: null,
-  twiml: '<Response/>',
-  statusCallback: null,
-  statusCallbackMethod: null,
-  dateCreated: START,
-  dateUpdated: START,
-  startTime: START,
-  endTime: null,
-};
+const call: CallRecord = callRecord({ twiml: '<Response/>', dateCreated: START, dateUpdated: START, startTime: START, answerTime: START });
 
 const quietLog = { error() {}, warn() {}, info() {}, debug() {} } as unknown as Logger;
 
@@ -42,8 +28,7 @@ function keypad(serverMs: number, intervalMs = INTERVAL_MS) {
   let clock = START;
   const played: Array<{ key: string; at: number; queued: number }> = [];
   const telephony: SandboxTelephony = new SandboxTelephony({
-    calls: {} as CallStore,
-    outbox: { kick() {} },
+    progress: {} as CallProgress,
     dtmfIntervalMs: intervalMs,
     log: quietLog,
     now: () => clock,

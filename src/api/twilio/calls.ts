@@ -36,11 +36,12 @@ export function callRoutes(server: FastifyInstance, app: AppContext): void {
       status: typeof query.Status === 'string' ? query.Status : undefined,
       to: typeof query.To === 'string' ? query.To : undefined,
       from: typeof query.From === 'string' ? query.From : undefined,
+      parentCallSid: typeof query.ParentCallSid === 'string' ? query.ParentCallSid : undefined,
     };
     const accountSid = request.params.AccountSid;
     const rows = await app.calls.list(accountSid, { ...filter, limit: pageSize + 1, offset: page * pageSize });
     const path = `/2010-04-01/Accounts/${accountSid}/Calls.json`;
-    return sendJson(reply, 200, listPage('calls', rows.map(callView), { path, filters: { To: filter.to, From: filter.from, Status: filter.status }, page, pageSize }));
+    return sendJson(reply, 200, listPage('calls', rows.map(callView), { path, filters: { To: filter.to, From: filter.from, Status: filter.status, ParentCallSid: filter.parentCallSid }, page, pageSize }));
   });
 
   server.get<{ Params: CallParams }>(`${base}/Calls/:CallSid.json`, async (request, reply) => {
