@@ -16,6 +16,7 @@ import { Authenticator } from './credentials.js';
 import { accountRoutes } from './twilio/accounts.js';
 import { callRoutes } from './twilio/calls.js';
 import { phoneNumberRoutes } from './twilio/phoneNumbers.js';
+import { notificationRoutes } from './twilio/notifications.js';
 import { paymentRoutes } from './twilio/payments.js';
 import { sandboxCallbackSink, sandboxRoutes } from './sandbox/dtmf.js';
 import { payConnectorRoutes } from './v1/payConnectors.js';
@@ -77,6 +78,7 @@ export function buildServer(app: AppContext, timeouts: HttpTimeouts = DEFAULT_HT
     accountRoutes(accountScope, app);
     callRoutes(accountScope, app);
     phoneNumberRoutes(accountScope, app);
+    notificationRoutes(accountScope, app);
     paymentRoutes(accountScope, app);
     sandboxRoutes(accountScope, app);
     payConnectorRoutes(accountScope, app);

@@ -19,6 +19,13 @@ import { PayConnectorStore } from '../store/payConnectors.js';
 import { SandboxTelephony } from '../telephony/sandboxCalls.js';
 import { PaymentSessions } from './paymentSessions.js';
 import { CallProgress } from './callProgress.js';
+import { twimlProblemReporter } from './twimlProblems.js';
+import { NotificationStore } from '../store/notifications.js';
+import { VoiceWebhook } from '../callbacks/voiceWebhook.js';
+import { TwimlInterpreter } from '../twiml/interpreter.js';
+import { TwimlCallRunner } from '../twiml/callRunner.js';
+import { systemClock } from '../twiml/clock.js';
+import type { CallRunner } from '../telephony/callPorts.js';
 import { PaymentRequests } from './paymentRequests.js';
 import { AuditLogStore } from '../store/auditLog.js';
 import { InProcessLiveEventBus, LiveEventFeed } from './liveEvents.js';
@@ -43,6 +50,9 @@ export interface AppContext {
   phoneNumbers: PhoneNumberStore;
   /** Every call's moves: the SIP side's CallLifecycle. */
   callProgress: CallProgress;
+  /** Runs a call's TwiML once the SIP side has set it up. */
+  callRunner: CallRunner;
+  notifications: NotificationStore;
   payments: PaymentRequests;
   connectors: ConnectorRegistry;
   telephony: SandboxTelephony;
@@ -86,11 +96,7 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
     callbackPolicy: config.callbackPolicy,
     retry: config.callbackRetry,
     logger: log,
-    authTokenFor: async (accountSid: string) => {
-      const token = await accounts.authToken(accountSid);
-      if (token === null) throw new Error(`account ${accountSid} has no auth token`);
-      return token;
-    },
+    authTokenFor: (accountSid: string) => signingKey(accounts, accountSid),
     onAttempt: (callback, finishedAt) => ops.metrics.callbackAttempted(callback, finishedAt),
     // Longer than one attempt may take, so a live sender keeps its claim for the whole POST.
     claims: cluster ? new LeasedOutboxClaims(db, cluster.memberId, CALLBACK_RETRY.timeoutMs + 5_000) : undefined,
@@ -125,6 +131,11 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
     : undefined;
   const phoneNumbers = new PhoneNumberStore(db);
   const callProgress = new CallProgress({ calls, phoneNumbers, outbox, caller: payments, publish, now, log });
+  const notifications = new NotificationStore(db);
+  const voiceWebhook = new VoiceWebhook({ authTokenFor: (sid) => signingKey(accounts, sid), policy: config.callbackPolicy, timeoutMs: config.callbackRetry.timeoutMs });
+  const notify = twimlProblemReporter({ notifications, log, now });
+  const interpreter = new TwimlInterpreter({ fetchTwiml: (sid, request) => voiceWebhook.fetch(sid, request), notify, clock: systemClock, policy: config.callbackPolicy });
+  const callRunner = new TwimlCallRunner(interpreter, notify, log);
   const telephony = new SandboxTelephony({ progress: callProgress, caller: payments, dtmfIntervalMs: config.dtmfIntervalMs, log, now, storedKeypad });
   // In a cluster nothing is resumed wholesale: the sweep takes over only what no live process is doing.
   const resumed = cluster ? 0 : await sessions.resume();
@@ -139,6 +150,8 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
     calls,
     phoneNumbers,
     callProgress,
+    callRunner,
+    notifications,
     payments,
     connectors,
     telephony,
@@ -160,8 +173,16 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
       await sessions.settle();
       connectors.close();
       await outbox.stop();
+      await voiceWebhook.close();
       await cluster?.leave();
       await db.destroy();
     },
   };
+}
+
+/** The key an account's callbacks and webhook requests are signed with: its auth token. */
+async function signingKey(accounts: AccountStore, accountSid: string): Promise<string> {
+  const token = await accounts.authToken(accountSid);
+  if (token === null) throw new Error(`account ${accountSid} has no auth token`);
+  return token;
 }

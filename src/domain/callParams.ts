@@ -67,7 +67,7 @@ export function parseCreateCall(form: FormValues, callbackPolicy: CallbackPolicy
     statusCallback: statusCallback(form, callbackPolicy),
     statusCallbackMethod: formEnum(form, 'StatusCallbackMethod', ['GET', 'POST'] as const, { ignoreCase: true }) ?? 'POST',
     statusCallbackEvents: statusCallbackEvents(form),
-    timeoutSeconds: recoded(20001, () => formInteger(form, 'Timeout', { min: 1, max: MAX_TIMEOUT_SECONDS })) ?? DEFAULT_TIMEOUT_SECONDS,
+    timeoutSeconds: recoded(21208, () => formInteger(form, 'Timeout', { min: 1, max: MAX_TIMEOUT_SECONDS })) ?? DEFAULT_TIMEOUT_SECONDS,
   };
 }
 

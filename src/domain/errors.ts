@@ -22,6 +22,7 @@ export const ERROR_REGISTRY = {
   21201: { status: 400, message: 'No \'To\' number is specified' },
   21213: { status: 400, message: 'No \'From\' number is specified' },
   21205: { status: 400, message: 'Url parameter is not a valid URL' },
+  21208: { status: 400, message: 'Invalid Timeout' },
   21211: { status: 400, message: "Invalid 'To' Phone Number" },
   21421: { status: 400, message: 'PhoneNumber is invalid' },
   21422: { status: 400, message: 'PhoneNumber is not available' },

@@ -61,6 +61,10 @@ export const TWILIO_OPERATIONS: TwilioOperation[] = [
     formFields: ['FriendlyName', 'VoiceUrl', 'VoiceMethod', 'VoiceFallbackUrl', 'VoiceFallbackMethod', 'StatusCallback', 'StatusCallbackMethod', 'VoiceCallerIdLookup'],
   },
   { path: `${ACCOUNT}/IncomingPhoneNumbers/{Sid}.json`, method: 'delete', summary: 'Delete a number: calls to it are refused from then on.', answer: 'Deleted.' },
+  { path: `${ACCOUNT}/Notifications.json`, method: 'get', summary: "List the account's notifications (problems with calls' TwiML), newest first.", answer: 'A page of notifications.', queryParameters: ['Log', 'PageSize', 'Page'] },
+  { path: `${ACCOUNT}/Notifications/{Sid}.json`, method: 'get', summary: 'Fetch a notification with the request and the answer that caused it.', answer: 'The notification.' },
+  { path: `${ACCOUNT}/Calls/{CallSid}/Notifications.json`, method: 'get', summary: "List a call's notifications, newest first.", answer: 'A page of notifications.', queryParameters: ['Log', 'PageSize', 'Page'] },
+  { path: `${ACCOUNT}/Calls/{CallSid}/Notifications/{Sid}.json`, method: 'get', summary: "Fetch one of a call's notifications.", answer: 'The notification.' },
   { path: `${ACCOUNT}/Calls/{CallSid}/Payments.json`, method: 'post', summary: 'Start a pay session on a call in progress (201).', answer: 'The new session: exactly Twilio\'s six fields.' },
   { path: `${ACCOUNT}/Calls/{CallSid}/Payments/{Sid}.json`, method: 'post', summary: 'Ask for one field (Capture) or end the session (Status=complete|cancel) (202).', answer: 'Accepted: exactly Twilio\'s six fields; what follows arrives as status callbacks.' },
 ];

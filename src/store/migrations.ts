@@ -318,6 +318,29 @@ const realCalls: Migration = {
   },
 };
 
+/** Twilio's Notifications: problems with a call's TwiML, listed per account and per call, newest first. */
+const notifications: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('notifications')
+      .addColumn('sid', 'varchar(34)', (c) => c.primaryKey())
+      .addColumn('account_sid', 'varchar(34)', (c) => c.notNull())
+      .addColumn('call_sid', 'varchar(34)')
+      .addColumn('log', 'integer', (c) => c.notNull())
+      .addColumn('error_code', 'integer', (c) => c.notNull())
+      .addColumn('message_text', 'text', (c) => c.notNull())
+      .addColumn('request_url', 'text')
+      .addColumn('request_method', 'varchar(4)')
+      .addColumn('request_variables', 'text', (c) => c.notNull())
+      .addColumn('response_headers', 'text', (c) => c.notNull())
+      .addColumn('response_body', 'text', (c) => c.notNull())
+      .addColumn('date_created', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('notifications_by_account').on('notifications').columns(['account_sid', 'date_created']).execute();
+    await db.schema.createIndex('notifications_by_call').on('notifications').columns(['call_sid', 'date_created']).execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_pay_connectors': payConnectors,
@@ -328,6 +351,7 @@ export const migrations: Record<string, Migration> = {
   '0007_embedded_row_ids': embeddedRowIds,
   '0008_phone_numbers': phoneNumbers,
   '0009_real_calls': realCalls,
+  '0010_notifications': notifications,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -210,6 +210,24 @@ export interface IncomingPhoneNumbersTable {
   date_updated: number;
 }
 
+/** What went wrong while a call's TwiML was fetched or run (Twilio's Notifications). */
+export interface NotificationsTable {
+  sid: string;
+  account_sid: string;
+  call_sid: string | null;
+  /** 0 error, 1 warning. */
+  log: number;
+  error_code: number;
+  message_text: string;
+  request_url: string | null;
+  request_method: string | null;
+  request_variables: string;
+  response_headers: string;
+  /** What the app answered, cut to 4 KB, long digit runs masked. */
+  response_body: string;
+  date_created: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
@@ -224,6 +242,7 @@ export interface Database {
   gateway_sends: GatewaySendsTable;
   audit_log: AuditLogTable;
   incoming_phone_numbers: IncomingPhoneNumbersTable;
+  notifications: NotificationsTable;
 }
 
 export type { Generated };

@@ -53,7 +53,7 @@ describe('parseCreateCall', () => {
     assert.equal(call.method, 'GET');
     assert.equal(call.fallbackUrl, 'https://app.example.com/fallback');
     rejects(() => parseCreateCall({ ...PARTIES, StatusCallbackEvent: 'hangup' }), 20001, 'StatusCallbackEvent may name initiated, ringing, answered, completed');
-    rejects(() => parseCreateCall({ ...PARTIES, Timeout: '601' }), 20001, 'Timeout must be a whole number from 1 to 600');
+    rejects(() => parseCreateCall({ ...PARTIES, Timeout: '601' }), 21208, 'Timeout must be a whole number from 1 to 600');
     rejects(() => parseCreateCall({ ...PARTIES, Method: 'PUT' }), 20001, 'Method');
   });
 

@@ -213,7 +213,7 @@ describe('Calls parameters', () => {
     let accepted = 0;
     fc.assert(
       fc.property(formArb(CALL_PARAMS, { To: '+15551230001', From: '+15559870002' }), (form) => {
-        const created = parsesOrRefuses(() => parseCreateCall(form), [20001, 21201, 21205, 21211, 21213, 64020]);
+        const created = parsesOrRefuses(() => parseCreateCall(form), [20001, 21201, 21205, 21208, 21211, 21213, 64020]);
         if (created) {
           accepted += 1;
           for (const url of [created.url, created.statusCallback]) if (url !== null) assert.match(url, /^https?:\/\//);

@@ -1,0 +1,137 @@
+/**
+ * Runs a call's TwiML over its `CallControl`: fetches a document (or takes the one given as `Twiml`), reads it,
+ * and runs its verbs in order; a `<Redirect>` or a `<Dial>` action fetches the next document. When the last
+ * document ends, the call is hung up, as on Twilio.
+ *
+ * Nothing here throws at the call: a document that cannot be fetched (after the fallback URL), cannot be read, or
+ * reaches a verb paytone does not run or whose attributes are wrong becomes a notification on the call (Twilio's
+ * code, what went wrong, the request and the answer) and a log line, and the call ends cleanly there. A verb that
+ * needs the call answered (`answers`) has it answered first.
+ *
+ * @example
+ *   await interpreter.run(call, control, { kind: 'request', url: call.url, method: call.method, fallback: null, params: {}, evenIfHungUp: false });
+ */
+import type { CallRecord, CallStatus } from '../domain/callView.js';
+import type { CallbackPolicy } from '../domain/callbackPolicy.js';
+import { voiceRequestParams } from '../domain/voiceRequest.js';
+import type { CallControl } from './callControl.js';
+import type { Clock } from './clock.js';
+import { readTwiml, type TwimlElement } from './document.js';
+import type { ProblemRequest, TwimlProblem } from './problems.js';
+import type { NextRequest, VerbOutcome, VerbRun } from './verb.js';
+import { NOT_YET_RUN, VERBS } from './verbs/index.js';
+
+/** Where the next document comes from. */
+export type TwimlSource = { kind: 'twiml'; text: string } | ({ kind: 'request'; fallback: Pick<NextRequest, 'url' | 'method'> | null } & NextRequest);
+
+/** An app's answer to a TwiML request: the document, or why there is none. */
+export type FetchedTwiml = { ok: true; text: string; request: ProblemRequest } | { ok: false; problem: TwimlProblem; request: ProblemRequest };
+
+export interface InterpreterDeps {
+  /** Requests TwiML from an app, signed, by the method given (src/callbacks/voiceWebhook.ts). */
+  fetchTwiml(accountSid: string, request: Pick<NextRequest, 'url' | 'method' | 'params'>): Promise<FetchedTwiml>;
+  /** Records a problem on the call: a notification and a log line. */
+  notify(call: CallRecord, problem: TwimlProblem, request: ProblemRequest | null): Promise<void>;
+  clock: Clock;
+  policy: CallbackPolicy;
+}
+
+/** A document's verbs, the URL relative URLs in it resolve against, and the request it came from (none for `Twiml`). */
+interface LoadedDocument {
+  verbs: TwimlElement[];
+  url: string | null;
+  request: ProblemRequest | null;
+}
+
+/** Documents one call may run, so that a `<Redirect>` loop cannot run for ever. */
+const MAX_DOCUMENTS = 1000;
+
+export class TwimlInterpreter {
+  constructor(private readonly deps: InterpreterDeps) {}
+
+  async run(call: CallRecord, control: CallControl, first: TwimlSource): Promise<void> {
+    const run: VerbRun = { call, control, clock: this.deps.clock, answered: call.status === 'in-progress' };
+    let next: TwimlSource | 'done' | 'ended' = first;
+    for (let documents = 0; typeof next === 'object'; documents += 1) {
+      if (documents === MAX_DOCUMENTS) {
+        await this.deps.notify(call, { code: 12200, message: `The call ran ${MAX_DOCUMENTS} TwiML documents without ending; paytone hung it up.` }, null);
+        break;
+      }
+      if (control.hungUp.aborted && !(next.kind === 'request' && next.evenIfHungUp)) return;
+      const document = await this.load(run, next);
+      // A request made after the caller hung up (a <Dial> action) is made; the TwiML it returns is not run.
+      if (document === null || control.hungUp.aborted) break;
+      next = await this.runDocument(run, document);
+    }
+    // The end of the last document hangs up, unless a verb already ended the call.
+    if (next !== 'ended' && !control.hungUp.aborted) await control.hangUp();
+  }
+
+  /**
+   * The document's verbs and the URL they came from (what relative URLs in it resolve against), or null when there is
+   * none to run (a notification says why).
+   */
+  private async load(run: VerbRun, source: TwimlSource): Promise<LoadedDocument | null> {
+    let text: string;
+    let url: string | null = null;
+    let request: ProblemRequest | null = null;
+    if (source.kind === 'twiml') text = source.text;
+    else {
+      const params = { ...voiceRequestParams(run.call, this.statusNow(run)), ...source.params };
+      url = source.url;
+      let fetched = await this.deps.fetchTwiml(run.call.accountSid, { url, method: source.method, params });
+      if (!fetched.ok && source.fallback !== null) {
+        await this.deps.notify(run.call, fetched.problem, fetched.request);
+        // Twilio tells the fallback what failed.
+        url = source.fallback.url;
+        fetched = await this.deps.fetchTwiml(run.call.accountSid, { ...source.fallback, params: { ...params, ErrorCode: String(fetched.problem.code), ErrorUrl: source.url } });
+      }
+      if (!fetched.ok) {
+        await this.deps.notify(run.call, fetched.problem, fetched.request);
+        return null;
+      }
+      ({ text, request } = fetched);
+    }
+    const read = readTwiml(text);
+    if (!read.ok) {
+      await this.deps.notify(run.call, read.problem, request);
+      return null;
+    }
+    return { verbs: read.verbs, url, request };
+  }
+
+  /** Runs the verbs in order: the next document to fetch, `ended` when a verb ended the call, `done` otherwise. */
+  private async runDocument(run: VerbRun, document: LoadedDocument): Promise<TwimlSource | 'done' | 'ended'> {
+    const scope = { documentUrl: document.url, policy: this.deps.policy };
+    for (const element of document.verbs) {
+      if (run.control.hungUp.aborted) return 'done';
+      const verb = VERBS.get(element.name);
+      if (verb === undefined) {
+        const message = NOT_YET_RUN.has(element.name)
+          ? `paytone does not run <${element.name}> yet; the call was ended there. The verbs it runs: ${[...VERBS.keys()].join(', ')}.`
+          : `<${element.name}> is not a TwiML verb; the call was ended there.`;
+        await this.deps.notify(run.call, { code: 12200, message }, document.request);
+        return 'done';
+      }
+      const parsed = verb.parse(element, scope);
+      if (!parsed.ok) {
+        await this.deps.notify(run.call, parsed.problem, document.request);
+        return 'done';
+      }
+      if (verb.answers(parsed.value) && !run.answered) {
+        await run.control.answer();
+        run.answered = true;
+      }
+      const outcome: VerbOutcome = await verb.run(parsed.value, run);
+      if (outcome.kind === 'ended') return 'ended';
+      if (outcome.kind === 'request') return { kind: 'request', fallback: null, ...outcome.request };
+    }
+    return 'done';
+  }
+
+  /** `CallStatus` as the app should hear it now. */
+  private statusNow(run: VerbRun): CallStatus {
+    if (run.control.hungUp.aborted) return 'completed';
+    return run.answered ? 'in-progress' : run.call.status;
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * A call for TwiML tests, with no SIP under it: a `CallControl` that records what the verbs did to it, a clock
+ * whose sleeps pass at once (and are recorded), and an app whose documents a test writes.
+ *
+ * @example
+ *   const call = fakeCall({ dial: async () => ({ status: 'busy', childCallSid: null, durationSeconds: 0 }) });
+ *   await interpreter.run(record, call.control, source);
+ *   assert.deepEqual(call.actions, ['answer', 'dial sip:agent@10.0.0.5', 'hangUp']);
+ */
+import type { CallControl, DialOptions, DialOutcome, DialTarget } from '../../src/twiml/callControl.js';
+import type { Clock } from '../../src/twiml/clock.js';
+
+export interface FakeCall {
+  control: CallControl;
+  clock: Clock & { slept: number[] };
+  /** What was done to the call, in order: `answer`, `reject busy`, `hangUp`, `dial <targets>`. */
+  actions: string[];
+  dials: Array<{ targets: DialTarget[]; options: DialOptions }>;
+  /** The far end hangs up. */
+  hangUpFarEnd(): void;
+}
+
+export function fakeCall(script: { dial?: (targets: DialTarget[], options: DialOptions, call: FakeCall) => Promise<DialOutcome> } = {}): FakeCall {
+  const farEnd = new AbortController();
+  const actions: string[] = [];
+  const dials: FakeCall['dials'] = [];
+  let now = 1_000_000;
+  const slept: number[] = [];
+  const call: FakeCall = {
+    actions,
+    dials,
+    hangUpFarEnd: () => farEnd.abort(),
+    clock: {
+      slept,
+      now: () => now,
+      async sleep(ms, signal) {
+        if (signal.aborted) return;
+        slept.push(ms);
+        now += ms;
+      },
+    },
+    control: {
+      callSid: 'CA' + 'b'.repeat(32),
+      hungUp: farEnd.signal,
+      async answer() {
+        actions.push('answer');
+      },
+      async reject(reason) {
+        actions.push(`reject ${reason}`);
+      },
+      async hangUp() {
+        actions.push('hangUp');
+      },
+      async dial(targets, options) {
+        actions.push(`dial ${targets.map((t) => (t.kind === 'sip' ? t.uri : t.number)).join(' ')}`);
+        dials.push({ targets, options });
+        return script.dial ? script.dial(targets, options, call) : { status: 'completed', childCallSid: 'CA' + 'c'.repeat(32), durationSeconds: 42 };
+      },
+    },
+  };
+  return call;
+}
