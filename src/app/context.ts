@@ -25,7 +25,8 @@ import { VoiceWebhook } from '../callbacks/voiceWebhook.js';
 import { TwimlInterpreter } from '../twiml/interpreter.js';
 import { TwimlCallRunner } from '../twiml/callRunner.js';
 import { systemClock } from '../twiml/clock.js';
-import type { CallRunner } from '../telephony/callPorts.js';
+import type { CallRunner, OutboundDialer } from '../telephony/callPorts.js';
+import { PlacedCalls } from './placedCalls.js';
 import { PaymentRequests } from './paymentRequests.js';
 import { AuditLogStore } from '../store/auditLog.js';
 import { InProcessLiveEventBus, LiveEventFeed } from './liveEvents.js';
@@ -52,6 +53,10 @@ export interface AppContext {
   callProgress: CallProgress;
   /** Runs a call's TwiML once the SIP side has set it up. */
   callRunner: CallRunner;
+  /** The SIP side's dialer for real outbound calls; null while SIP is off (every call is then a sandbox call). */
+  outboundDialer: OutboundDialer | null;
+  /** Where `POST /Calls.json` sends a call, and how the API hangs one up. */
+  placedCalls: PlacedCalls;
   notifications: NotificationStore;
   payments: PaymentRequests;
   connectors: ConnectorRegistry;
@@ -144,13 +149,15 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
   storedKeypad?.start();
   outbox.start();
 
-  return {
+  const context: AppContext = {
     log,
     accounts,
     calls,
     phoneNumbers,
     callProgress,
     callRunner,
+    outboundDialer: null,
+    placedCalls: new PlacedCalls({ telephony, progress: callProgress, calls, dialer: () => context.outboundDialer }),
     notifications,
     payments,
     connectors,
@@ -178,6 +185,7 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
       await db.destroy();
     },
   };
+  return context;
 }
 
 /** The key an account's callbacks and webhook requests are signed with: its auth token. */

@@ -1,5 +1,6 @@
 /**
- * Twilio's Calls resource over the sandbox telephony: create (answered at once), fetch, list, hang up.
+ * Twilio's Calls resource: create (a sandbox call answered at once, or a real one queued for the SIP side), fetch,
+ * list, hang up.
  */
 import type { FastifyInstance } from 'fastify';
 import { payError } from '../../domain/errors.js';
@@ -25,7 +26,7 @@ export function callRoutes(server: FastifyInstance, app: AppContext): void {
 
   server.post<{ Params: CallParams; Body: FormValues }>(`${base}/Calls.json`, async (request, reply) => {
     const parsed = parseCreateCall(request.body ?? {}, app.callbackPolicy);
-    const call = await app.telephony.placeCall(request.params.AccountSid, parsed);
+    const call = await app.placedCalls.place(request.params.AccountSid, parsed);
     return sendJson(reply, 201, callView(call));
   });
 
@@ -51,7 +52,7 @@ export function callRoutes(server: FastifyInstance, app: AppContext): void {
   server.post<{ Params: CallParams; Body: FormValues }>(`${base}/Calls/:CallSid.json`, async (request, reply) => {
     const update = parseUpdateCall(request.body ?? {});
     let call = await findCall(request.params);
-    if (update.status) call = await app.telephony.hangUp(call, update.status);
+    if (update.status) call = await app.placedCalls.hangUp(call, update.status);
     return sendJson(reply, 200, callView(call));
   });
 }
