@@ -90,10 +90,15 @@ async function act(task) {
 
 // ---- calls -------------------------------------------------------------------------------------------------
 
+/** What the agent sees of a call that has not ended; the calls API and the call-status events both feed it. */
+const CALL_STATES = { queued: 'Dialing', ringing: 'Ringing', 'in-progress': 'Answered' };
+
 async function loadCalls() {
   await act(async () => {
-    const page = await client.request('GET', client.account('/Calls.json?Status=in-progress&PageSize=100'));
-    for (const call of page.calls) calls.set(call.sid, { sid: call.sid, from: call.from, to: call.to, since: Date.parse(call.start_time || call.date_created), status: call.status });
+    const pages = await Promise.all(Object.keys(CALL_STATES).map((status) => client.request('GET', client.account(`/Calls.json?Status=${status}&PageSize=100`))));
+    for (const call of pages.flatMap((page) => page.calls)) {
+      calls.set(call.sid, { sid: call.sid, from: call.from, to: call.to, since: Date.parse(call.start_time || call.date_created), status: call.status, direction: call.direction, parent: call.parent_call_sid });
+    }
     renderCalls();
   });
 }
@@ -110,19 +115,32 @@ async function loadConnectors() {
 
 function renderCalls() {
   const live = [...calls.values()].sort((a, b) => b.since - a.since);
+  // A <Dial> leg shows under the call that dialed it, while both are up.
+  const legsOf = (sid) => live.filter((call) => call.parent === sid);
+  const top = live.filter((call) => !call.parent || !calls.has(call.parent));
   $('no-calls').hidden = live.length > 0;
   $('call-list').replaceChildren(
-    ...live.map((call) =>
-      h(
-        'li',
-        {},
-        h(
-          'button',
-          { type: 'button', class: 'call', 'aria-pressed': String(call.sid === selectedCall), dataset: { callSid: call.sid }, onclick: () => selectCall(call.sid) },
-          h('span', { class: 'call-parties' }, `${call.from} → ${call.to}`),
-          h('span', { class: 'call-meta' }, h('code', {}, `…${call.sid.slice(-6)}`), ' ', h('span', { class: 'call-time', dataset: { since: call.since } }, formatClock(Date.now() - call.since))),
-        ),
-      ),
+    ...top.map((call) => {
+      const legs = legsOf(call.sid);
+      return h('li', {}, callButton(call), legs.length ? h('ul', { class: 'call-legs', 'aria-label': 'Legs of this call' }, ...legs.map((leg) => h('li', {}, callButton(leg)))) : null);
+    }),
+  );
+}
+
+function callButton(call) {
+  const direction = call.direction === 'inbound' ? 'incoming' : call.direction === 'outbound-dial' ? 'leg' : 'outgoing';
+  return h(
+    'button',
+    { type: 'button', class: 'call', 'aria-pressed': String(call.sid === selectedCall), dataset: { callSid: call.sid, status: call.status }, onclick: () => selectCall(call.sid) },
+    h('span', { class: 'call-parties' }, `${call.from} → ${call.to}`),
+    h(
+      'span',
+      { class: 'call-meta' },
+      h('span', { class: 'call-status', dataset: { status: call.status } }, CALL_STATES[call.status] || call.status),
+      ` ${direction} `,
+      h('code', {}, `…${call.sid.slice(-6)}`),
+      ' ',
+      h('span', { class: 'call-time', dataset: { since: call.since } }, formatClock(Date.now() - call.since)),
     ),
   );
 }
@@ -366,10 +384,14 @@ async function refresh() {
 function onEvent(event) {
   const p = event.parameters;
   if (event.kind === 'call-status') {
-    if (p.CallStatus === 'in-progress') calls.set(event.call_sid, { sid: event.call_sid, from: p.From, to: p.To, since: Date.parse(p.Timestamp), status: p.CallStatus });
-    else {
+    const known = calls.get(event.call_sid);
+    if (CALL_STATES[p.CallStatus]) {
+      const since = known ? known.since : Date.parse(p.Timestamp);
+      calls.set(event.call_sid, { sid: event.call_sid, from: p.From, to: p.To, since, status: p.CallStatus, direction: p.Direction, parent: p.ParentCallSid || null });
+      if (known && known.status !== p.CallStatus) log(`Call …${event.call_sid.slice(-6)} ${CALL_STATES[p.CallStatus].toLowerCase()}`);
+    } else {
       calls.delete(event.call_sid);
-      if (event.call_sid === selectedCall) log(`Call ended (${p.CallStatus})`);
+      if (known || event.call_sid === selectedCall) log(`Call …${event.call_sid.slice(-6)} ended (${p.CallStatus})`);
     }
     renderCalls();
     return;
