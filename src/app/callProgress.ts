@@ -13,7 +13,7 @@
  *   await progress.answered(call.sid);
  *   await progress.ended(call.sid, 'completed');
  */
-import { advanceCall, placedCall } from '../domain/callProgress.js';
+import { advanceCall, placedCall, type CallStatusCallback } from '../domain/callProgress.js';
 import { isFinalStatus, type CallRecord, type CallStatus, type FinalCallStatus } from '../domain/callView.js';
 import type { LiveEvent } from '../domain/liveEvents.js';
 import { newSid } from '../domain/sids.js';
@@ -163,7 +163,7 @@ export class CallProgress implements CallLifecycle {
     return moved.call;
   }
 
-  private publish(call: CallRecord, live: LiveEvent[], callbacks: Array<{ seq: number; event: string; url: string; method: 'GET' | 'POST'; params: Record<string, string> }>, ended: boolean): void {
+  private publish(call: CallRecord, live: LiveEvent[], callbacks: CallStatusCallback[], ended: boolean): void {
     if (callbacks.length > 0) {
       this.deps.outbox.committed(
         call.sid,
