@@ -25,7 +25,7 @@ import { VoiceWebhook } from '../callbacks/voiceWebhook.js';
 import { TwimlInterpreter } from '../twiml/interpreter.js';
 import { TwimlCallRunner } from '../twiml/callRunner.js';
 import { systemClock } from '../twiml/clock.js';
-import type { CallRunner, OutboundDialer } from '../telephony/callPorts.js';
+import type { OutboundDialer } from '../telephony/callPorts.js';
 import { PlacedCalls } from './placedCalls.js';
 import { PaymentRequests } from './paymentRequests.js';
 import { AuditLogStore } from '../store/auditLog.js';
@@ -51,8 +51,8 @@ export interface AppContext {
   phoneNumbers: PhoneNumberStore;
   /** Every call's moves: the SIP side's CallLifecycle. */
   callProgress: CallProgress;
-  /** Runs a call's TwiML once the SIP side has set it up. */
-  callRunner: CallRunner;
+  /** Runs a call's TwiML once the SIP side has set it up (the CallRunner port), and redirects it. */
+  callRunner: TwimlCallRunner;
   /** The SIP side's dialer for real outbound calls; null while SIP is off (every call is then a sandbox call). */
   outboundDialer: OutboundDialer | null;
   /** Where `POST /Calls.json` sends a call, and how the API hangs one up. */

@@ -35,7 +35,9 @@ export interface CreateCallParams {
 export interface UpdateCallParams {
   /** `completed` hangs up an answered call, `canceled` a queued or ringing one; null leaves the call be. */
   status: 'completed' | 'canceled' | null;
+  /** A call in progress goes on with this TwiML: the document at `url` (by `method`), or `twiml`. */
   url: string | null;
+  method: HttpMethod;
   twiml: string | null;
 }
 
@@ -75,12 +77,13 @@ export function parseCreateCall(form: FormValues, callbackPolicy: CallbackPolicy
  * Validates a Calls update request.
  *
  * @example
- *   parseUpdateCall({ Status: 'completed' }) // { status: 'completed', url: null, twiml: null }
+ *   parseUpdateCall({ Status: 'completed' }) // { status: 'completed', url: null, method: 'POST', twiml: null }
  */
-export function parseUpdateCall(form: FormValues): UpdateCallParams {
+export function parseUpdateCall(form: FormValues, callbackPolicy: CallbackPolicy = ANY_CALLBACK): UpdateCallParams {
   return {
     status: formEnum(form, 'Status', UPDATE_STATUSES) ?? null,
-    url: callUrl(form),
+    url: formWebhookUrl(form, 'Url', callbackPolicy),
+    method: formHttpMethod(form, 'Method') ?? 'POST',
     twiml: formValue(form, 'Twiml') ?? null,
   };
 }
@@ -96,13 +99,6 @@ function statusCallbackEvents(form: FormValues): CallEvent[] {
   const unknown = given.find((e) => !(CALL_EVENTS as readonly string[]).includes(e.toLowerCase()));
   if (unknown !== undefined) throw payError(20001, `StatusCallbackEvent may name ${CALL_EVENTS.join(', ')}; got ${shownValue(unknown)}.`);
   return CALL_EVENTS.filter((e) => given.some((g) => g.toLowerCase() === e));
-}
-
-function callUrl(form: FormValues): string | null {
-  const url = formValue(form, 'Url');
-  if (url === undefined) return null;
-  if (!isAbsoluteHttpUrl(url)) throw payError(21205, `Url must be an absolute http or https URL; got ${shownValue(url)}.`);
-  return url;
 }
 
 function statusCallback(form: FormValues, policy: CallbackPolicy): string | null {

@@ -24,6 +24,11 @@ export interface DialOptions {
   answerOnBridge?: boolean;
   /** The longest the bridge may last, in seconds (Twilio's timeLimit, 4 hours by default). */
   timeLimitSeconds?: number;
+  /**
+   * Fires when the dial must end early (the API redirected the call to other TwiML, or the caller hung up): the
+   * legs are hung up (or cancelled) and `dial` resolves with how far they got.
+   */
+  signal?: AbortSignal;
 }
 
 /** How a `<Dial>` ended, as `DialCallStatus`, `DialCallSid` and `DialCallDuration` report it. */

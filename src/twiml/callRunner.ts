@@ -12,14 +12,36 @@ import type { CallRecord } from '../domain/callView.js';
 import type { CallRunner } from '../telephony/callPorts.js';
 import type { Logger } from '../log.js';
 import type { CallControl } from './callControl.js';
-import type { InterpreterDeps, TwimlInterpreter, TwimlSource } from './interpreter.js';
+import { CallRedirects, type InterpreterDeps, type TwimlInterpreter, type TwimlSource } from './interpreter.js';
 
 export class TwimlCallRunner implements CallRunner {
+  /** The calls whose TwiML runs in this process, by sid. */
+  private readonly running = new Map<string, CallRedirects>();
+
   constructor(
     private readonly interpreter: TwimlInterpreter,
     private readonly notify: InterpreterDeps['notify'],
     private readonly log: Logger,
   ) {}
+
+  /**
+   * Sends a call whose TwiML runs in this process to other TwiML (the API's `Url` or `Twiml` on a call in progress):
+   * the verb running stops and the new TwiML runs. False when the call's TwiML does not run here (a sandbox call,
+   * or a call another process holds).
+   *
+   * @example
+   *   runner.redirect(callSid, { kind: 'twiml', text: '<Response><Hangup/></Response>' }) // true
+   */
+  redirect(callSid: string, source: TwimlSource): boolean {
+    const redirects = this.running.get(callSid);
+    redirects?.redirect(source);
+    return redirects !== undefined;
+  }
+
+  /** Whether the call's TwiML runs in this process now. */
+  runs(callSid: string): boolean {
+    return this.running.has(callSid);
+  }
 
   async run(call: CallRecord, control: CallControl): Promise<void> {
     try {
@@ -30,7 +52,13 @@ export class TwimlCallRunner implements CallRunner {
         await (call.status === 'in-progress' ? control.hangUp() : control.reject('rejected'));
         return;
       }
-      await this.interpreter.run(call, control, first);
+      const redirects = new CallRedirects();
+      this.running.set(call.sid, redirects);
+      try {
+        await this.interpreter.run(call, control, first, redirects);
+      } finally {
+        this.running.delete(call.sid);
+      }
     } catch (err) {
       this.log.error({ err: { message: (err as Error).message, stack: (err as Error).stack }, callSid: call.sid }, 'running the call\'s TwiML failed; hanging up');
       await control.hangUp().catch(() => undefined);

@@ -43,14 +43,46 @@ interface LoadedDocument {
   request: ProblemRequest | null;
 }
 
+/**
+ * Redirects from the API (`POST /Calls/{Sid}.json` with `Url` or `Twiml`): the verb running stops (its `stop`
+ * signal fires) and the new TwiML runs instead of the rest of the document, as on Twilio.
+ *
+ * @example
+ *   redirects.redirect({ kind: 'twiml', text: '<Response><Hangup/></Response>' });
+ */
+export class CallRedirects {
+  private pending: TwimlSource | null = null;
+  private controller = new AbortController();
+
+  /** Fires when a redirect is waiting. */
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  redirect(source: TwimlSource): void {
+    this.pending = source;
+    this.controller.abort();
+  }
+
+  /** The redirect waiting, if any; from then on the signal is quiet again. */
+  take(): TwimlSource | null {
+    const taken = this.pending;
+    if (taken !== null) {
+      this.pending = null;
+      this.controller = new AbortController();
+    }
+    return taken;
+  }
+}
+
 /** Documents one call may run, so that a `<Redirect>` loop cannot run for ever. */
 const MAX_DOCUMENTS = 1000;
 
 export class TwimlInterpreter {
   constructor(private readonly deps: InterpreterDeps) {}
 
-  async run(call: CallRecord, control: CallControl, first: TwimlSource): Promise<void> {
-    const run: VerbRun = { call, control, clock: this.deps.clock, answered: call.status === 'in-progress' };
+  async run(call: CallRecord, control: CallControl, first: TwimlSource, redirects: CallRedirects = new CallRedirects()): Promise<void> {
+    const run: VerbRun = { call, control, clock: this.deps.clock, answered: call.status === 'in-progress', stop: control.hungUp };
     let next: TwimlSource | 'done' | 'ended' = first;
     for (let documents = 0; typeof next === 'object'; documents += 1) {
       if (documents === MAX_DOCUMENTS) {
@@ -60,8 +92,11 @@ export class TwimlInterpreter {
       if (control.hungUp.aborted && !(next.kind === 'request' && next.evenIfHungUp)) return;
       const document = await this.load(run, next);
       // A request made after the caller hung up (a <Dial> action) is made; the TwiML it returns is not run.
-      if (document === null || control.hungUp.aborted) break;
-      next = await this.runDocument(run, document);
+      if (control.hungUp.aborted) break;
+      const redirected = redirects.take();
+      if (redirected !== null) next = redirected;
+      else if (document === null) break;
+      else next = await this.runDocument(run, document, redirects);
     }
     // The end of the last document hangs up, unless a verb already ended the call.
     if (next !== 'ended' && !control.hungUp.aborted) await control.hangUp();
@@ -101,10 +136,13 @@ export class TwimlInterpreter {
   }
 
   /** Runs the verbs in order: the next document to fetch, `ended` when a verb ended the call, `done` otherwise. */
-  private async runDocument(run: VerbRun, document: LoadedDocument): Promise<TwimlSource | 'done' | 'ended'> {
+  private async runDocument(run: VerbRun, document: LoadedDocument, redirects: CallRedirects): Promise<TwimlSource | 'done' | 'ended'> {
     const scope = { documentUrl: document.url, policy: this.deps.policy };
     for (const element of document.verbs) {
       if (run.control.hungUp.aborted) return 'done';
+      const redirected = redirects.take();
+      if (redirected !== null) return redirected;
+      run.stop = AbortSignal.any([run.control.hungUp, redirects.signal]);
       const verb = VERBS.get(element.name);
       if (verb === undefined) {
         const message = NOT_YET_RUN.has(element.name)
@@ -124,9 +162,11 @@ export class TwimlInterpreter {
       }
       const outcome: VerbOutcome = await verb.run(parsed.value, run);
       if (outcome.kind === 'ended') return 'ended';
+      const redirectedDuring = redirects.take();
+      if (redirectedDuring !== null) return redirectedDuring;
       if (outcome.kind === 'request') return { kind: 'request', fallback: null, ...outcome.request };
     }
-    return 'done';
+    return redirects.take() ?? 'done';
   }
 
   /** `CallStatus` as the app should hear it now. */

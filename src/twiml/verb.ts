@@ -34,6 +34,8 @@ export interface VerbRun {
   clock: Clock;
   /** Whether the call has been answered, by this document or before it; a verb that answers it says so here. */
   answered: boolean;
+  /** Fires when the verb must stop: the caller hung up, or the API redirected the call to other TwiML. */
+  stop: AbortSignal;
 }
 
 /** A request for the next document: a `<Redirect>`, or a `<Dial>`'s action with the dial's outcome. */

@@ -48,7 +48,7 @@ function answeringDialer(app: AppContext, dialsNumbers: boolean) {
       return true;
     },
   };
-  return { dialer, placed };
+  return { dialer, placed, held };
 }
 
 describe('real outbound calls through the twilio client', () => {
@@ -83,6 +83,19 @@ describe('real outbound calls through the twilio client', () => {
     const ended = await client.calls(created.sid).update({ status: 'completed' });
     assert.equal(ended.status, 'completed');
     assert.ok(ended.startTime instanceof Date && ended.endTime instanceof Date);
+  });
+
+  it('Twiml or Url on a call in progress redirects it: the verb running stops and the new TwiML runs', async () => {
+    const sip = answeringDialer(app, false);
+    app.outboundDialer = sip.dialer;
+    const created = await client.calls.create({ to: 'sip:agent@127.0.0.1:5090', from: '+15559870002', twiml: '<Response><Pause length="600"/></Response>' });
+    await until('the call to be answered', async () => (await client.calls(created.sid).fetch()).status === 'in-progress', 5000);
+    const leg = sip.held.get(created.sid)!;
+    await until("the call's TwiML to run", async () => app.callRunner.runs(created.sid), 5000);
+    await client.calls(created.sid).update({ twiml: '<Response><Hangup/></Response>' });
+    await until('the new TwiML to hang up', async () => leg.actions.includes('hangUp'), 5000);
+    await client.calls(created.sid).update({ status: 'completed' });
+    await assert.rejects(client.calls(created.sid).update({ twiml: '<Response/>' }), (err: { code: number }) => err.code === 21220, 'an ended call is not redirected');
   });
 
   it('a plain number stays a sandbox call unless a trunk is set; then it is dialed too', async () => {

@@ -89,14 +89,15 @@ describe('parseCreateCall', () => {
 
 describe('parseUpdateCall', () => {
   it('reads a hang-up', () => {
-    assert.deepEqual(parseUpdateCall({ Status: 'completed' }), { status: 'completed', url: null, twiml: null });
+    assert.deepEqual(parseUpdateCall({ Status: 'completed' }), { status: 'completed', url: null, method: 'POST', twiml: null });
     assert.equal(parseUpdateCall({ Status: 'canceled' }).status, 'canceled');
   });
 
   it('reads a redirect', () => {
-    assert.deepEqual(parseUpdateCall({ Url: 'https://app.example.com/next' }), {
+    assert.deepEqual(parseUpdateCall({ Url: 'https://app.example.com/next', Method: 'get' }), {
       status: null,
       url: 'https://app.example.com/next',
+      method: 'GET',
       twiml: null,
     });
   });

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { TwimlInterpreter, type FetchedTwiml, type TwimlSource } from '../../src/twiml/interpreter.js';
+import { CallRedirects, TwimlInterpreter, type FetchedTwiml, type TwimlSource } from '../../src/twiml/interpreter.js';
 import type { TwimlProblem } from '../../src/twiml/problems.js';
 import { ANY_CALLBACK, parseCallbackPolicy } from '../../src/domain/callbackPolicy.js';
 import type { CallRecord } from '../../src/domain/callView.js';
@@ -25,7 +25,7 @@ interface Run {
 /** Runs `first` on the call with an app that answers each URL with its document (or a fetch problem). */
 async function runCall(
   documents: Record<string, string | TwimlProblem>,
-  options: { record?: CallRecord; first?: TwimlSource; dial?: (call: FakeCall) => Promise<DialOutcome>; policy?: typeof ANY_CALLBACK } = {},
+  options: { record?: CallRecord; first?: TwimlSource; dial?: (call: FakeCall) => Promise<DialOutcome>; policy?: typeof ANY_CALLBACK; redirects?: CallRedirects } = {},
 ): Promise<Run> {
   const record = options.record ?? inbound;
   const call = fakeCall(options.dial ? { dial: (_t, _o, c) => options.dial!(c) } : {});
@@ -47,7 +47,7 @@ async function runCall(
     },
   });
   const first = options.first ?? { kind: 'request', url: `${APP}/voice`, method: 'POST', fallback: null, params: {}, evenIfHungUp: false };
-  await interpreter.run(record, call.control, first);
+  await interpreter.run(record, call.control, first, options.redirects);
   return { call, requests, problems };
 }
 
@@ -61,7 +61,9 @@ describe('TwiML interpreter', () => {
     });
     assert.deepEqual(problems, []);
     assert.deepEqual(call.actions, ['answer', 'dial sip:agent@10.0.0.5:5060', 'hangUp'], 'verbs after a Dial with action are not reached');
-    assert.deepEqual(call.dials[0]!.options, { timeoutSeconds: 20, callerId: '+15550001111', answerOnBridge: false, timeLimitSeconds: 14_400 });
+    const { signal, ...options } = call.dials[0]!.options;
+    assert.deepEqual(options, { timeoutSeconds: 20, callerId: '+15550001111', answerOnBridge: false, timeLimitSeconds: 14_400 });
+    assert.ok(signal instanceof AbortSignal, 'the dial can be told to end early');
     assert.deepEqual(requests[0]!.params, {
       AccountSid: inbound.accountSid,
       ApiVersion: '2010-04-01',
@@ -208,5 +210,28 @@ describe('TwiML interpreter', () => {
     const lost = await runCall({}, { record, first });
     assert.deepEqual(lost.problems.map((p) => p.code), [11200, 11200]);
     assert.deepEqual(lost.call.actions, ['hangUp']);
+  });
+
+  it('a redirect from the API stops the verb running and runs the new TwiML instead of the rest', async () => {
+    const redirects = new CallRedirects();
+    const { call, requests } = await runCall(
+      {
+        [`${APP}/voice`]: twiml('<Dial action="/after"><Sip>sip:agent@10.0.0.5</Sip></Dial><Pause length="9"/>'),
+        [`${APP}/pay-step`]: twiml('<Pause length="2"/>'),
+      },
+      {
+        redirects,
+        dial: async (c) => {
+          const signal = c.dials[0]!.options.signal!;
+          assert.equal(signal.aborted, false);
+          redirects.redirect({ kind: 'request', url: `${APP}/pay-step`, method: 'GET', fallback: null, params: {}, evenIfHungUp: false });
+          assert.equal(signal.aborted, true, 'the dial is told to end');
+          return { status: 'completed', childCallSid: 'CA' + 'f'.repeat(32), durationSeconds: 3 };
+        },
+      },
+    );
+    assert.deepEqual(requests.map((r) => [r.method, r.url]), [['POST', `${APP}/voice`], ['GET', `${APP}/pay-step`]], 'no action: the redirect wins');
+    assert.deepEqual(call.clock.slept, [2000], 'the rest of the first document does not run');
+    assert.deepEqual(call.actions, ['answer', 'dial sip:agent@10.0.0.5', 'hangUp']);
   });
 });

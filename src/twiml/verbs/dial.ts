@@ -50,7 +50,7 @@ export const dial: Verb<DialInstruction> = {
   },
   answers: (instruction) => !instruction.options.answerOnBridge,
   async run(instruction, run) {
-    const outcome = await run.control.dial(instruction.targets, instruction.options);
+    const outcome = await run.control.dial(instruction.targets, { ...instruction.options, signal: run.stop });
     // With answerOnBridge the caller was answered when the leg was.
     if (outcome.status === 'completed') run.answered = true;
     if (instruction.action === null) return NEXT;

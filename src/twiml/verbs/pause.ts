@@ -1,6 +1,6 @@
 /**
  * `<Pause length="N">`: waits N seconds (1 by default), answering the call first. The wait ends early when the
- * caller hangs up.
+ * caller hangs up or the call is redirected.
  *
  * @example
  *   <Response><Pause length="5"/><Redirect>/poll</Redirect></Response>
@@ -22,8 +22,8 @@ export const pause: Verb<number> = {
     return parsed(seconds);
   },
   answers: () => true,
-  async run(seconds, { control, clock }) {
-    await clock.sleep(seconds * 1000, control.hungUp);
+  async run(seconds, { clock, stop }) {
+    await clock.sleep(seconds * 1000, stop);
     return NEXT;
   },
 };
