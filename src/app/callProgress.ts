@@ -137,6 +137,17 @@ export class CallProgress implements CallLifecycle {
     return (await this.move(call.sid, status)) ?? call;
   }
 
+  /**
+   * Ends the real calls a stopped process left up: their legs went with it (a restart of the only process), so each
+   * ends as `completed` if it was answered and `failed` otherwise, with its status callback, and its open pay
+   * session ends `caller-hung-up`. Sandbox calls have no legs and stay as they are. Returns how many were ended.
+   */
+  async endOrphans(): Promise<number> {
+    const orphans = await this.deps.calls.realCallsUp();
+    for (const call of orphans) await this.ended(call.sid, call.status === 'in-progress' ? 'completed' : 'failed');
+    return orphans.length;
+  }
+
   private move(callSid: string, status: CallStatus): Promise<CallRecord | null> {
     const before = this.moving.get(callSid) ?? Promise.resolve();
     const next = before.then(() => this.apply(callSid, status));

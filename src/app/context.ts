@@ -145,6 +145,9 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
   // In a cluster nothing is resumed wholesale: the sweep takes over only what no live process is doing.
   const resumed = cluster ? 0 : await sessions.resume();
   if (resumed > 0) log.info({ sessions: resumed }, 'resumed unfinished pay sessions');
+  // One process holds every SIP leg: after it stops, the real calls it left up have none.
+  const orphans = cluster ? 0 : await callProgress.endOrphans();
+  if (orphans > 0) log.warn({ calls: orphans }, 'ended the real calls the last run left up: their SIP legs ended with it');
   cluster?.startSweeping(sessions);
   storedKeypad?.start();
   outbox.start();

@@ -11,7 +11,7 @@
  */
 import { payError } from '../domain/errors.js';
 import type { CreateCallParams } from '../domain/callParams.js';
-import { isFinalStatus, type CallRecord } from '../domain/callView.js';
+import { isFinalStatus, isSandboxCall, type CallRecord } from '../domain/callView.js';
 import type { CallStore } from '../store/calls.js';
 import type { SandboxTelephony } from '../telephony/sandboxCalls.js';
 import type { OutboundDialer } from '../telephony/callPorts.js';
@@ -70,10 +70,8 @@ export class PlacedCalls {
     if (isFinalStatus(call.status)) return call;
     const dialer = this.deps.dialer();
     if (dialer !== null && (await dialer.hangUp(call.sid))) return (await this.deps.calls.getBySid(call.sid)) ?? call;
-    if (call.status !== 'in-progress') {
-      // A real call no process holds any more (its process stopped): nothing rings, so it ends here.
-      return this.deps.progress.end(call, status === 'canceled' ? 'canceled' : 'completed');
-    }
-    return this.deps.telephony.hangUp(call, status);
+    if (isSandboxCall(call)) return this.deps.telephony.hangUp(call, status);
+    // A real call whose legs this process does not hold: they went with the process that held them, so it ends here.
+    return this.deps.progress.end(call, call.status === 'in-progress' ? 'completed' : 'canceled');
   }
 }

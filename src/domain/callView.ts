@@ -55,6 +55,14 @@ export interface CallRecord {
   endTime: number | null;
 }
 
+/**
+ * A sandbox call: placed through the API to a number with no SIP trunk, answered at once, with no SIP leg anywhere.
+ * Every other call (inbound, a `<Dial>` leg, a call the SIP dialer rings out with its Timeout) is a real call.
+ */
+export function isSandboxCall(call: Pick<CallRecord, 'direction' | 'timeoutSeconds'>): boolean {
+  return call.direction === 'outbound-api' && call.timeoutSeconds === null;
+}
+
 /** Whether the call has ended, whatever the way. */
 export function isFinalStatus(status: CallStatus): status is FinalCallStatus {
   return status !== 'queued' && status !== 'ringing' && status !== 'in-progress';

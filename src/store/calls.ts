@@ -200,6 +200,17 @@ export class CallStore {
     return row ? toRecord(row) : null;
   }
 
+  /** Real calls that have not ended, in every account (see `isSandboxCall`): after a restart, none has legs left. */
+  async realCallsUp(): Promise<CallRecord[]> {
+    const rows = await this.db
+      .selectFrom('calls')
+      .selectAll()
+      .where('status', 'in', ['queued', 'ringing', 'in-progress'])
+      .where((eb) => eb.or([eb('direction', '!=', 'outbound-api'), eb('timeout', 'is not', null)]))
+      .execute();
+    return rows.map(toRecord);
+  }
+
   async list(accountSid: string, filter: CallListFilter): Promise<CallRecord[]> {
     let query = this.db.selectFrom('calls').selectAll().where('account_sid', '=', accountSid);
     if (filter.status) query = query.where('status', '=', filter.status);

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { CallProgress } from '../../src/app/callProgress.js';
+import { CallProgress, type NewCall } from '../../src/app/callProgress.js';
 import { CallStore } from '../../src/store/calls.js';
 import { PhoneNumberStore } from '../../src/store/phoneNumbers.js';
 import { openDatabase, type Db } from '../../src/store/database.js';
@@ -90,5 +90,24 @@ describe('call progress', () => {
     await progress.answered(child.sid);
     assert.deepEqual(committed.map((c) => c.callbacks.map((cb) => [cb.params.CallStatus, cb.params.ParentCallSid])), [[['initiated', parent.sid]], [['in-progress', parent.sid]]]);
     await assert.rejects(progress.ringing('CA' + '0'.repeat(32)), /unknown/);
+  });
+
+  it("after a restart, the real calls left up end (their legs are gone), and sandbox calls stay", async () => {
+    const { calls, progress, hungUp } = await setUp();
+    const inbound = (sipCallId: string) => progress.inbound({ accountSid: AC, to: '+15551230001', from: '+15559870002', phoneNumberSid: PN, sipCallId, sipSourceIp: '10.0.0.1' });
+    const ringing = await inbound('r@x');
+    const answered = await inbound('a@x');
+    await progress.answered(answered.sid);
+    const common = { accountSid: AC, to: '+15551230009', from: '+15559870002', parentCallSid: null, phoneNumberSid: null, url: null, method: 'POST', fallbackUrl: null, fallbackMethod: 'POST', twiml: '<Response/>', statusCallback: null, statusCallbackMethod: 'POST', statusCallbackEvents: ['completed'], sipCallId: null, sipSourceIp: null } satisfies Partial<NewCall>;
+    const dialing = await progress.place({ ...common, status: 'queued', direction: 'outbound-api', timeoutSeconds: 30 } as NewCall);
+    const sandbox = await progress.place({ ...common, status: 'in-progress', direction: 'outbound-api', timeoutSeconds: null } as NewCall);
+
+    assert.equal(await progress.endOrphans(), 3);
+    assert.equal((await calls.getBySid(ringing.sid))!.status, 'failed');
+    assert.equal((await calls.getBySid(answered.sid))!.status, 'completed');
+    assert.equal((await calls.getBySid(dialing.sid))!.status, 'failed');
+    assert.equal((await calls.getBySid(sandbox.sid))!.status, 'in-progress', 'a sandbox call has no legs to lose');
+    assert.deepEqual([...hungUp].sort(), [ringing.sid, answered.sid, dialing.sid].sort(), 'their pay sessions hear the end');
+    assert.equal(await progress.endOrphans(), 0);
   });
 });
