@@ -160,7 +160,7 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
     callProgress,
     callRunner,
     outboundDialer: null,
-    placedCalls: new PlacedCalls({ telephony, progress: callProgress, calls, dialer: () => context.outboundDialer }),
+    placedCalls: new PlacedCalls({ telephony, progress: callProgress, calls, policy: config.callbackPolicy, dialer: () => context.outboundDialer }),
     notifications,
     payments,
     connectors,

@@ -10,6 +10,8 @@
  *   const call = await calls.place(accountSid, parseCreateCall(form, policy)); // 'queued' or 'in-progress'
  */
 import { payError } from '../domain/errors.js';
+import type { CallbackPolicy } from '../domain/callbackPolicy.js';
+import { webhookUrl } from '../domain/webhookParams.js';
 import type { CreateCallParams } from '../domain/callParams.js';
 import { isFinalStatus, isSandboxCall, type CallRecord } from '../domain/callView.js';
 import type { CallStore } from '../store/calls.js';
@@ -23,6 +25,8 @@ export class PlacedCalls {
       telephony: SandboxTelephony;
       progress: CallProgress;
       calls: CallStore;
+      /** Where paytone may send requests: a real call's Url and FallbackUrl are requested. */
+      policy: CallbackPolicy;
       /** The SIP side's dialer, or null while SIP is off. */
       dialer(): OutboundDialer | null;
     },
@@ -38,6 +42,7 @@ export class PlacedCalls {
     if (call.url === null && call.twiml === null) {
       throw payError(21205, 'A real call needs Url or Twiml: the TwiML it runs once answered.');
     }
+    for (const [name, url] of [['Url', call.url], ['FallbackUrl', call.fallbackUrl]] as const) if (url !== null) webhookUrl(name, url, this.deps.policy);
     const placed = await this.deps.progress.place({
       accountSid,
       to: call.to,

@@ -61,9 +61,10 @@ export function parseCreateCall(form: FormValues, callbackPolicy: CallbackPolicy
     to: endpoint.kind === 'number' ? endpoint.number : endpoint.uri,
     endpoint,
     from: required(formValue(form, 'From'), () => payError(21213, 'Required parameter "From" is missing.')),
-    url: formWebhookUrl(form, 'Url', callbackPolicy),
+    // Judged against the callback policy only when paytone is to request them (a real call: see PlacedCalls).
+    url: formWebhookUrl(form, 'Url', ANY_CALLBACK),
     method: formHttpMethod(form, 'Method') ?? 'POST',
-    fallbackUrl: formWebhookUrl(form, 'FallbackUrl', callbackPolicy),
+    fallbackUrl: formWebhookUrl(form, 'FallbackUrl', ANY_CALLBACK),
     fallbackMethod: formHttpMethod(form, 'FallbackMethod') ?? 'POST',
     twiml: formValue(form, 'Twiml') ?? null,
     statusCallback: statusCallback(form, callbackPolicy),
@@ -79,10 +80,10 @@ export function parseCreateCall(form: FormValues, callbackPolicy: CallbackPolicy
  * @example
  *   parseUpdateCall({ Status: 'completed' }) // { status: 'completed', url: null, method: 'POST', twiml: null }
  */
-export function parseUpdateCall(form: FormValues, callbackPolicy: CallbackPolicy = ANY_CALLBACK): UpdateCallParams {
+export function parseUpdateCall(form: FormValues): UpdateCallParams {
   return {
     status: formEnum(form, 'Status', UPDATE_STATUSES) ?? null,
-    url: formWebhookUrl(form, 'Url', callbackPolicy),
+    url: formWebhookUrl(form, 'Url', ANY_CALLBACK),
     method: formHttpMethod(form, 'Method') ?? 'POST',
     twiml: formValue(form, 'Twiml') ?? null,
   };

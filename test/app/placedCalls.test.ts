@@ -18,6 +18,10 @@ import { createLogger } from '../../src/log.js';
 import type { CallRecord } from '../../src/domain/callView.js';
 import type { OutboundDialer } from '../../src/telephony/callPorts.js';
 import { fakeCall } from '../support/fakeCall.js';
+import { PlacedCalls } from '../../src/app/placedCalls.js';
+import { parseCreateCall } from '../../src/domain/callParams.js';
+import { parseCallbackPolicy } from '../../src/domain/callbackPolicy.js';
+import type { PaytoneError } from '../../src/domain/errors.js';
 import { until } from '../support/poll.js';
 
 const AC = 'AC' + '6'.repeat(32);
@@ -113,5 +117,15 @@ describe('real outbound calls through the twilio client', () => {
     await assert.rejects(client.calls.create({ to: 'sip:agent@127.0.0.1', from: '+15559870002' } as never), (err: { code: number }) => err.code === 21205);
     app.outboundDialer = null;
     await assert.rejects(client.calls.create({ to: 'sip:agent@127.0.0.1', from: '+15559870002', twiml: '<Response/>' }), (err: { code: number; message: string }) => err.code === 21211 && /SIP is off/.test(err.message));
+  });
+
+  it('asks the callback policy before a real call whose Url paytone would request is placed', async () => {
+    const dialer = answeringDialer(app, false);
+    const strict = new PlacedCalls({ telephony: app.telephony, progress: app.callProgress, calls: app.calls, policy: parseCallbackPolicy('public', '').policy!, dialer: () => dialer.dialer });
+    const form = { To: 'sip:agent@127.0.0.1:5090', From: '+15559870002', Url: 'https://10.0.0.8/voice' };
+    await assert.rejects(strict.place(AC, parseCreateCall(form)), (err: PaytoneError) => err.code === 21205 && /private address/.test(err.message));
+    assert.deepEqual(dialer.placed, [], 'nothing rang');
+    const sandbox = await strict.place(AC, parseCreateCall({ ...form, To: '+14155550100' }));
+    assert.equal(sandbox.status, 'in-progress', 'a sandbox call never requests its Url, as before');
   });
 });

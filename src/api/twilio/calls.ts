@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { payError } from '../../domain/errors.js';
 import { parseCreateCall, parseUpdateCall } from '../../domain/callParams.js';
+import { webhookUrl } from '../../domain/webhookParams.js';
 import { callView, isFinalStatus } from '../../domain/callView.js';
 import type { FormValues } from '../../domain/form.js';
 import type { AppContext } from '../../app/context.js';
@@ -50,14 +51,16 @@ export function callRoutes(server: FastifyInstance, app: AppContext): void {
   });
 
   server.post<{ Params: CallParams; Body: FormValues }>(`${base}/Calls/:CallSid.json`, async (request, reply) => {
-    const update = parseUpdateCall(request.body ?? {}, app.callbackPolicy);
+    const update = parseUpdateCall(request.body ?? {});
     let call = await findCall(request.params);
     if (update.status) call = await app.placedCalls.hangUp(call, update.status);
     else if ((update.twiml !== null || update.url !== null) && isFinalStatus(call.status)) {
       throw payError(21220, `Call ${call.sid} is ${call.status}, not in progress: it cannot be redirected to other TwiML.`);
     } else if (update.twiml !== null) app.callRunner.redirect(call.sid, { kind: 'twiml', text: update.twiml });
-    else if (update.url !== null) {
-      app.callRunner.redirect(call.sid, { kind: 'request', url: update.url, method: update.method, fallback: null, params: {}, evenIfHungUp: false });
+    else if (update.url !== null && app.callRunner.runs(call.sid)) {
+      // paytone requests it: it must pass the callback policy.
+      const url = webhookUrl('Url', update.url, app.callbackPolicy);
+      app.callRunner.redirect(call.sid, { kind: 'request', url, method: update.method, fallback: null, params: {}, evenIfHungUp: false });
     }
     return sendJson(reply, 200, callView(call));
   });
