@@ -11,10 +11,12 @@ import { type Db, openDatabase } from '../../src/store/database.js';
 import { advanceCall, placedCall } from '../../src/domain/callProgress.js';
 import { tempDataDir } from '../support/paytone.js';
 import { callRecord } from '../support/callRecords.js';
+import { postgresForTests, type ScratchDatabase } from '../support/postgres.js';
 
 const ACCOUNT = 'AC' + 'a'.repeat(32);
 const OTHER_ACCOUNT = 'AC' + 'f'.repeat(32);
 const T0 = 1_763_750_000_000;
+const pg = await postgresForTests();
 
 describe('call store', () => {
   const opened: Db[] = [];
@@ -45,8 +47,25 @@ describe('call store', () => {
     });
   }
 
-  it("stores each move's status callback in order, by the call's method, and lists a call's children", async () => {
-    const db = await open();
+  const scratches: ScratchDatabase[] = [];
+  after(async () => Promise.all(scratches.map((s) => s.drop())));
+  const dialects: Array<[string, () => Promise<Db>, string | false]> = [
+    ['SQLite', open, false],
+    [
+      'PostgreSQL',
+      async () => {
+        const scratch = await pg.createDatabase();
+        scratches.push(scratch);
+        const db = await openDatabase({ dataDir: tempDataDir(), databaseUrl: scratch.url, migrations: 'auto' });
+        opened.push(db);
+        return db;
+      },
+      pg.skip ?? false,
+    ],
+  ];
+
+  for (const [dialect, openDialect, skip] of dialects) it(`on ${dialect}: stores each move's status callback in order, by the call's method, and lists a call's children`, { skip }, async () => {
+    const db = await openDialect();
     const calls = new CallStore(db, { shared: false });
     const queued = callRecord({
       sid: 'CA' + '1'.repeat(32),
