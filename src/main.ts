@@ -8,6 +8,7 @@ import { bootstrapAccount } from './app/bootstrap.js';
 import { buildServer } from './api/server.js';
 import { installGracefulShutdown } from './ops/shutdown.js';
 import { SipService } from './telephony/sipService.js';
+import { RealCalls } from './telephony/realCalls.js';
 
 async function main(): Promise<void> {
   let config;
@@ -29,9 +30,15 @@ async function main(): Promise<void> {
   } else {
     await bootstrapAccount({ accounts: app.accounts, env: process.env, dataDir: config.dataDir, print: (text) => process.stdout.write(`${text}\n`) });
   }
+  // SIP first: an explicit PAYTONE_SIP_LISTEN that cannot be had stops start-up before the API takes requests.
+  const sip = config.sip ? await SipService.start(config.sip, log) : null;
+  if (sip) {
+    const calls = new RealCalls({ sip, lifecycle: app.callProgress, runner: app.callRunner, phoneNumbers: app.phoneNumbers, auditLog: app.auditLog, trunk: config.sip!.trunk, log });
+    sip.serve(calls);
+    app.outboundDialer = calls;
+  }
   const server = buildServer(app, config.http, config.tls);
   const address = await server.listen({ host: config.host, port: config.port });
-  const sip = config.sip ? await SipService.start(config.sip, log) : null;
   log.info({ address, dataDir: config.dataDir }, 'paytone listening');
 
   const servers = { close: () => Promise.all([server.close(), sip?.close()]) };

@@ -85,9 +85,14 @@ export class SipService {
     this.handlers = handlers;
   }
 
-  /** Hangs up every call and stops listening. */
-  async close(): Promise<void> {
-    await this.ua.close();
+  /**
+   * Hangs up every call and stops listening. A peer that does not answer its BYE is not waited for beyond
+   * `byeWaitMs`: the shutdown's grace period is for the process's own work.
+   */
+  async close(byeWaitMs = 2000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.ua.close(), new Promise((resolve) => (timer = setTimeout(resolve, byeWaitMs)))]);
+    clearTimeout(timer);
     await this.transport.close();
   }
 

@@ -134,6 +134,7 @@ export async function startPaytoneProcess(options: StartOptions = {}): Promise<P
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let scheme = 'http';
+  let sipPort: number | null = null;
   const port = await new Promise<number>((resolve, reject) => {
     let buffer = '';
     const timer = setTimeout(() => reject(new Error(`paytone did not start:\n${captured.join('')}`)), 20_000);
@@ -144,6 +145,8 @@ export async function startPaytoneProcess(options: StartOptions = {}): Promise<P
       if (match) {
         clearTimeout(timer);
         scheme = match[1]!;
+        // This start's SIP port (the line comes before the one above; `captured` holds earlier starts too).
+        sipPort = Number(/"sip":"127\.0\.0\.1:(\d+)"/.exec(buffer)?.[1] ?? NaN) || null;
         resolve(Number(match[2]));
       }
     });
@@ -154,12 +157,11 @@ export async function startPaytoneProcess(options: StartOptions = {}): Promise<P
     });
   });
   const baseUrl = `${scheme}://127.0.0.1:${port}`;
-  const sipPort = Number(/"sip":"127\.0\.0\.1:(\d+)"/.exec(captured.join(''))?.[1] ?? NaN);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const self: PaytoneProcess = {
     baseUrl,
     port,
-    sipPort: Number.isNaN(sipPort) ? null : sipPort,
+    sipPort,
     dataDir,
     child,
     cliEnv: { PAYTONE_DATA_DIR: dataDir, ...(options.env?.DATABASE_URL ? { DATABASE_URL: options.env.DATABASE_URL, PAYTONE_VAULT_KEY: options.env.PAYTONE_VAULT_KEY ?? '' } : {}) },

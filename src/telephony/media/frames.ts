@@ -26,16 +26,22 @@ export function throughStages(stages: AudioStage[], sink: FrameSink): FrameSink 
 }
 
 /**
- * Frames waiting for the 20 ms beat of a sender, copied into slots allocated once. Full, the oldest frame is
- * dropped, so a sender that fell behind catches up instead of adding delay.
+ * Frames waiting for the 20 ms beat of a sender, copied into slots allocated once: a small jitter buffer. After it
+ * ran dry it releases nothing until `prefill` frames wait again, so packets that arrive unevenly still leave
+ * evenly (each dry beat would otherwise put a frame of silence into the middle of the audio). Full, the oldest
+ * frame is dropped, so a sender that fell behind catches up instead of adding delay.
  */
 export class FrameQueue implements FrameSink {
   private readonly slots: Int16Array[];
   private head = 0;
   private count = 0;
+  private primed = false;
   dropped = 0;
 
-  constructor(capacity = 6) {
+  constructor(
+    capacity = 8,
+    private readonly prefill = 3,
+  ) {
     this.slots = Array.from({ length: capacity }, () => new Int16Array(FRAME_SAMPLES));
   }
 
@@ -55,7 +61,9 @@ export class FrameQueue implements FrameSink {
 
   /** The oldest frame (lent until the next write), or null when none waits. */
   take(): Int16Array | null {
-    if (this.count === 0) return null;
+    if (this.count === 0) this.primed = false;
+    else if (this.count >= this.prefill) this.primed = true;
+    if (!this.primed) return null;
     const frame = this.slots[this.head]!;
     this.head = (this.head + 1) % this.slots.length;
     this.count--;
@@ -64,5 +72,6 @@ export class FrameQueue implements FrameSink {
 
   clear(): void {
     this.count = 0;
+    this.primed = false;
   }
 }

@@ -6,6 +6,8 @@ import { MediaLeg } from '../../../src/telephony/media/mediaLeg.js';
 import { MediaClock } from '../../../src/telephony/media/mediaClock.js';
 import { RtpPortPool } from '../../../src/telephony/media/ports.js';
 import { newRtpView, readRtp, writeRtpHeader } from '../../../src/telephony/media/rtp.js';
+import { CallMedia } from '../../../src/telephony/callMedia.js';
+import type { SipService } from '../../../src/telephony/sipService.js';
 import { testRtpPorts } from '../../support/paytone.js';
 import { until } from '../../support/poll.js';
 
@@ -89,7 +91,8 @@ test("audio out: paytone's own SSRC, sequence +1 and timestamp +160 per packet, 
   const { leg, received, close } = await setup();
   t.after(close);
   const frame = new Int16Array(160).fill(1000);
-  leg.outgoing.write(frame);
+  // Three frames: the send queue is a jitter buffer that starts releasing at three.
+  for (let i = 0; i < 3; i++) leg.outgoing.write(frame);
   leg.start();
   await until('five packets', async () => received.length >= 5);
   const views = received.slice(0, 5).map((packet) => {
@@ -106,10 +109,20 @@ test("audio out: paytone's own SSRC, sequence +1 and timestamp +160 per packet, 
   assert.deepEqual(views.map((v) => v.payloadType), [0, 0, 0, 0, 0]);
   assert.equal(views[0]!.marker, true);
   // alawmulaw's encodeSample gives the byte as a signed number.
-  assert.equal(views[0]!.first, alawmulaw.mulaw.encodeSample(1000) & 0xff);
-  assert.equal(views[1]!.first, alawmulaw.mulaw.encodeSample(0) & 0xff);
+  assert.deepEqual(views.map((v) => v.first), [1000, 1000, 1000, 0, 0].map((sample) => alawmulaw.mulaw.encodeSample(sample) & 0xff));
   leg.negotiate({ ...leg.negotiated!, direction: 'recvonly' });
   const held = received.length;
   await new Promise((resolve) => setTimeout(resolve, 100));
   assert.ok(received.length <= held + 1, 'at most the packet already on its way');
+});
+
+test('a leg whose peer went quiet is reported gone, after two checks without a packet', async () => {
+  const pool = new RtpPortPool({ first, last }, '127.0.0.1');
+  const sip = { ports: pool, self: { host: '127.0.0.1', port: 5060 }, mediaClock: new MediaClock() } as unknown as SipService;
+  const media = await CallMedia.open(sip, '127.0.0.1', { events: false });
+  let gone = 0;
+  media.watchForSilence(() => gone++, 50);
+  await until('the quiet leg to be reported', async () => gone > 0);
+  media.close();
+  assert.equal(pool.used, 0, 'closing gave the ports back');
 });

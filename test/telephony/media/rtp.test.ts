@@ -55,7 +55,7 @@ test('G.711 both laws: every byte decodes and every sample encodes exactly as al
 });
 
 test('a frame queue keeps copies, drops the oldest when full, and stages run in order before it', () => {
-  const queue = new FrameQueue(2);
+  const queue = new FrameQueue(2, 1);
   const seen: string[] = [];
   const stage = (name: string) => (next: FrameSink): FrameSink => ({
     write(samples, time) {
@@ -74,4 +74,18 @@ test('a frame queue keeps copies, drops the oldest when full, and stages run in 
   assert.equal(queue.take()![0], 2);
   assert.equal(queue.take()![0], 3);
   assert.equal(queue.take(), null);
+});
+
+test('a frame queue run dry waits for its prefill before releasing again', () => {
+  const queue = new FrameQueue(8, 3);
+  const frame = new Int16Array(160);
+  const write = (n: number) => queue.write(frame.fill(n));
+  write(1);
+  write(2);
+  assert.equal(queue.take(), null, 'two of three');
+  write(3);
+  assert.deepEqual([queue.take()![0], queue.take()![0], queue.take()![0]], [1, 2, 3]);
+  assert.equal(queue.take(), null);
+  write(4);
+  assert.equal(queue.take(), null, 'dry again: waits for three');
 });
