@@ -10,6 +10,7 @@ import type { TwimlProblem } from '../../src/twiml/problems.js';
 import { ANY_CALLBACK, parseCallbackPolicy } from '../../src/domain/callbackPolicy.js';
 import type { CallRecord } from '../../src/domain/callView.js';
 import type { DialOutcome } from '../../src/twiml/callControl.js';
+import twilio from 'twilio';
 import { callRecord } from '../support/callRecords.js';
 import { fakeCall, type FakeCall } from '../support/fakeCall.js';
 
@@ -233,5 +234,24 @@ describe('TwiML interpreter', () => {
     assert.deepEqual(requests.map((r) => [r.method, r.url]), [['POST', `${APP}/voice`], ['GET', `${APP}/pay-step`]], 'no action: the redirect wins');
     assert.deepEqual(call.clock.slept, [2000], 'the rest of the first document does not run');
     assert.deepEqual(call.actions, ['answer', 'dial sip:agent@10.0.0.5', 'hangUp']);
+  });
+
+  it("runs TwiML as the twilio package's VoiceResponse writes it", async () => {
+    const voice = new twilio.twiml.VoiceResponse();
+    const dialVerb = voice.dial({ action: '/after', timeout: 20, callerId: '+15550001111', record: 'do-not-record', answerOnBridge: true });
+    dialVerb.sip({ statusCallback: '/leg', statusCallbackEvent: ['initiated', 'answered'] as never }, 'sip:agent@10.0.0.5');
+    dialVerb.number('+14155550100');
+    const after = new twilio.twiml.VoiceResponse();
+    after.pause({ length: 2 });
+    after.redirect({ method: 'GET' }, '/next');
+    const next = new twilio.twiml.VoiceResponse();
+    next.pay({ chargeAmount: '10' });
+    const { call, requests, problems } = await runCall({ [`${APP}/voice`]: voice.toString(), [`${APP}/after`]: after.toString(), [`${APP}/next`]: next.toString() });
+    assert.deepEqual(call.dials[0]!.targets.map((t) => (t.kind === 'sip' ? t.uri : t.number)), ['sip:agent@10.0.0.5', '+14155550100']);
+    assert.deepEqual(call.dials[0]!.targets[0]!.statusCallback, { url: `${APP}/leg`, method: 'POST', events: ['initiated', 'answered'] });
+    assert.equal(call.dials[0]!.options.answerOnBridge, true);
+    assert.deepEqual(requests.map((r) => [r.method, r.url]), [['POST', `${APP}/voice`], ['POST', `${APP}/after`], ['GET', `${APP}/next`]]);
+    assert.deepEqual(call.clock.slept, [2000]);
+    assert.match(problems[0]!.message, /does not run <Pay> yet/, 'the verb not run yet is named');
   });
 });
