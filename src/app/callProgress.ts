@@ -175,7 +175,8 @@ export class CallProgress implements CallLifecycle {
   }
 
   private publish(call: CallRecord, live: LiveEvent[], callbacks: CallStatusCallback[], ended: boolean): void {
-    if (callbacks.length > 0) {
+    // An end that owes no callback still tells the outbox, which may hold the call's earlier ones, that none will come.
+    if (callbacks.length > 0 || (ended && call.callbacksSent > 0)) {
       this.deps.outbox.committed(
         call.sid,
         call.accountSid,

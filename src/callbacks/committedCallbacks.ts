@@ -45,6 +45,9 @@ export class CommittedCallbacks {
     }
     session.queue.push(...callbacks);
     session.ended ||= ended;
+    // Ended with nothing left to send (a call whose last move owed no callback): nothing more will come for it. A
+    // sequence still in flight finds it gone and reads whatever it left from the database.
+    if (session.ended && session.queue.length === 0) this.sessions.delete(sessionSid);
   }
 
   knows(sessionSid: string): boolean {

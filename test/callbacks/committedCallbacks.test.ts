@@ -31,6 +31,14 @@ test("a session is finished once it has ended and its last callback is recorded,
   assert.equal(committed.knows(SID), false, 'a finished session is forgotten');
 });
 
+test('a session that ends with nothing left to send is forgotten at once', () => {
+  const committed = new CommittedCallbacks();
+  committed.add(SID, [callback(1)], false);
+  assert.equal(deliverHead(committed), false, 'more may come');
+  committed.add(SID, [], true);
+  assert.equal(committed.knows(SID), false, 'a call whose end owed no callback leaves nothing behind');
+});
+
 test('a session left to the database is never called finished: its rows must be read', () => {
   const committed = new CommittedCallbacks();
   committed.add(SID, [callback(1), callback(2)], true);
