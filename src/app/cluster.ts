@@ -81,7 +81,7 @@ class ClusterSweep {
   private async sweep(): Promise<void> {
     try {
       for (const sid of await dueDeadlines(this.db, Date.now(), SWEEP_BATCH)) {
-        this.once(sid, () => this.sessions.apply(sid, { kind: 'deadline' }).then(() => undefined));
+        this.once(sid, () => this.sessions.passDeadline(sid));
       }
       for (const { sid, owner } of await orphanedCompletions(this.db, this.memberId)) {
         this.once(sid, () => this.sessions.adopt(sid, owner));

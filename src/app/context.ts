@@ -129,6 +129,8 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
     onEvents: publish,
     onGatewayCall: (type, outcome, seconds) => ops.metrics.gatewayCall(type, outcome, seconds),
     coordination: cluster?.coordination,
+    // The keypad is built on the sessions (it is their caller); deadlines only ask it once everything is running.
+    waitingKeys: { pressedBy: (callSid, at) => telephony.pressedBy(callSid, at) },
   });
   const payments = new PaymentRequests(sessions, sessionStore, calls, config.callbackPolicy);
   const storedKeypad = cluster

@@ -147,9 +147,9 @@ export class PaymentRequests {
   }
 
   /** Keypresses on the call reach its open session, in one change; with none open they are ignored, as on a real call. */
-  async keypress(callSid: string, keys: string, alongWith?: AlongWith): Promise<void> {
+  async keypress(callSid: string, keys: string, pressedAt: readonly number[], alongWith?: AlongWith): Promise<void> {
     const sid = await this.sessions.unfinishedSessionOf(callSid);
-    if (sid) await this.sessions.apply(sid, { kind: 'keys', keys }, undefined, alongWith);
+    if (sid) await this.sessions.apply(sid, { kind: 'keys', keys, pressedAt }, undefined, alongWith);
   }
 
   /** Under the call's lock, so a session being created as the caller hangs up is ended too. */

@@ -38,7 +38,18 @@ export interface SessionsDeps {
   onGatewayCall?: (connectorType: string, outcome: 'approved' | 'declined' | 'error', seconds: number) => void;
   /** Present when other processes share the store: see `SessionCoordination`. */
   coordination?: SessionCoordination;
+  /** The caller's keys still on their way to sessions (the sandbox keypad's queue): a deadline waits for them. */
+  waitingKeys?: WaitingKeys;
 }
+
+/** Keys a caller pressed that have not reached the call's session yet. */
+export interface WaitingKeys {
+  /** Whether the call has a key pressed at or before `at` (epoch ms) still on its way to its session. */
+  pressedBy(callSid: string, at: number): Promise<boolean>;
+}
+
+/** How soon a deadline that waited for a key on its way is looked at again, should that key never arrive. */
+const DEADLINE_RECHECK_MS = 250;
 
 /**
  * How sessions are shared with the other processes of a cluster. Every change to a session then runs under a
@@ -180,18 +191,47 @@ export class PaymentSessions {
     return this.openByCall.get(callSid) ?? null;
   }
 
-  /** One timer per session, at the domain's next deadline. */
-  private arm(session: Session): void {
+  /** One timer per session, at the domain's next deadline (or at `at`, to look at a deadline again). */
+  private arm(session: Session, at = nextDeadline(session)): void {
     const existing = this.timers.get(session.sid);
     if (existing) clearTimeout(existing);
     this.timers.delete(session.sid);
-    const deadline = nextDeadline(session);
-    if (deadline === null || this.stopped) return;
+    if (at === null || this.stopped) return;
     const timer = setTimeout(() => {
       this.timers.delete(session.sid);
-      this.apply(session.sid, { kind: 'deadline' }).catch((err: unknown) => this.deps.log.error({ err, paymentSid: session.sid }, 'session deadline failed'));
-    }, Math.max(0, deadline - this.now()));
+      this.timerFired(session).catch((err: unknown) => this.deps.log.error({ err, paymentSid: session.sid }, 'session deadline failed'));
+    }, Math.max(0, at - this.now()));
     this.timers.set(session.sid, timer);
+  }
+
+  /**
+   * A timer this process armed fired. First a look without the session's lock (which in a cluster costs a connection
+   * and a transaction): keys pressed before the deadline it was armed for, still on their way, move it on when they
+   * arrive, so there is nothing to do yet. That is what a server far behind its callers finds on every timer.
+   */
+  private async timerFired(session: Session): Promise<void> {
+    const deadline = nextDeadline(session);
+    if (this.deps.coordination && deadline !== null && (await this.deps.waitingKeys?.pressedBy(session.callSid, deadline))) return;
+    await this.passDeadline(session.sid);
+  }
+
+  /**
+   * The session's deadline is due (its timer fired, or the cluster's sweep found it). A key the caller pressed
+   * before the deadline counts however far behind the server is: while such a key is still on its way, the deadline
+   * waits for it (the key moves it on). Should the key never arrive, the deadline is looked at again: by the
+   * cluster's sweep, which passes over deadlines with such keys queued, or by this process's timer.
+   */
+  passDeadline(sid: string): Promise<void> {
+    return this.serialize(sid, async () => {
+      const session = await this.load(sid);
+      if (!session) return;
+      const deadline = nextDeadline(session);
+      if (deadline !== null && deadline <= this.now() && (await this.deps.waitingKeys?.pressedBy(session.callSid, deadline))) {
+        if (!this.deps.coordination) this.arm(session, this.now() + DEADLINE_RECHECK_MS);
+        return;
+      }
+      await this.applyLoaded(session, { kind: 'deadline' });
+    });
   }
 
   /**

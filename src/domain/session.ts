@@ -173,7 +173,7 @@ function handle(step: Step, input: SessionInput): Handled {
     case 'cancel':
       return requestCancel(step, input.callbackUrl);
     case 'keys':
-      return pressKeys(step, input.keys);
+      return pressKeys(step, input.keys, input.pressedAt);
     case 'deadline':
       return passDeadline(step);
     case 'hangup':
@@ -245,19 +245,24 @@ function captureRefusal(name: CaptureName, settings: PaymentSettings): string | 
 /**
  * Keys that arrived together act exactly as if pressed one after the other: each sees the session the keys before
  * it left (a `#` ends the field, the digits after it find none), and once the session ends the rest are ignored.
+ * Each key is judged at the time it was pressed: a deadline that had passed by then ends the field (or the
+ * confirmation wait) first, as it would have had the key arrived at once; one that had not is no reason to drop it.
  */
-function pressKeys(step: Step, keys: string): Handled {
+function pressKeys(step: Step, keys: string, pressedAt: readonly number[] | undefined): Handled {
   let handled: Handled = 'ignored';
-  for (const key of keys) {
+  for (let i = 0; i < keys.length; i++) {
     if (isFinal(step.session)) break;
-    const result = pressKey(step, key);
+    const at = pressedAt?.[i] ?? step.now;
+    if (expiredBefore(step, at) === 'changed') handled = 'changed';
+    if (isFinal(step.session)) break;
+    const result = pressKey(step, keys[i]!, at);
     if (result instanceof PaytoneError) return result;
     if (result === 'changed') handled = 'changed';
   }
   return handled;
 }
 
-function pressKey(step: Step, key: string): Handled {
+function pressKey(step: Step, key: string, at: number): Handled {
   const s = step.session;
   // The gateway may already be charging: only its answer may end a completing session.
   if (key === '*') return s.status === 'completing' ? 'ignored' : end(step, 'canceled', 'caller-interrupted-with-star');
@@ -269,13 +274,14 @@ function pressKey(step: Step, key: string): Handled {
   if (!s.capture) return 'ignored';
   if (key === '#') return endField(step, s.capture);
   if (!/^[0-9]$/.test(key)) return 'ignored';
-  return typeDigit(step, s.capture, key);
+  return typeDigit(step, s.capture, key, at);
 }
 
-function typeDigit(step: Step, capture: ActiveCapture, digit: string): Handled {
+function typeDigit(step: Step, capture: ActiveCapture, digit: string, at: number): Handled {
   const s = step.session;
   capture.digits += digit;
-  capture.deadline = step.now + s.settings.timeoutSeconds * 1000;
+  // From the key, never from before the field began (a key queued before the agent asked for the field).
+  capture.deadline = Math.max(at, capture.startedAt) + s.settings.timeoutSeconds * 1000;
   const typedCardType = baseField(capture.name) === 'payment-card-number' ? detectCardType(capture.digits) : null;
   emit(step, 'capture', {
     Capture: capture.name,
@@ -297,6 +303,12 @@ function passDeadline(step: Step): Handled {
   // A caller who does not confirm in time has not agreed to pay.
   if (s.confirmationDeadline !== null && step.now >= s.confirmationDeadline) return end(step, 'canceled', null);
   return 'ignored';
+}
+
+/** A key pressed at `at` comes after any deadline that had passed by then: that deadline acts first. */
+function expiredBefore(step: Step, at: number): Handled {
+  const deadline = nextDeadline(step.session);
+  return deadline !== null && at > deadline ? passDeadline(step) : 'ignored';
 }
 
 function endField(step: Step, capture: ActiveCapture): Handled {

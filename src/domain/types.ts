@@ -178,9 +178,11 @@ export type SessionInput =
   | { kind: 'cancel'; callbackUrl: string }
   /**
    * Keypresses that reached the session together, in the order pressed: each of `0-9`, `*` or `#`. Usually one;
-   * several when a caller's keys fell due at once (a machine-paced keypad, or a server catching up).
+   * several when a caller's keys fell due at once (a machine-paced keypad, or a server catching up). `pressedAt`
+   * says when the caller pressed each (epoch ms; the decision time when absent): a field's timeout runs from the
+   * caller's keys, not from when a busy server got to them.
    */
-  | { kind: 'keys'; keys: string }
+  | { kind: 'keys'; keys: string; pressedAt?: readonly number[] }
   /** The session's deadline has passed (the adapter fires it at `nextDeadline(session)`). */
   | { kind: 'deadline' }
   | { kind: 'hangup' }

@@ -105,14 +105,20 @@ export class AdvisoryLocks {
 
 const UNFINISHED_WITH_TIMER = ['in-progress', 'awaiting-confirmation'];
 
-/** Sessions whose timer is due (epoch ms), whichever process armed it. */
+/**
+ * Sessions whose timer is due (epoch ms), whichever process armed it, but for those whose caller pressed a key
+ * before the deadline that is still queued: that key moves the deadline on (PaymentSessions.passDeadline).
+ */
 export async function dueDeadlines(db: Db, now: number, limit: number): Promise<string[]> {
   const rows = await db
-    .selectFrom('payment_sessions')
-    .select('sid')
-    .where('deadline', '<=', now)
-    .where('status', 'in', UNFINISHED_WITH_TIMER)
-    .orderBy('deadline')
+    .selectFrom('payment_sessions as s')
+    .select('s.sid')
+    .where('s.deadline', '<=', now)
+    .where('s.status', 'in', UNFINISHED_WITH_TIMER)
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('sandbox_keypresses as k').select('k.id').whereRef('k.call_sid', '=', 's.call_sid').whereRef('k.play_at', '<=', 's.deadline'))),
+    )
+    .orderBy('s.deadline')
     .limit(limit)
     .execute();
   return rows.map((r) => r.sid);

@@ -3,12 +3,13 @@
  * by whichever process is alive when it falls due, and reaches its session exactly once, because the row leaves
  * the queue in the same transaction as the session change it caused.
  *
- * Each keypress is due at `play_at`, fixed when it is queued (one every `intervalMs`, `w` a half-second pause),
- * and only a call's oldest keypress may play, so keys arrive in order and paced like a person typing.
+ * Each keypress is due at `play_at`, fixed when it is queued (one every `intervalMs`, `w` a half-second pause): the
+ * time the caller pressed it. A call's keys play from the oldest, so they arrive in order and paced like a person
+ * typing; those due together play together.
  *
  * @example
  *   await keypresses.queue('CA...', '4242#', Date.now(), 150);
- *   const due = await keypresses.claimDue(member.id, Date.now(), 100);
+ *   const due = await keypresses.claimDue(member.id, Date.now(), 4, 32, { except: [] });
  */
 import { sql, type Transaction } from 'kysely';
 import { memberIsAlive } from './cluster.js';
@@ -19,6 +20,8 @@ export interface QueuedKeypress {
   id: number;
   callSid: string;
   key: string;
+  /** When the caller pressed it (epoch ms). */
+  playAt: number;
 }
 
 /** How long a process may take to play one keypress before another may play it instead. */
@@ -47,31 +50,48 @@ export class KeypressStore {
   }
 
   /**
-   * The oldest keypress of each call that is due and not being played by a live process, leased to `memberId`:
-   * of the calls in `only` (one call whose keys this process is playing), or of every call but those in `except`.
+   * The keypresses that are due of up to `limit` calls, leased to `memberId`: of the call in `only` (one whose keys
+   * this process is playing), or of calls not in `except`. A call is taken only when its oldest keypress is due and
+   * not being played by a live process; then every due keypress of it comes (a prefix of its queue, since later
+   * keys are never due earlier), oldest first, at most `perCall`, so that keys due together reach the session in one
+   * change.
    */
-  async claimDue(memberId: string, now: number, limit: number, calls: { only: string } | { except: string[] }): Promise<QueuedKeypress[]> {
+  async claimDue(memberId: string, now: number, limit: number, perCall: number, calls: { only: string } | { except: string[] }): Promise<QueuedKeypress[]> {
     const callFilter = 'only' in calls ? sql`k.call_sid = ${calls.only}` : sql`not (k.call_sid = any(${calls.except}::varchar[]))`;
-    const claimed = await sql<{ id: number; call_sid: string; key: string }>`
-      update sandbox_keypresses as t set lease_owner = ${memberId}, lease_until = ${now + LEASE_MS}
-      from (
-        select k.id from sandbox_keypresses k
+    const claimed = await sql<{ id: number; call_sid: string; key: string; play_at: number }>`
+      with heads as (
+        select k.call_sid from sandbox_keypresses k
         where k.play_at <= ${now} and ${callFilter}
           and not exists (select 1 from sandbox_keypresses earlier where earlier.call_sid = k.call_sid and earlier.id < k.id)
           and (k.lease_owner is null or k.lease_until < ${now} or not ${memberIsAlive('k.lease_owner')})
         order by k.play_at, k.id
         limit ${limit}
         for update of k skip locked
-      ) as c
-      where t.id = c.id
-      returning t.id, t.call_sid, t.key`.execute(this.db);
-    return claimed.rows.map((r) => ({ id: Number(r.id), callSid: r.call_sid, key: r.key }));
+      ), due as (
+        select d.id from heads h
+        cross join lateral (
+          select id from sandbox_keypresses q where q.call_sid = h.call_sid and q.play_at <= ${now} order by q.id limit ${perCall}
+        ) d
+      )
+      update sandbox_keypresses as t set lease_owner = ${memberId}, lease_until = ${now + LEASE_MS}
+      from due
+      where t.id = due.id
+      returning t.id, t.call_sid, t.key, t.play_at`.execute(this.db);
+    return claimed.rows
+      .map((r) => ({ id: Number(r.id), callSid: r.call_sid, key: r.key, playAt: Number(r.play_at) }))
+      .sort((a, b) => a.id - b.id);
   }
 
   /** How many keypresses the call has queued (one being played counts until its change commits). */
   async count(callSid: string): Promise<number> {
     const row = await this.db.selectFrom('sandbox_keypresses').select((eb) => eb.fn.countAll().as('n')).where('call_sid', '=', callSid).executeTakeFirst();
     return Number(row?.n ?? 0);
+  }
+
+  /** Whether the call has a keypress pressed at or before `at` that has not reached its session yet. */
+  async pressedBy(callSid: string, at: number): Promise<boolean> {
+    const row = await this.db.selectFrom('sandbox_keypresses').select('id').where('call_sid', '=', callSid).where('play_at', '<=', at).limit(1).executeTakeFirst();
+    return row !== undefined;
   }
 
   /** When the next queued keypress falls due, or null with none queued. */
@@ -81,17 +101,17 @@ export class KeypressStore {
   }
 
   /**
-   * Takes the keypress out of the queue inside the transaction of the session change it caused; throws (so the
-   * change rolls back) when it was already played.
+   * Takes keypresses out of the queue inside the transaction of the session change they caused; throws (so the
+   * change rolls back) when one was already played.
    */
-  async consume(trx: Transaction<Database>, id: number): Promise<void> {
-    const result = await trx.deleteFrom('sandbox_keypresses').where('id', '=', id).executeTakeFirst();
-    if (Number(result.numDeletedRows) !== 1) throw new Error(`keypress ${id} was already played`);
+  async consume(trx: Transaction<Database>, ids: number[]): Promise<void> {
+    const result = await trx.deleteFrom('sandbox_keypresses').where('id', 'in', ids).executeTakeFirst();
+    if (Number(result.numDeletedRows) !== ids.length) throw new Error(`keypresses ${ids.join(', ')} were already played`);
   }
 
-  /** Drops a keypress that changed nothing (no field was requested), or every keypress of a call that ended. */
-  async discard(filter: { id: number } | { callSid: string }): Promise<void> {
+  /** Drops keypresses that changed nothing (no field was requested), or every keypress of a call that ended. */
+  async discard(filter: { ids: number[] } | { callSid: string }): Promise<void> {
     const query = this.db.deleteFrom('sandbox_keypresses');
-    await ('id' in filter ? query.where('id', '=', filter.id) : query.where('call_sid', '=', filter.callSid)).execute();
+    await ('ids' in filter ? query.where('id', 'in', filter.ids) : query.where('call_sid', '=', filter.callSid)).execute();
   }
 }

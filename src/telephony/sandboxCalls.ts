@@ -17,26 +17,28 @@ import { KEYPAD_PAUSE_MS } from '../store/keypresses.js';
 
 export interface CallerEvents {
   /**
-   * One or more keys (in the order pressed) reach the call's session in one change. `alongWith` commits with that
-   * change (a stored keypress leaving its queue).
+   * One or more keys (in the order pressed, each pressed at `pressedAt[i]`, epoch ms) reach the call's session in
+   * one change. `alongWith` commits with that change (a stored keypress leaving its queue).
    */
-  keypress(callSid: string, keys: string, alongWith?: AlongWith): Promise<void>;
+  keypress(callSid: string, keys: string, pressedAt: readonly number[], alongWith?: AlongWith): Promise<void>;
   hangup(callSid: string): Promise<void>;
 }
 
 const PAUSE_MS = KEYPAD_PAUSE_MS;
 /** The most keys one change of a session takes, so that a long string of digits commits in bounded pieces. */
-const KEYS_PER_CHANGE = 32;
+export const KEYS_PER_CHANGE = 32;
 
 /**
- * A call's keys waiting to be played; `inHand` counts the keys being played now. `playAt` is when the next key is due:
- * the caller's own pace, one key every interval from the first, whatever the server was doing meanwhile (as the
- * stored keypad of a cluster schedules them). A key played late does not push the caller's later keys back.
+ * A call's keys waiting to be played; `inHand` counts the keys being played now, pressed from `inHandSince`.
+ * `playAt` is when the next key is due: the caller's own pace, one key every interval from the first, whatever the
+ * server was doing meanwhile (as the stored keypad of a cluster schedules them). A key played late does not push
+ * the caller's later keys back.
  */
 interface Keypad {
   queue: string[];
   playing: boolean;
   inHand: number;
+  inHandSince: number;
   playAt: number;
 }
 const DIGITS = /^[0-9*#w]+$/;
@@ -109,7 +111,7 @@ export class SandboxTelephony {
       throw payError(64020, 'Digits may contain only 0-9, *, # and w (a half-second pause); for example "1230#" or "94107w#".');
     }
     if (this.deps.storedKeypad) return this.deps.storedKeypad.press(call.sid, digits);
-    const keypad = this.keypads.get(call.sid) ?? { queue: [], playing: false, inHand: 0, playAt: this.now };
+    const keypad = this.keypads.get(call.sid) ?? { queue: [], playing: false, inHand: 0, inHandSince: 0, playAt: this.now };
     keypad.queue.push(...digits);
     this.keypads.set(call.sid, keypad);
     if (!keypad.playing) {
@@ -132,6 +134,19 @@ export class SandboxTelephony {
     return keypad ? keypad.queue.filter((key) => key !== 'w').length + keypad.inHand : 0;
   }
 
+  /**
+   * Whether a key the caller pressed at or before `at` has yet to reach the call's session: a field's deadline waits
+   * for it (see PaymentSessions.passDeadline).
+   */
+  async pressedBy(callSid: string, at: number): Promise<boolean> {
+    if (this.deps.storedKeypad) return this.deps.storedKeypad.pressedBy(callSid, at);
+    const keypad = this.keypads.get(callSid);
+    if (!keypad) return false;
+    if (keypad.inHand > 0 && keypad.inHandSince <= at) return true;
+    const pauses = keypad.queue.findIndex((key) => key !== 'w');
+    return pauses >= 0 && keypad.playAt + pauses * PAUSE_MS <= at;
+  }
+
   private async play(callSid: string, keypad: Keypad): Promise<void> {
     keypad.playing = true;
     try {
@@ -147,10 +162,11 @@ export class SandboxTelephony {
           await this.sleep(wait);
           continue;
         }
-        const keys = this.dueKeys(keypad);
+        const { keys, pressedAt } = this.dueKeys(keypad);
         keypad.inHand = keys.length;
+        keypad.inHandSince = pressedAt[0]!;
         try {
-          await this.deps.caller.keypress(callSid, keys);
+          await this.deps.caller.keypress(callSid, keys, pressedAt);
         } catch (err) {
           this.deps.log.error({ err, callSid }, 'keypress could not be applied');
         } finally {
@@ -168,12 +184,14 @@ export class SandboxTelephony {
    * commit for all of them; their callbacks are still one per key), as a late server catches up or a machine-paced
    * keypad plays a whole entry at once.
    */
-  private dueKeys(keypad: Keypad): string {
+  private dueKeys(keypad: Keypad): { keys: string; pressedAt: number[] } {
     let keys = '';
+    const pressedAt: number[] = [];
     do {
       keys += keypad.queue.shift()!;
+      pressedAt.push(keypad.playAt);
       keypad.playAt += this.deps.dtmfIntervalMs;
     } while (keys.length < KEYS_PER_CHANGE && keypad.queue.length > 0 && keypad.queue[0] !== 'w' && keypad.playAt <= this.now);
-    return keys;
+    return { keys, pressedAt };
   }
 }

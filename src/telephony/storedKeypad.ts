@@ -3,6 +3,12 @@
  * process's memory, and every process plays the ones that fall due. The process that queued them plays them
  * at once; the others look every `pollMs`, so the keys of a process that died still reach their call.
  *
+ * A process plays at most `PLAYING_CALLS` calls at a time, and claims no more than that: each change holds one of
+ * the few connections the cluster's session locks run on, and a key claimed beyond them would only wait for one,
+ * its lease running out meanwhile so that another process played it too (measured: 400 calls typing at once on
+ * three processes made 7,000 such double plays and 25 keys/s). A call's keys that are due together reach its
+ * session in one change.
+ *
  * @example
  *   const keypad = new StoredKeypad({ store: new KeypressStore(db), caller, memberId, intervalMs: 150, log });
  *   keypad.start();
@@ -10,9 +16,10 @@
  */
 import type { KeypressStore, QueuedKeypress } from '../store/keypresses.js';
 import type { Logger } from '../log.js';
-import type { CallerEvents } from './sandboxCalls.js';
+import { KEYS_PER_CHANGE, type CallerEvents } from './sandboxCalls.js';
 
-const CLAIM_BATCH = 100;
+/** Calls one process plays at once: fewer than the session locks' connections (src/store/cluster.ts), which API requests share. */
+const PLAYING_CALLS = 4;
 
 export class StoredKeypad {
   private readonly now: () => number;
@@ -50,6 +57,11 @@ export class StoredKeypad {
     return this.deps.store.count(callSid);
   }
 
+  /** Whether the call has a key pressed at or before `at` that has not reached its session yet. */
+  pressedBy(callSid: string, at: number): Promise<boolean> {
+    return this.deps.store.pressedBy(callSid, at);
+  }
+
   /** The call ended: its queued keys are never played. */
   async clear(callSid: string): Promise<void> {
     await this.deps.store.discard({ callSid });
@@ -81,8 +93,9 @@ export class StoredKeypad {
     do {
       this.passAgain = false;
       try {
-        const due = await this.deps.store.claimDue(this.deps.memberId, this.now(), CLAIM_BATCH, { except: [...this.playing] });
-        for (const keypress of due) this.playCall(keypress);
+        const room = PLAYING_CALLS - this.playing.size;
+        const due = room > 0 ? await this.deps.store.claimDue(this.deps.memberId, this.now(), room, KEYS_PER_CHANGE, { except: [...this.playing] }) : [];
+        for (const keys of byCall(due)) this.playCall(keys);
         const next = await this.deps.store.nextDueAt();
         const now = this.now();
         // A due key this process could not claim is being played by another one: look again at the next poll.
@@ -96,38 +109,48 @@ export class StoredKeypad {
     this.wakeTimer.unref();
   }
 
-  /** Plays a call's keys one after the other for as long as they are due, then hands the call back to the passes. */
-  private playCall(first: QueuedKeypress): void {
-    this.playing.add(first.callSid);
+  /** Plays a call's due keys, and then those that fall due, for as long as there are any; then hands the call back. */
+  private playCall(first: QueuedKeypress[]): void {
+    const callSid = first[0]!.callSid;
+    this.playing.add(callSid);
     void (async () => {
-      let keypress: QueuedKeypress | undefined = first;
-      while (keypress && !this.stopped) {
-        if (!(await this.play(keypress))) break;
-        [keypress] = await this.deps.store.claimDue(this.deps.memberId, this.now(), 1, { only: first.callSid });
+      let keys = first;
+      while (keys.length > 0 && !this.stopped) {
+        if (!(await this.play(callSid, keys))) break;
+        keys = await this.deps.store.claimDue(this.deps.memberId, this.now(), 1, KEYS_PER_CHANGE, { only: callSid });
       }
     })()
-      .catch((err: unknown) => this.deps.log.warn({ err, callSid: first.callSid }, 'sandbox keypad stopped playing a call'))
+      .catch((err: unknown) => this.deps.log.warn({ err, callSid }, 'sandbox keypad stopped playing a call'))
       .finally(() => {
-        this.playing.delete(first.callSid);
+        this.playing.delete(callSid);
         this.kick();
       });
   }
 
-  /** Plays one keypress; false when it could not be played now (its lease runs out and it is played again). */
-  private async play(keypress: QueuedKeypress): Promise<boolean> {
+  /** Plays keys in one change; false when they could not be played now (their lease runs out and they are played again). */
+  private async play(callSid: string, keys: QueuedKeypress[]): Promise<boolean> {
+    const ids = keys.map((k) => k.id);
     let consumed = false;
     try {
-      await this.deps.caller.keypress(keypress.callSid, keypress.key, async (trx) => {
-        await this.deps.store.consume(trx, keypress.id);
+      const pressed = keys.map((k) => k.key).join('');
+      await this.deps.caller.keypress(callSid, pressed, keys.map((k) => k.playAt), async (trx) => {
+        await this.deps.store.consume(trx, ids);
         consumed = true;
       });
-      // A key that changed nothing committed nothing: it is played all the same.
-      if (!consumed) await this.deps.store.discard({ id: keypress.id });
+      // Keys that changed nothing committed nothing: they are played all the same.
+      if (!consumed) await this.deps.store.discard({ ids });
       return true;
     } catch (err) {
-      // PCI: the call only, never the key.
-      this.deps.log.warn({ err, callSid: keypress.callSid }, 'keypress could not be played yet');
+      // PCI: the call only, never the keys.
+      this.deps.log.warn({ err, callSid }, 'keypresses could not be played yet');
       return false;
     }
   }
+}
+
+/** Claimed keypresses grouped by call, each call's in the order pressed. */
+function byCall(keypresses: QueuedKeypress[]): QueuedKeypress[][] {
+  const calls = new Map<string, QueuedKeypress[]>();
+  for (const keypress of keypresses) calls.set(keypress.callSid, [...(calls.get(keypress.callSid) ?? []), keypress]);
+  return [...calls.values()];
 }

@@ -134,6 +134,45 @@ describe('timeouts', () => {
     assert.equal(pay.last.PaymentCardPostalCode, '9410');
   });
 
+  it('counts keys pressed before the deadline however late they arrive, timing the field from the caller\'s keys', () => {
+    const pay = new PaySession(cardSettings({ timeoutSeconds: 2 }));
+    pay.capture('payment-card-number');
+    const pressed = START + 500;
+    // A busy server gets to the whole card number 9 s after the caller typed it, long past 2 s of silence.
+    pay.now = START + 9_500;
+    const events = pay.apply({ kind: 'keys', keys: `${VISA}#`, pressedAt: Array.from(`${VISA}#`, (_, i) => pressed + i * 100) });
+    assert.equal(events.length, 17);
+    assert.equal(pay.last.PaymentCardNumber, 'xxxx-xxxx-xxxx-4242');
+    assert.equal(pay.last.ErrorType, undefined);
+    assert.equal(pay.session.values['payment-card-number'], VISA);
+  });
+
+  it('times a late key\'s field from when it was pressed, not from when it arrived', () => {
+    const pay = new PaySession(cardSettings({ timeoutSeconds: 3 }));
+    pay.capture('payment-card-number');
+    pay.now = START + 8_000;
+    pay.apply({ kind: 'keys', keys: '42', pressedAt: [START + 1_000, START + 2_000] });
+    assert.equal(pay.session.capture?.deadline, START + 5_000, '3 s after the last key was pressed');
+  });
+
+  it('lets a deadline that passed before a key was pressed act first, as if the key had arrived at once', () => {
+    const pay = new PaySession(cardSettings({ timeoutSeconds: 2 }));
+    pay.capture('payment-card-number');
+    pay.now = START + 10_000;
+    // Two digits, then 4 s of silence (more than Timeout), then the rest: the field ended in the silence.
+    const events = pay.apply({ kind: 'keys', keys: '424242', pressedAt: [1, 2, 7, 8, 9, 10].map((s) => START + s * 500) });
+    assert.deepEqual(events.map((e) => [e.params.PartialResult, e.params.ErrorType]), [['true', undefined], ['true', undefined], ['false', 'invalid-card-number']]);
+    assert.equal(pay.session.capture, null, 'the keys after the silence found no field');
+  });
+
+  it('never times a field from before it began, for a key queued before the agent asked for it', () => {
+    const pay = new PaySession(cardSettings({ timeoutSeconds: 3 }));
+    pay.now = START + 5_000;
+    pay.capture('payment-card-number');
+    pay.apply({ kind: 'keys', keys: '4', pressedAt: [START + 4_000] });
+    assert.equal(pay.session.capture?.deadline, START + 8_000);
+  });
+
   it('ignores a deadline input that comes early', () => {
     const pay = new PaySession();
     pay.capture('postal-code');

@@ -26,7 +26,7 @@ const quietLog = { error() {}, warn() {}, info() {}, debug() {} } as unknown as 
  */
 function keypad(serverMs: number, intervalMs = INTERVAL_MS) {
   let clock = START;
-  const played: Array<{ key: string; at: number; queued: number }> = [];
+  const played: Array<{ key: string; at: number; queued: number; pressed: number[]; waiting: boolean[] }> = [];
   const telephony: SandboxTelephony = new SandboxTelephony({
     progress: {} as CallProgress,
     dtmfIntervalMs: intervalMs,
@@ -36,8 +36,10 @@ function keypad(serverMs: number, intervalMs = INTERVAL_MS) {
       clock += ms;
     },
     caller: {
-      async keypress(_callSid, key) {
-        played.push({ key, at: clock - START, queued: await telephony.queuedKeys(call.sid) });
+      async keypress(_callSid, key, pressedAt) {
+        // What a deadline would learn now: is a key pressed by 1 s, 2 s ... 6 s after the start still on its way?
+        const waiting = await Promise.all([1, 2, 3, 4, 5, 6].map((s) => telephony.pressedBy(call.sid, START + s * 1000)));
+        played.push({ key, at: clock - START, queued: await telephony.queuedKeys(call.sid), pressed: pressedAt.map((t) => t - START), waiting });
         clock += serverMs;
       },
       async hangup() {},
@@ -118,6 +120,19 @@ describe('sandbox keypad pace', () => {
         ['45', 5000, 2],
       ],
     );
+  });
+
+  it('tells the session when each key was pressed, and which keys pressed by a given time are still on their way', async () => {
+    const { telephony, played } = keypad(2500);
+    await telephony.pressKeys(call, '12345');
+    await telephony.settle();
+    const [, second, third] = played;
+    assert.deepEqual(second!.pressed, [1000, 2000], 'the caller pressed them before the server got to them');
+    // While 2 and 3 (pressed at 1 s and 2 s) are being played, keys pressed by 1 s on are on their way; then 4 and 5.
+    assert.deepEqual(second!.waiting, [true, true, true, true, true, true]);
+    assert.deepEqual(third!.pressed, [3000, 4000]);
+    assert.deepEqual(third!.waiting, [false, false, true, true, true, true]);
+    assert.equal(await telephony.pressedBy(call.sid, START + 60_000), false, 'nothing is waiting once every key was played');
   });
 
   it('plays a machine-paced entry as one change up to each pause, and a long one in pieces of 32 keys', async () => {
