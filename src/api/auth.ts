@@ -7,6 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { payError } from '../domain/errors.js';
 import type { Authenticator } from './credentials.js';
 import { sendError } from './errors.js';
+import { BASIC_CHALLENGE, invitesBasicPrompt } from './browserRequests.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -19,7 +20,7 @@ export function requireAccount(authenticator: Authenticator) {
     const accountSid = (request.params as { AccountSid?: string }).AccountSid ?? '';
     const principal = await authenticator.authenticate(request.headers.authorization, accountSid);
     if (!principal) {
-      reply.header('WWW-Authenticate', 'Basic realm="paytone"');
+      if (invitesBasicPrompt(request)) reply.header('WWW-Authenticate', BASIC_CHALLENGE);
       await sendError(reply, payError(20003));
       return;
     }

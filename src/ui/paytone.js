@@ -45,7 +45,8 @@ export class PaytoneClient {
 
   /** Sends a request; `form` becomes a form post. Resolves to the JSON body, rejects with an ApiError. */
   async request(method, path, form) {
-    const headers = { authorization: 'Basic ' + btoa(`${this.username}:${this.secret}`), accept: 'application/json' };
+    // X-Requested-With: a script's request, so paytone answers a wrong secret with 401 alone, never a login challenge.
+    const headers = { authorization: 'Basic ' + btoa(`${this.username}:${this.secret}`), accept: 'application/json', 'x-requested-with': 'paytone' };
     let body;
     if (form) {
       headers['content-type'] = 'application/x-www-form-urlencoded';

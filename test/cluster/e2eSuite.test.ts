@@ -10,9 +10,10 @@
  * and the search of the embedded data dir (test/cluster/killOneProcess.test.ts searches the PostgreSQL rows), and the
  * single-process crash test (chaos: it kills and restarts its one server and reads its SQLite ledger; the cluster's
  * own kill test is killOneProcess.test.ts). The
- * browser console is left to the one-process pass (a headless Chromium beside three servers is too much for this
- * machine); the live event stream it reads is tested across processes by liveEvents.test.ts here. The SIP tests
- * (sipFuzz, realCalls) are left out too: a call's SIP legs and media belong to the one process that holds them.
+ * browser console and the cross-site browser test are left to the one-process pass (a headless Chromium beside
+ * three servers is too much for this machine); the live event stream the console reads is tested across processes
+ * by liveEvents.test.ts here. The SIP tests (sipFuzz, realCalls) are left out too: a call's SIP legs and media
+ * belong to the one process that holds them.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -25,7 +26,7 @@ import { postgresForTests } from '../support/postgres.js';
 const E2E = fileURLToPath(new URL('../e2e/', import.meta.url));
 // operations.test runs here too: it scrapes every member, sums their counters and checks that the gauges read
 // from the database agree between processes.
-const PER_PROCESS = new Set(['httpFuzz', 'limits', 'tls', 'hostileCallers', 'shutdown', 'leak', 'console', 'chaos', 'sipFuzz', 'realCalls']);
+const PER_PROCESS = new Set(['httpFuzz', 'limits', 'tls', 'hostileCallers', 'shutdown', 'leak', 'console', 'crossSite', 'chaos', 'sipFuzz', 'realCalls']);
 const files = fs
   .readdirSync(E2E)
   .filter((name) => name.endsWith('.test.js') && !PER_PROCESS.has(name.replace('.test.js', '')))
