@@ -72,7 +72,8 @@ const SECRET_MAX = 512;
 
 /**
  * Validates a connector. For an update, `current` is the stored connector: parameters not given keep their
- * value, and a change of `Type` drops the settings of the old type.
+ * value, a change of `Type` drops the settings of the old type, and a change of `EndpointUrl` or `ApiBase` asks for
+ * the secret again.
  *
  * @example
  *   parseConnector({ Mode: 'live' }, stored).definition.mode // 'live', everything else as stored
@@ -101,17 +102,31 @@ export function parseConnector(
   if (stray !== undefined) {
     throw payError(64020, `${stray} does not apply to Type=${type}; leave it out (${owningType(stray)} connectors take it).`);
   }
-  const secrets = type === 'sandbox' ? {} : parseSecrets(type, mode, merged, current?.secrets ?? {});
+  const endpointUrl = type === 'generic' ? requiredUrl(merged, 'EndpointUrl') : null;
+  const apiBase = type === 'stripe' ? (optionalUrl(merged, 'ApiBase') ?? STRIPE_API_BASE) : null;
+  // A stored secret goes only where it was given for: without this, anyone holding one of the account's keys could
+  // point the connector at a host of their own and receive the gateway password or Stripe key with the next payment.
+  const sameType = current?.definition.type === type;
+  const moved = current && sameType ? destinationChange(current.definition, { endpointUrl, apiBase }) : null;
+  const kept = sameType && moved === null ? current.secrets : {};
+  const secrets = type === 'sandbox' ? {} : parseSecrets(type, mode, merged, kept, moved);
   const definition: ConnectorDefinition = {
     uniqueName,
     type,
     mode,
-    endpointUrl: type === 'generic' ? requiredUrl(merged, 'EndpointUrl') : null,
+    endpointUrl,
     username: type === 'generic' ? requiredText(merged, 'Username') : null,
-    apiBase: type === 'stripe' ? (optionalUrl(merged, 'ApiBase') ?? STRIPE_API_BASE) : null,
+    apiBase,
     capabilities: parseCapabilities(merged, type),
   };
   return { definition, secrets };
+}
+
+/** Which of the settings that say where a connector's secret is sent an update changes, or null. */
+function destinationChange(stored: ConnectorDefinition, next: Pick<ConnectorDefinition, 'endpointUrl' | 'apiBase'>): string | null {
+  if (stored.endpointUrl !== next.endpointUrl) return 'EndpointUrl';
+  if (stored.apiBase !== next.apiBase) return 'ApiBase';
+  return null;
 }
 
 /**
@@ -173,15 +188,18 @@ function owningType(field: string): string {
   return CONNECTOR_TYPES.filter((t) => TYPE_FIELDS[t].includes(field)).join(', ');
 }
 
-function parseSecrets(type: ConnectorType, mode: ConnectorMode, form: FormValues, kept: ConnectorSecrets): ConnectorSecrets {
+/** The secret the update gives, or the stored one (`kept`); `moved` names the change that voids the stored one. */
+function parseSecrets(type: ConnectorType, mode: ConnectorMode, form: FormValues, kept: ConnectorSecrets, moved: string | null): ConnectorSecrets {
+  const missing = (name: string, why: string) =>
+    payError(64020, moved === null ? `Missing required parameter ${name}: ${why}.` : `${name} must be given again when ${moved} changes: a stored secret is sent only where it was given for.`);
   if (type === 'generic') {
     const password = formValue(form, 'Password') ?? kept.password;
-    if (password === undefined) throw payError(64020, 'Missing required parameter Password: a generic connector signs in to its endpoint with HTTP Basic (Username and Password).');
+    if (password === undefined) throw missing('Password', 'a generic connector signs in to its endpoint with HTTP Basic (Username and Password)');
     checkSecretLength('Password', password);
     return { password };
   }
   const apiKey = formValue(form, 'ApiKey') ?? kept.apiKey;
-  if (apiKey === undefined) throw payError(64020, 'Missing required parameter ApiKey: a stripe connector needs a secret or restricted key (sk_... or rk_...).');
+  if (apiKey === undefined) throw missing('ApiKey', 'a stripe connector needs a secret or restricted key (sk_... or rk_...)');
   checkSecretLength('ApiKey', apiKey);
   const keyMode = /^(?:sk|rk)_(test|live)_[A-Za-z0-9]+$/.exec(apiKey)?.[1];
   if (keyMode === undefined) {

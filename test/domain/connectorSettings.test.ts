@@ -72,6 +72,17 @@ describe('parseConnector', () => {
     refused({ UniqueName: 'Other' }, /UniqueName cannot be changed/, current);
   });
 
+  it('asks for the secret again whenever where it is sent changes', () => {
+    const generic = parseConnector(GENERIC);
+    refused({ EndpointUrl: 'https://collector.example/pay' }, /Password must be given again when EndpointUrl changes/, generic);
+    assert.deepEqual(parseConnector({ EndpointUrl: 'https://collector.example/pay', Password: 'pw-2' }, generic).secrets, { password: 'pw-2' });
+    assert.deepEqual(parseConnector({ EndpointUrl: 'https://pay.acme.example/twilio' }, generic).secrets, { password: 'pw-1' }, 'the same address keeps it');
+    const stripe = parseConnector(STRIPE);
+    refused({ ApiBase: 'https://collector.example' }, /ApiKey must be given again when ApiBase changes/, stripe);
+    assert.deepEqual(parseConnector({ ApiBase: 'https://collector.example', ApiKey: 'sk_test_def456' }, stripe).secrets, { apiKey: 'sk_test_def456' });
+    assert.deepEqual(parseConnector({ Mode: 'test', Currencies: 'USD' }, stripe).secrets, { apiKey: 'sk_test_abc123' });
+  });
+
   it('on a change of Type drops the old type\'s settings and asks for the new one\'s', () => {
     const current = parseConnector(GENERIC);
     refused({ Type: 'stripe' }, /Missing required parameter ApiKey/, current);

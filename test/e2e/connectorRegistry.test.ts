@@ -92,6 +92,26 @@ describe('PayConnectors resource', () => {
     assert.equal(body.password_set, true);
   });
 
+  it('asks for the secret again when EndpointUrl, ApiBase or Type changes, and changes nothing without it', async () => {
+    const before = (await get(connectorsPath())).body;
+    const cases: [string, Record<string, string>, RegExp][] = [
+      ['Acme', { EndpointUrl: 'https://collector.example/pay' }, /Password must be given again when EndpointUrl changes/],
+      ['Stripe', { ApiBase: 'https://collector.example' }, /ApiKey must be given again when ApiBase changes/],
+      ['Stripe', { Type: 'generic', EndpointUrl: 'https://collector.example/pay', Username: 'me' }, /Password/],
+    ];
+    for (const [name, form, message] of cases) {
+      const { status, body } = await post(connectorsPath(name), form);
+      assert.equal(status, 400, JSON.stringify(body));
+      assert.equal(body.code, 64020);
+      assert.match(body.message, message);
+    }
+    assert.deepEqual((await get(connectorsPath())).body, before);
+    const moved = await post(connectorsPath('Acme'), { EndpointUrl: 'https://pay2.acme.example/twilio', Password: PASSWORD });
+    assert.equal(moved.status, 200, JSON.stringify(moved.body));
+    assert.equal(moved.body.endpoint_url, 'https://pay2.acme.example/twilio');
+    assert.equal(moved.body.password_set, true);
+  });
+
   it('refuses bad input with a 64020 that names the parameter, and changes nothing', async () => {
     const before = (await get(connectorsPath())).body;
     const cases: [Record<string, string>, RegExp][] = [
