@@ -15,7 +15,8 @@ import { payError } from '../domain/errors.js';
 import type { FormValues } from '../domain/form.js';
 import { DEFAULT_CONNECTOR, TYPE_LIMITS, parseConnector, type ConnectorDefinition, type ConnectorSecrets } from '../domain/connectorSettings.js';
 import { connectorView } from '../domain/connectorView.js';
-import { ANY_CALLBACK, assertCallbackAllowed, type CallbackPolicy } from '../domain/callbackPolicy.js';
+import { ANY_CALLBACK, urlPolicyRefusal, type CallbackPolicy } from '../domain/callbackPolicy.js';
+import { refusal } from '../connectors/payErrorCodes.js';
 import type { Connector, GatewayLedger } from '../connectors/connector.js';
 import { GenericConnector } from '../connectors/genericConnector.js';
 import { GATEWAY_RETRY, type GatewayRetryPolicy } from '../connectors/gatewayRetry.js';
@@ -24,7 +25,7 @@ import { StripeConnector } from '../connectors/stripeConnector.js';
 import type { PayConnectorStore, StoredConnector } from '../store/payConnectors.js';
 import type { Logger } from '../log.js';
 import type { ConnectorDirectory } from './paymentSessions.js';
-import { readConnectorsFile } from './connectorsFile.js';
+import { ConnectorsFileError, readConnectorsFile } from './connectorsFile.js';
 import { Agent } from 'undici';
 import { guardedLookup } from '../callbacks/addressGuard.js';
 
@@ -35,8 +36,9 @@ export interface ConnectorRegistryDeps {
   /** How long one gateway attempt may take (Twilio's Generic Pay Connector: 10 s). */
   gatewayTimeoutMs: number;
   /**
-   * Where connectors created through the API may send payments: the callback policy, since an endpoint URL comes
-   * from the same account holders as a callback URL. The connectors file is the operator's and is trusted.
+   * Where connectors may send payments: the callback policy, since an endpoint URL comes from the same account
+   * holders as a callback URL. Judged when a connector is created or changed, on every use, and for the connectors
+   * file at start-up (an operator's internal gateway goes on PAYTONE_CALLBACK_ALLOW).
    */
   endpointPolicy?: CallbackPolicy;
   log: Logger;
@@ -115,6 +117,11 @@ export class ConnectorRegistry implements ConnectorDirectory {
    */
   async loadFile(path: string, env: NodeJS.ProcessEnv): Promise<number> {
     const entries = readConnectorsFile(path, env);
+    const refused = entries.flatMap(({ definition }) => {
+      const why = this.unusable(definition);
+      return why === null ? [] : [`${path}: ${definition.uniqueName}: ${why}`];
+    });
+    if (refused.length > 0) throw new ConnectorsFileError(refused.join('\n'));
     for (const { accountSid, definition, secrets } of entries) await this.deps.store.save(accountSid, definition, secrets);
     this.deps.log.info({ file: path, connectors: entries.length }, 'payment connectors loaded');
     return entries.length;
@@ -136,12 +143,34 @@ export class ConnectorRegistry implements ConnectorDirectory {
   }
 
   private checkEndpoints(d: ConnectorDefinition): void {
-    const policy = this.deps.endpointPolicy ?? ANY_CALLBACK;
-    if (d.endpointUrl !== null) assertCallbackAllowed('EndpointUrl', d.endpointUrl, policy);
-    if (d.apiBase !== null) assertCallbackAllowed('ApiBase', d.apiBase, policy);
+    const refused = this.endpointRefusal(d);
+    if (refused !== null) throw payError(64020, refused);
   }
 
+  /** Why the policy in force refuses where `d` sends payments (its EndpointUrl or ApiBase), or null. */
+  private endpointRefusal(d: ConnectorDefinition): string | null {
+    const policy = this.deps.endpointPolicy ?? ANY_CALLBACK;
+    if (d.endpointUrl !== null) return urlPolicyRefusal('EndpointUrl', d.endpointUrl, policy);
+    return d.apiBase === null ? null : urlPolicyRefusal('ApiBase', d.apiBase, policy);
+  }
+
+  /** Why no session may use `d` under the policy in force, or null. */
+  private unusable(d: ConnectorDefinition): string | null {
+    const refused = this.endpointRefusal(d);
+    return refused === null ? null : `PaymentConnector "${d.uniqueName}" cannot be used: its ${refused}`;
+  }
+
+  /**
+   * A connector as the policy in force allows it to be used. A connector stored under a laxer policy (created with
+   * `any`, then the server restarted with `public`) keeps its address: it is judged again on every use, literal IP
+   * addresses included (the connection's DNS guard never sees those), and one the policy refuses sends nothing.
+   */
   private build(d: ConnectorDefinition, secrets: ConnectorSecrets): Connector {
+    const why = this.unusable(d);
+    return why === null ? this.reachable(d, secrets) : refusedConnector(d, why);
+  }
+
+  private reachable(d: ConnectorDefinition, secrets: ConnectorSecrets): Connector {
     const common = { name: d.uniqueName, mode: d.mode, capabilities: d.capabilities, ledger: this.deps.ledger, signal: this.shutdown.signal, retry: this.retry };
     const onRetry = (attempt: number, reason: string) => this.deps.log.warn({ connector: d.uniqueName, type: d.type, attempt, reason }, 'gateway attempt got no answer; retrying');
     switch (d.type) {
@@ -153,6 +182,11 @@ export class ConnectorRegistry implements ConnectorDirectory {
         return new StripeConnector({ ...common, apiKey: secrets.apiKey ?? '', apiBase: d.apiBase ?? '', onRetry, ...(this.lookup ? { lookup: this.lookup } : {}) });
     }
   }
+}
+
+/** A connector whose address the policy refuses: sessions cannot start with it, and one already started fails without sending. */
+function refusedConnector(d: ConnectorDefinition, why: string): Connector {
+  return { name: d.uniqueName, type: d.type, mode: d.mode, capabilities: d.capabilities, unusable: why, execute: async (request) => refusal(request, 'endpoint_refused', why) };
 }
 
 function builtInDefault(accountSid: string): StoredConnector & { builtIn: true } {

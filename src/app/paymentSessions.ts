@@ -100,6 +100,7 @@ export class PaymentSessions {
     if (!connector) {
       throw payError(64004, `PaymentConnector "${name}" is not configured for this account. Use "Default" (the sandbox gateway) or the unique name of a connector you created.`);
     }
+    if (connector.unusable !== undefined) throw payError(64004, connector.unusable);
     return connector;
   }
 

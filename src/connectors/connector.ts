@@ -27,6 +27,8 @@ export interface Connector {
   readonly capabilities: ConnectorCapabilities;
   /** Carries out a GatewayRequest. Must be idempotent by request.transactionId. Never throws for a decline. */
   execute(request: GatewayRequest): Promise<GatewayOutcome>;
+  /** Why no session may use the connector now (the endpoint policy in force refuses its address); absent when it may. */
+  readonly unusable?: string;
 }
 
 /** What the ledger keeps about a request: enough to audit it, and no cardholder data. */

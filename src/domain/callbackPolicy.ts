@@ -7,8 +7,8 @@
  *   developer's receiver usually runs on the same machine.
  * - `public` (production): https only, and only to public unicast addresses. Loopback, private (RFC 1918,
  *   unique-local), link-local (cloud metadata), carrier-grade NAT, multicast, reserved and unspecified addresses
- *   are refused, IPv4-mapped IPv6 forms included. Hosts and networks on the allow list are trusted: they may be
- *   private, and may use plain http (an internal receiver behind your own network).
+ *   are refused, IPv4-mapped and IPv4-compatible IPv6 forms included. Hosts and networks on the allow list are
+ *   trusted: they may be private, and may use plain http (an internal receiver behind your own network).
  *
  * This module is pure: it judges a URL's literal address at request time (`callbackUrlRefusal`) and each address a
  * host name resolved to at delivery time (`addressRefusal`); the DNS lookup itself happens in the callbacks layer.
@@ -119,12 +119,22 @@ export function callbackUrlRefusal(url: string, policy: CallbackPolicy): string 
  *   assertCallbackAllowed('StatusCallback', 'https://10.0.0.7/pay', publicPolicy); // throws 64020
  */
 export function assertCallbackAllowed(parameter: string, url: string, policy: CallbackPolicy): void {
+  const refusal = urlPolicyRefusal(parameter, url, policy);
+  if (refusal !== null) throw payError(64020, refusal);
+}
+
+/**
+ * What to tell a user about a URL the policy refuses, naming the parameter it was given as, or null when allowed.
+ *
+ * @example
+ *   urlPolicyRefusal('EndpointUrl', 'http://127.0.0.1:9000/pay', publicPolicy) // 'EndpointUrl "http://..." is refused: it uses plain http. ...'
+ */
+export function urlPolicyRefusal(parameter: string, url: string, policy: CallbackPolicy): string | null {
   const refusal = callbackUrlRefusal(url, policy);
-  if (refusal === null) return;
-  throw payError(
-    64020,
+  if (refusal === null) return null;
+  return (
     `${parameter} ${shownValue(url)} is refused: it ${refusal}. This server calls back public https addresses only ` +
-      '(PAYTONE_CALLBACK_POLICY=public); give a public https URL, or have the operator add the host to PAYTONE_CALLBACK_ALLOW.',
+    '(PAYTONE_CALLBACK_POLICY=public); give a public https URL, or have the operator add the host to PAYTONE_CALLBACK_ALLOW.'
   );
 }
 
@@ -150,8 +160,13 @@ function inAllowedNetwork(address: ipaddr.IPv4 | ipaddr.IPv6, policy: CallbackPo
   return policy.allowedNetworks.some(([network, bits]) => network.kind() === address.kind() && address.match(network, bits));
 }
 
+/** `::/96`: the deprecated IPv4-compatible IPv6 form (`::127.0.0.1`), which ipaddr.js calls unicast. */
+const IPV4_COMPATIBLE = ipaddr.parseCIDR('::/96');
+
 function rangeRefusal(address: ipaddr.IPv4 | ipaddr.IPv6): string | null {
   const range = address.range();
+  // No real peer uses the form, and a host may route it to the IPv4 address it embeds: refused whatever that is.
+  if (range === 'unicast' && address.kind() === 'ipv6' && address.match(IPV4_COMPATIBLE)) return 'points at an IPv4-compatible IPv6 address (::/96)';
   if (range === 'unicast') return null;
   return `points at ${RANGE_NAMES[range] ?? `a special-purpose address (${range})`}`;
 }

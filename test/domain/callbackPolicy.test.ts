@@ -44,6 +44,10 @@ describe('callback URL policy at request time', () => {
       ['https://255.255.255.255/pay', /broadcast/],
       ['https://240.0.0.1/pay', /reserved/],
       ['https://[64:ff9b::a00:1]/pay', /special-purpose/], // NAT64 of 10.0.0.1
+      ['https://[::127.0.0.1]/pay', /IPv4-compatible/], // the deprecated IPv4-compatible form of 127.0.0.1 (::/96)
+      ['https://[::7f00:1]/pay', /IPv4-compatible/],
+      ['https://[::a9fe:a9fe]/pay', /IPv4-compatible/], // 169.254.169.254
+      ['https://[::808:808]/pay', /IPv4-compatible/], // 8.8.8.8: no real peer uses the form, so it is refused whatever it holds
     ];
     for (const [url, why] of refused) {
       const refusal = callbackUrlRefusal(url, PUBLIC);
@@ -104,6 +108,7 @@ describe('callback URL policy at delivery time', () => {
   it('judges each resolved address, unless the host name itself is allowed', () => {
     assert.match(addressRefusal('127.0.0.1', 'evil.example.com', PUBLIC)!, /loopback/);
     assert.match(addressRefusal('::ffff:169.254.169.254', 'evil.example.com', PUBLIC)!, /link-local/);
+    assert.match(addressRefusal('::7f00:1', 'evil.example.com', PUBLIC)!, /IPv4-compatible/);
     assert.equal(addressRefusal('93.184.215.14', 'example.com', PUBLIC), null);
     const allowing = policy('public', 'receiver.internal,10.0.0.0/8');
     assert.equal(addressRefusal('192.168.0.5', 'receiver.internal', allowing), null);

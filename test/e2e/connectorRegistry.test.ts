@@ -4,7 +4,7 @@
  * connectors file loaded at start-up.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -226,6 +226,17 @@ describe('PAYTONE_CONNECTORS_FILE', () => {
 });
 
 describe('PayConnectors under PAYTONE_CALLBACK_POLICY=public', () => {
+  it('refuses to start with a connectors file whose endpoint the policy refuses', () => {
+    const dataDir = tempDataDir();
+    const file = path.join(dataDir, 'connectors.json');
+    fs.writeFileSync(file, JSON.stringify({ [ACCOUNT_SID]: [{ unique_name: 'Inside', type: 'generic', endpoint_url: 'http://10.0.0.9/pay', username: 'u', password_env: 'PATH' }] }));
+    const main = new URL('../../src/main.js', import.meta.url).pathname;
+    const env = { PATH: process.env.PATH ?? '', PORT: '0', PAYTONE_DATA_DIR: dataDir, PAYTONE_CONNECTORS_FILE: file, PAYTONE_CALLBACK_POLICY: 'public' };
+    const started = spawnSync(process.execPath, [main], { env, encoding: 'utf8', timeout: 20_000 });
+    assert.notEqual(started.status, 0);
+    assert.match(started.stderr, /Inside: PaymentConnector "Inside" cannot be used: its EndpointUrl "http:\/\/10\.0\.0\.9\/pay" is refused: it uses plain http/);
+  });
+
   it('refuses an endpoint inside the network unless allowed, as for callbacks', async () => {
     const paytone = await startPaytone({ env: { PAYTONE_CALLBACK_POLICY: 'public', PAYTONE_CALLBACK_ALLOW: 'pay.internal' } });
     try {

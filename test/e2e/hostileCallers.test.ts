@@ -9,10 +9,12 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import twilio from 'twilio';
-import { ACCOUNT_SID, paytoneCli } from '../support/paytone.js';
+import { ACCOUNT_SID, AUTH_TOKEN, paytoneCli, startPaytoneProcess, tempDataDir, type PaytoneProcess } from '../support/paytone.js';
+import { startGenericGateway } from '../support/genericGateway.js';
 import { until } from '../support/poll.js';
 import { startReceiver, type CallbackReceiver } from '../support/receiver.js';
-import { newKey, openPaytone, paymentsPath, type PaytoneUnderTest } from './flows.js';
+import { futureExpiry, newKey, openPaytone, paymentsPath, type PaytoneUnderTest } from './flows.js';
+import { createConnector, twilioError } from './connectorFlows.js';
 
 /** Rows of a table in the server's database, read beside the running server. */
 function countRows(dataDir: string, table: 'payment_sessions' | 'calls' | 'audit_log'): number {
@@ -139,5 +141,48 @@ describe('callback URL policy in production (PAYTONE_CALLBACK_POLICY=public)', (
     const payment = await pay.client.calls(callSid).payments.create({ idempotencyKey: newKey(), statusCallback: `${trusted.url}/pay` });
     await trusted.waitFor((received) => received.some((r) => r.params.Sid === payment.sid));
     assert.ok(trusted.forSession(payment.sid).every((r) => r.signatureValid));
+  });
+});
+
+describe('connectors made under PAYTONE_CALLBACK_POLICY=any, used after a restart with public', () => {
+  it('sends no payment to a loopback or plain-http endpoint, at the start of a session or at its end', async () => {
+    const gateway = await startGenericGateway();
+    const receiver = await startReceiver(AUTH_TOKEN, '127.0.0.2');
+    const dataDir = tempDataDir();
+    const sandboxPolicy = await startPaytoneProcess({ dataDir });
+    let production: PaytoneProcess | undefined;
+    try {
+      await createConnector(sandboxPolicy, { UniqueName: 'Loopback', Type: 'generic', Mode: 'test', EndpointUrl: gateway.url, Username: gateway.username, Password: gateway.password });
+      const client = sandboxPolicy.client();
+      const call = await client.calls.create({ to: '+15551230401', from: '+15559870401', twiml: '<Response><Pause length="60"/></Response>' });
+      const statusCallback = `${receiver.url}/pay`;
+      const begun = await client.calls(call.sid).payments.create({ idempotencyKey: newKey(), statusCallback, paymentConnector: 'Loopback', chargeAmount: 10, postalCode: false });
+      for (const [capture, digits] of [['payment-card-number', '4242424242424242#'], ['expiration-date', `${futureExpiry()}#`], ['security-code', '123#']]) {
+        await client.calls(call.sid).payments(begun.sid).update({ idempotencyKey: newKey(), statusCallback, capture: capture as never });
+        await sandboxPolicy.press(call.sid, digits!);
+        await receiver.waitFor((received) => received.some((r) => r.params.Sid === begun.sid && r.params.Capture === capture && r.params.PartialResult === 'false'));
+      }
+      await sandboxPolicy.kill('SIGTERM');
+
+      production = await startPaytoneProcess({ dataDir, env: { PAYTONE_CALLBACK_POLICY: 'public', PAYTONE_CALLBACK_ALLOW: '127.0.0.2' } });
+      const later = production.client();
+      const another = await later.calls.create({ to: '+15551230402', from: '+15559870402', twiml: '<Response><Pause length="60"/></Response>' });
+      const refused = await twilioError(later.calls(another.sid).payments.create({ idempotencyKey: newKey(), statusCallback, paymentConnector: 'Loopback', chargeAmount: 10 }));
+      assert.equal(refused.code, 64004);
+      assert.match(refused.message, /PaymentConnector "Loopback" cannot be used: its EndpointUrl "[^"]+" is refused: it uses plain http/);
+
+      await later.calls(call.sid).payments(begun.sid).update({ idempotencyKey: newKey(), statusCallback, status: 'complete' });
+      await receiver.waitFor((received) => received.some((r) => r.params.Sid === begun.sid && r.params.Result !== undefined));
+      const final = receiver.forSession(begun.sid).at(-1)!.params;
+      assert.equal(final.Result, 'payment-connector-error');
+      assert.equal(final.ConnectorError, 'endpoint_refused');
+      assert.match(final.PaymentError ?? '', /PAYTONE_CALLBACK_POLICY=public/);
+      assert.equal(gateway.requests.length, 0, 'no card was sent over plain http to loopback');
+    } finally {
+      await production?.stop();
+      await sandboxPolicy.stop();
+      await receiver.close();
+      await gateway.close();
+    }
   });
 });
