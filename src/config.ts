@@ -43,6 +43,8 @@ export interface Config {
   callbackPolicy: CallbackPolicy;
   /** Requests per account and window (PAYTONE_RATE_LIMIT), or null when switched off. */
   rateLimit: RateLimit | null;
+  /** Failed sign-ins that lock a credential SID or a source address, and for how long (PAYTONE_AUTH_LOCKOUT, PAYTONE_AUTH_ADDRESS_LOCKOUT). */
+  authLockout: { perCredential: RateLimit; perAddress: RateLimit };
   /** The HTTPS certificate and key (PAYTONE_TLS_CERT, PAYTONE_TLS_KEY), or null to serve plain HTTP. */
   tls: TlsMaterial | null;
   /** Proxies whose X-Forwarded-For is believed (PAYTONE_TRUST_PROXY): addresses, CIDR networks or range names. */
@@ -70,6 +72,10 @@ export interface RateLimit {
 
 /** The default, per account and process: generous for an agent desktop, a wall for a runaway loop. */
 export const DEFAULT_RATE_LIMIT: RateLimit = { max: 1000, windowMs: 10_000 };
+/** PCI DSS 8.3.4: a user ID is locked after at most 10 failed attempts, for at least 30 minutes. */
+export const DEFAULT_AUTH_LOCKOUT: RateLimit = { max: 10, windowMs: 30 * 60_000 };
+/** An office behind one address has many people who mistype now and then. */
+export const DEFAULT_ADDRESS_LOCKOUT: RateLimit = { max: 50, windowMs: 10 * 60_000 };
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
 
@@ -83,13 +89,26 @@ const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
 export function parseRateLimit(raw: string | undefined): RateLimit | null | string {
   if (raw === undefined || raw === '') return DEFAULT_RATE_LIMIT;
   if (raw === 'off') return null;
+  return countPerWindow(raw) ?? `PAYTONE_RATE_LIMIT must be <requests>/<window> such as 1000/10s (window in ms, s or m, from 100ms to 60m), or off; got ${JSON.stringify(raw)}.`;
+}
+
+/**
+ * Reads a lockout: `<failures>/<window>` (`10/30m`): that many failed sign-ins within the window lock the credential
+ * (or address) for the window. Returns the limit, or a sentence saying what is wrong.
+ *
+ * @example
+ *   parseLockout('PAYTONE_AUTH_LOCKOUT', '5/15m', DEFAULT_AUTH_LOCKOUT) // { max: 5, windowMs: 900000 }
+ */
+export function parseLockout(name: string, raw: string | undefined, fallback: RateLimit): RateLimit | string {
+  if (raw === undefined || raw === '') return fallback;
+  return countPerWindow(raw) ?? `${name} must be <failures>/<window> such as 10/30m (window in ms, s or m, from 100ms to 60m); got ${JSON.stringify(raw)}.`;
+}
+
+function countPerWindow(raw: string): RateLimit | null {
   const match = /^(\d{1,9})\/(\d{1,7})(ms|s|m)$/.exec(raw);
   const max = Number(match?.[1]);
   const windowMs = Number(match?.[2]) * (UNITS[match?.[3] ?? ''] ?? NaN);
-  if (!match || max < 1 || !(windowMs >= 100) || windowMs > 3_600_000) {
-    return `PAYTONE_RATE_LIMIT must be <requests>/<window> such as 1000/10s (window in ms, s or m, from 100ms to 60m), or off; got ${JSON.stringify(raw)}.`;
-  }
-  return { max, windowMs };
+  return !match || max < 1 || !(windowMs >= 100) || windowMs > 3_600_000 ? null : { max, windowMs };
 }
 
 const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
@@ -165,6 +184,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   problems.push(...callbacks.problems);
   const rateLimit = parseRateLimit(text('PAYTONE_RATE_LIMIT'));
   if (typeof rateLimit === 'string') problems.push(rateLimit);
+  const lockout = (name: string, fallback: RateLimit): RateLimit => {
+    const parsed = parseLockout(name, text(name), fallback);
+    if (typeof parsed !== 'string') return parsed;
+    problems.push(parsed);
+    return fallback;
+  };
+  const authLockout = { perCredential: lockout('PAYTONE_AUTH_LOCKOUT', DEFAULT_AUTH_LOCKOUT), perAddress: lockout('PAYTONE_AUTH_ADDRESS_LOCKOUT', DEFAULT_ADDRESS_LOCKOUT) };
   const trustedProxies = parseTrustedProxies(text('PAYTONE_TRUST_PROXY'));
   if (typeof trustedProxies === 'string') problems.push(trustedProxies);
   const tls = readTlsFiles(text('PAYTONE_TLS_CERT'), text('PAYTONE_TLS_KEY'));
@@ -212,6 +238,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     logLevel,
     callbackPolicy: callbacks.policy ?? ANY_CALLBACK,
     rateLimit: typeof rateLimit === 'string' ? null : rateLimit,
+    authLockout,
     trustedProxies: typeof trustedProxies === 'string' ? [] : trustedProxies,
     tls: tls.tls,
     databaseUrl,

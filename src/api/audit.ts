@@ -1,7 +1,8 @@
 /**
  * Writes the audit trail and serves it. Every authenticated request that is not a read leaves one entry, written
  * before its answer is sent (so whatever a client was told happened is on record), and mirrored as an `audit` log
- * line for log shipping. A failed authentication leaves a warning in the log with its source address.
+ * line for log shipping. A failed authentication is recorded in the log with its source address, at a bounded
+ * rate (domain/authFailureLog.ts).
  *
  * Reading it (our extensions, same auth as the rest of the account):
  * - `GET /2010-04-01/Accounts/{AC}/Calls/{CA}/Payments/{PK}/Audit.json`: the session's entries and its call's;
@@ -15,6 +16,7 @@ import { isSid } from '../domain/sids.js';
 import { payError } from '../domain/errors.js';
 import type { AppContext } from '../app/context.js';
 import { sendJson } from './reply.js';
+import { credentialSidOf } from '../app/credentials.js';
 
 const READS = new Set(['GET', 'HEAD']);
 const MAX_PAGE_SIZE = 1000;
@@ -76,8 +78,9 @@ export const isRead = (method: string): boolean => READS.has(method);
 export function auditTrail(app: AppContext): AuditTrail {
   return async (request, reply, payload) => {
     if (!request.principal) {
-      if (reply.statusCode === 401) {
-        app.log.warn({ sourceIp: request.ip, method: request.method, path: auditedPath(request.url) }, 'authentication failed');
+      if (reply.statusCode === 401 || reply.statusCode === 429) {
+        const credential = credentialSidOf(request.headers.authorization);
+        app.authFailures.record({ sourceIp: request.ip, method: request.method, path: auditedPath(request.url), credential, throttled: reply.statusCode === 429 });
       }
       return;
     }

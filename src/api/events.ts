@@ -5,7 +5,9 @@
  * `LastEventId` query parameter for a browser opening a new EventSource).
  *
  * Authentication: HTTP Basic as everywhere, or `Token=` from `POST /v1/Accounts/{AC}/EventTokens.json` (Basic
- * only), because a browser's EventSource cannot send an Authorization header.
+ * only), because a browser's EventSource cannot send an Authorization header. A stream lasts only as long as the
+ * credential that opened it (or asked for its token): once that key is deleted or that auth token changed, by any
+ * process, the stream ends within `REVOCATION_CHECK_MS`, and its tokens open nothing more.
  *
  * @example
  *   curl -N -u "$AC:$TK" -H 'Accept: text/event-stream' "http://127.0.0.1:8080/v1/Accounts/$AC/Events?CallSid=$CA"
@@ -21,7 +23,7 @@ import { EVENT_TOKEN_TTL_SECONDS } from '../vault/eventTokens.js';
 import rateLimit from '@fastify/rate-limit';
 import { requireAccount } from './auth.js';
 import { accountRateLimit } from './rateLimit.js';
-import { Authenticator } from './credentials.js';
+import type { Principal } from '../app/credentials.js';
 import { sendError } from './errors.js';
 import { sendJson } from './reply.js';
 
@@ -38,23 +40,42 @@ const MAX_BUFFERED_BYTES = 1024 * 1024;
 /** How long a browser waits before reconnecting after the stream drops. */
 const RETRY_MS = 2000;
 const EVENTS_PATH = '/v1/Accounts/:AccountSid/Events';
+/** How often the credentials of open streams are checked against the database (one query for all of them). */
+export const REVOCATION_CHECK_MS = 1000;
 
 export function eventRoutes(server: FastifyInstance, app: AppContext): void {
-  const authenticator = new Authenticator(app.accounts);
-  const open = new Set<ServerResponse>();
+  /** Open streams, with the credential each lasts as long as. */
+  const open = new Map<ServerResponse, Principal>();
+  const revocations = setInterval(() => void endRevoked(), REVOCATION_CHECK_MS).unref();
   // An open stream would hold the server's close forever: end them all first.
   server.addHook('preClose', async () => {
-    for (const response of open) response.end();
+    clearInterval(revocations);
+    for (const response of open.keys()) response.end();
   });
 
-  const basic = requireAccount(authenticator);
+  /** Ends every stream whose credential was deleted or changed since it was opened. */
+  async function endRevoked(): Promise<void> {
+    if (open.size === 0) return;
+    try {
+      const now = await app.authenticator.currentFingerprints([...new Set([...open.values()].map((p) => p.credential))]);
+      for (const [response, principal] of open) {
+        if (now.get(principal.credential) !== principal.fingerprint) response.end(': the credential that opened this stream was revoked\n\n');
+      }
+    } catch (err) {
+      app.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not check the credentials of open event streams');
+    }
+  }
+
+  const basic = requireAccount(app.authenticator);
   /** Basic credentials; on the stream alone, a valid event token for the account in the path instead. */
   const authenticate = async (request: FastifyRequest<{ Params: AccountParams; Querystring: Query }>, reply: FastifyReply): Promise<void> => {
     const token = request.query?.Token;
     if (token === undefined || request.routeOptions.url !== EVENTS_PATH) return basic(request, reply);
     const accountSid = request.params.AccountSid;
-    if (typeof token === 'string' && app.eventTokens.verify(token, accountSid)) {
-      request.principal = { accountSid, credential: 'event-token' };
+    const credential = typeof token === 'string' ? app.eventTokens.credentialOf(token, accountSid) : null;
+    const fingerprint = credential === null ? undefined : (await app.authenticator.currentFingerprints([credential])).get(credential);
+    if (credential !== null && fingerprint !== undefined && app.eventTokens.verify(token as string, accountSid, fingerprint)) {
+      request.principal = { accountSid, credential, fingerprint };
       return;
     }
     await sendError(reply, payError(20003));
@@ -66,7 +87,7 @@ export function eventRoutes(server: FastifyInstance, app: AppContext): void {
     if (app.rateLimit) await scope.register(rateLimit, accountRateLimit(app.rateLimit));
     scope.post<{ Params: AccountParams }>('/v1/Accounts/:AccountSid/EventTokens.json', async (request, reply) => {
       const { AccountSid } = request.params;
-      const { token, expiresAt } = app.eventTokens.issue(AccountSid);
+      const { token, expiresAt } = app.eventTokens.issue(request.principal!);
       return sendJson(reply, 201, {
         account_sid: AccountSid,
         token,
@@ -94,7 +115,7 @@ export function eventRoutes(server: FastifyInstance, app: AppContext): void {
         'x-accel-buffering': 'no',
       });
       response.write(`retry: ${RETRY_MS}\n: paytone events for ${request.params.AccountSid}\n\n`);
-      open.add(response);
+      open.set(response, request.principal!);
 
       let stop: (() => void) | null = null;
       const heartbeat = setInterval(() => response.write(': keep-alive\n\n'), HEARTBEAT_MS);

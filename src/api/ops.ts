@@ -11,7 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import type { OpsContext } from '../ops/wiring.js';
 import { openApiDocument } from '../ops/openapi.js';
 import { payError } from '../domain/errors.js';
-import { equalInConstantTime } from './credentials.js';
+import { equalInConstantTime } from '../app/credentials.js';
 import { sendError } from './errors.js';
 import { sendJson } from './reply.js';
 

@@ -12,7 +12,6 @@ import rateLimit from '@fastify/rate-limit';
 import type { AppContext } from '../app/context.js';
 import { installErrorHandling } from './errors.js';
 import { requireAccount } from './auth.js';
-import { Authenticator } from './credentials.js';
 import { accountRoutes } from './twilio/accounts.js';
 import { callRoutes } from './twilio/calls.js';
 import { phoneNumberRoutes } from './twilio/phoneNumbers.js';
@@ -76,7 +75,7 @@ export function buildServer(app: AppContext, timeouts: HttpTimeouts = DEFAULT_HT
   uiRoutes(server);
   sandboxCallbackSink(server);
   server.register(async (accountScope) => {
-    accountScope.addHook('preHandler', requireAccount(new Authenticator(app.accounts)));
+    accountScope.addHook('preHandler', requireAccount(app.authenticator));
     if (app.rateLimit) await accountScope.register(rateLimit, accountRateLimit(app.rateLimit));
     accountRoutes(accountScope, app);
     callRoutes(accountScope, app);

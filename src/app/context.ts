@@ -42,11 +42,17 @@ import { LeasedOutboxClaims } from '../store/outboxClaims.js';
 import { KeypressStore } from '../store/keypresses.js';
 import { StoredKeypad } from '../telephony/storedKeypad.js';
 import { CALLBACK_RETRY } from '../callbacks/retryPolicy.js';
+import { Authenticator } from './credentials.js';
+import { AuthFailureLog } from '../domain/authFailureLog.js';
 
 /** What the HTTP layer needs; storage, vault, outbox and timers stay behind these. */
 export interface AppContext {
   log: Logger;
   accounts: AccountStore;
+  /** Checks Basic credentials, throttling failures (one per process, shared by every route that takes them). */
+  authenticator: Authenticator;
+  /** Failed authentications, logged at a bounded rate. */
+  authFailures: AuthFailureLog;
   calls: CallStore;
   phoneNumbers: PhoneNumberStore;
   /** Every call's moves: the SIP side's CallLifecycle. */
@@ -92,6 +98,10 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
       })
     : null;
   const accounts = new AccountStore(db, vault, now);
+  const authenticator = new Authenticator(accounts, { perCredential: config.authLockout.perCredential, perAddress: config.authLockout.perAddress, now });
+  const authFailures = new AuthFailureLog((fields, message) => log.warn(fields, message), now);
+  // A quiet minute after a flood still gets its summary line.
+  const authFailureRoll = setInterval(() => authFailures.roll(), 10_000).unref();
   const calls = new CallStore(db, { shared: cluster !== null });
   const sessionStore = new SessionStore(db, vault, cluster?.memberId ?? null);
   const ledger = new StoredGatewayLedger(db, now);
@@ -157,6 +167,8 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
   const context: AppContext = {
     log,
     accounts,
+    authenticator,
+    authFailures,
     calls,
     phoneNumbers,
     callProgress,
@@ -179,6 +191,7 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
       // In order: digits the caller already sent reach their sessions, gateway calls in flight are answered and
       // committed (the graceful shutdown bounds the wait), callbacks in flight finish; whatever is left is durable
       // and the next start resumes it.
+      clearInterval(authFailureRoll);
       await telephony.settle();
       sessions.stop();
       await storedKeypad?.stop();

@@ -162,7 +162,7 @@ const COMMANDS: Command[] = [
   {
     words: 'keys delete',
     usage: 'paytone keys delete --account AC... SK... [--json]',
-    summary: 'delete an API key; a running server refuses it within a minute',
+    summary: 'delete an API key; every running server refuses it at once',
     options: ['account', 'json'],
     required: ['account'],
     operand: { name: 'the API key to delete', test: (v) => isSid('SK', v), form: '"SK" followed by 32 hex characters' },

@@ -3,21 +3,25 @@
  *
  * An account's auth token is sealed by the vault (context = the account sid), because callbacks are signed
  * with it and it must be recoverable. An API key secret is shown once at creation and kept only as a scrypt
- * hash (`salt:hash`, hex). Verifying a secret costs one scrypt, so successful verifications are remembered
- * for a short while in a bounded cache.
+ * hash (`salt:hash`, hex); `secretMatches` checks one (api/credentials.ts decides when that work is done).
+ *
+ * What proves a credential is read from the database on every check (`authTokenProof`, `apiKeySecretHash`), so a
+ * key deleted or a token changed by any process, the `paytone` command included, stops working at once everywhere.
  *
  * @example
  *   const accounts = new AccountStore(db, vault);
  *   const { account, authToken } = await accounts.createAccount({ friendlyName: 'Support desk' });
  *   const key = await accounts.createApiKey(account.sid, 'agent desktop');
- *   await accounts.verifyApiKey(key.sid, key.secret); // { accountSid: account.sid }
+ *   await secretMatches(key.secret, (await accounts.apiKeySecretHash(key.sid))!.secretHash); // true
  */
-import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { Kysely, Selectable } from 'kysely';
+import { BoundedMemory } from '../domain/boundedMemory.js';
 import { isSecret, isSid, newSecret, newSid } from '../domain/sids.js';
 import type { Vault } from '../vault/vault.js';
 import type { AccountsTable, Database } from './schema.js';
+import { builtOnce, type Param } from './compiledQuery.js';
 
 export interface AccountRecord {
   sid: string;
@@ -36,19 +40,20 @@ export interface ApiKeyRecord {
 export const DEFAULT_ACCOUNT_NAME = 'paytone account';
 
 const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number) => Promise<Buffer>;
+/** Read on every authenticated request: built once (compiledQuery.ts). */
+const selectSealedToken = builtOnce((db, p: Param<{ sid: string }>) => db.selectFrom('accounts').select('auth_token_sealed').where('sid', '=', p('sid')));
+const selectKeyHash = builtOnce((db, p: Param<{ sid: string }>) => db.selectFrom('api_keys').select(['account_sid', 'secret_hash']).where('sid', '=', p('sid')));
+
 const SALT_BYTES = 16;
 const HASH_BYTES = 32;
-/** How long a verified API key stays trusted without a new scrypt; also how long a key deleted by another process may still work. */
-export const API_KEY_CACHE_TTL_MS = 60_000;
-const API_KEY_CACHE_LIMIT = 1000;
 
 export class AccountStore {
   readonly #db: Kysely<Database>;
   readonly #vault: Vault;
   readonly #now: () => number;
   readonly #authTokens = new Map<string, string>();
-  /** sha256(sid:secret) -> the key it proved; Map order is insertion order, so the first entry is the oldest. */
-  readonly #verifiedKeys = new Map<string, { keySid: string; accountSid: string; until: number }>();
+  /** Sealed auth token -> the token: a check reads the sealed value each time, and opens a new one only once. */
+  readonly #unsealed = new BoundedMemory<string, string>(1000);
 
   constructor(db: Kysely<Database>, vault: Vault, now: () => number = Date.now) {
     this.#db = db;
@@ -141,6 +146,42 @@ export class AccountStore {
   }
 
   /**
+   * The account's auth token as the database holds it now, with its sealed form (which changes only when the token
+   * does), or null for an unknown account. For checking credentials: unlike `authToken`, never from memory alone.
+   *
+   * @example
+   *   const proof = await accounts.authTokenProof('AC...'); // { token: '...', sealed: 'v1...' }
+   */
+  async authTokenProof(sid: string): Promise<{ token: string; sealed: string } | null> {
+    const [row] = (await selectSealedToken.execute(this.#db, { sid })).rows;
+    if (!row) return null;
+    const sealed = row.auth_token_sealed;
+    return { token: this.#unsealed.remember(sealed, () => this.#vault.unseal(sealed, sid)), sealed };
+  }
+
+  /**
+   * What proves each of these credential sids now (an auth token's sealed form, a key's secret hash); a sid that
+   * no longer exists is missing from the answer. One query per kind, for checking many open streams at once.
+   *
+   * @example
+   *   const live = await accounts.credentialFingerprints(['AC...', 'SK...']); // Map { 'AC...' => 'v1...', 'SK...' => 'salt:hash' }
+   */
+  async credentialFingerprints(sids: string[]): Promise<Map<string, string>> {
+    const fingerprints = new Map<string, string>();
+    const accountSids = sids.filter((sid) => isSid('AC', sid));
+    const keySids = sids.filter((sid) => isSid('SK', sid));
+    if (accountSids.length > 0) {
+      const rows = await this.#db.selectFrom('accounts').select(['sid', 'auth_token_sealed']).where('sid', 'in', accountSids).execute();
+      for (const row of rows) fingerprints.set(row.sid, row.auth_token_sealed);
+    }
+    if (keySids.length > 0) {
+      const rows = await this.#db.selectFrom('api_keys').select(['sid', 'secret_hash']).where('sid', 'in', keySids).execute();
+      for (const row of rows) fingerprints.set(row.sid, row.secret_hash);
+    }
+    return fingerprints;
+  }
+
+  /**
    * Creates an API key for the account. The secret is returned here and never again.
    *
    * @example
@@ -175,46 +216,21 @@ export class AccountStore {
   }
 
   /**
-   * Deletes the account's key; false when the account has no such key. The key stops working at once in
-   * this process.
+   * Deletes the account's key; false when the account has no such key. The key stops working at once, in every
+   * process (credentials are checked against the database each time).
    *
    * @example
    *   await accounts.deleteApiKey('AC...', 'SK...'); // true
    */
   async deleteApiKey(accountSid: string, keySid: string): Promise<boolean> {
     const result = await this.#db.deleteFrom('api_keys').where('sid', '=', keySid).where('account_sid', '=', accountSid).executeTakeFirst();
-    for (const [digest, entry] of this.#verifiedKeys) {
-      if (entry.keySid === keySid) this.#verifiedKeys.delete(digest);
-    }
     return Number(result.numDeletedRows) > 0;
   }
 
   /** The stored hash of a key's secret and its account, or null for an unknown key. @example await accounts.apiKeySecretHash('SK...'); */
   async apiKeySecretHash(keySid: string): Promise<{ accountSid: string; secretHash: string } | null> {
-    const row = await this.#db.selectFrom('api_keys').select(['account_sid', 'secret_hash']).where('sid', '=', keySid).executeTakeFirst();
+    const [row] = (await selectKeyHash.execute(this.#db, { sid: keySid })).rows;
     return row ? { accountSid: row.account_sid, secretHash: row.secret_hash } : null;
-  }
-
-  /**
-   * Checks an API key secret; returns the key's account when it matches, null otherwise.
-   *
-   * @example
-   *   const proved = await accounts.verifyApiKey('SK...', secret); // { accountSid: 'AC...' } or null
-   */
-  async verifyApiKey(keySid: string, secret: string): Promise<{ accountSid: string } | null> {
-    const digest = createHash('sha256').update(`${keySid}:${secret}`).digest('hex');
-    const now = this.#now();
-    const cached = this.#verifiedKeys.get(digest);
-    if (cached && cached.until > now) return { accountSid: cached.accountSid };
-    this.#verifiedKeys.delete(digest);
-    const stored = await this.apiKeySecretHash(keySid);
-    if (!stored || !(await secretMatches(secret, stored.secretHash))) return null;
-    if (this.#verifiedKeys.size >= API_KEY_CACHE_LIMIT) {
-      const oldest = this.#verifiedKeys.keys().next();
-      if (!oldest.done) this.#verifiedKeys.delete(oldest.value);
-    }
-    this.#verifiedKeys.set(digest, { keySid, accountSid: stored.accountSid, until: now + API_KEY_CACHE_TTL_MS });
-    return { accountSid: stored.accountSid };
   }
 
   async #accountRow(sid: string): Promise<Selectable<AccountsTable> | undefined> {
@@ -244,11 +260,23 @@ async function hashSecret(secret: string): Promise<string> {
   return `${salt.toString('hex')}:${hash.toString('hex')}`;
 }
 
-async function secretMatches(secret: string, secretHash: string): Promise<boolean> {
-  const [saltHex, hashHex] = secretHash.split(':');
-  if (saltHex === undefined || hashHex === undefined) return false;
+/**
+ * Whether `secret` is the one `secretHash` was made from: one scrypt, whatever the answer (a hash that cannot be read
+ * costs the same and does not match).
+ *
+ * @example
+ *   await secretMatches(key.secret, stored.secretHash); // true
+ */
+export async function secretMatches(secret: string, secretHash: string): Promise<boolean> {
+  const [saltHex = '', hashHex = ''] = secretHash.split(':');
   const expected = Buffer.from(hashHex, 'hex');
-  if (expected.length !== HASH_BYTES) return false;
-  const actual = await scryptAsync(secret, Buffer.from(saltHex, 'hex'), HASH_BYTES);
-  return timingSafeEqual(actual, expected);
+  const readable = saltHex !== '' && expected.length === HASH_BYTES;
+  const actual = await scryptAsync(secret, Buffer.from(readable ? saltHex : UNKNOWN_KEY_HASH.slice(0, SALT_BYTES * 2), 'hex'), HASH_BYTES);
+  return readable && timingSafeEqual(actual, expected);
 }
+
+/**
+ * A hash no secret matches, checked in place of a key that does not exist: an unknown SID then costs one scrypt like
+ * a known one, and the time an answer takes says nothing about which keys exist.
+ */
+export const UNKNOWN_KEY_HASH = `${'0'.repeat(SALT_BYTES * 2)}:${'0'.repeat(HASH_BYTES * 2)}`;

@@ -6,7 +6,7 @@
  *
  * Left out, because what they test belongs to one process and its own socket, not to the cluster: the HTTP fuzz,
  * size and slow-client limits and TLS (through the test balancer they would test the balancer), the per-process rate
- * limiter, one process's graceful shutdown,
+ * limiter and failed-sign-in lockout, one process's graceful shutdown,
  * and the search of the embedded data dir (test/cluster/killOneProcess.test.ts searches the PostgreSQL rows), and the
  * single-process crash test (chaos: it kills and restarts its one server and reads its SQLite ledger; the cluster's
  * own kill test is killOneProcess.test.ts). The
@@ -26,7 +26,7 @@ import { postgresForTests } from '../support/postgres.js';
 const E2E = fileURLToPath(new URL('../e2e/', import.meta.url));
 // operations.test runs here too: it scrapes every member, sums their counters and checks that the gauges read
 // from the database agree between processes.
-const PER_PROCESS = new Set(['httpFuzz', 'limits', 'tls', 'hostileCallers', 'shutdown', 'leak', 'console', 'crossSite', 'chaos', 'sipFuzz', 'realCalls']);
+const PER_PROCESS = new Set(['httpFuzz', 'limits', 'tls', 'hostileCallers', 'shutdown', 'leak', 'console', 'crossSite', 'authFlood', 'chaos', 'sipFuzz', 'realCalls']);
 const files = fs
   .readdirSync(E2E)
   .filter((name) => name.endsWith('.test.js') && !PER_PROCESS.has(name.replace('.test.js', '')))

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { API_KEY_CACHE_TTL_MS, AccountStore } from '../../src/store/accounts.js';
+import { AccountStore, UNKNOWN_KEY_HASH, secretMatches } from '../../src/store/accounts.js';
 import { type Db, openDatabase } from '../../src/store/database.js';
 import { Vault } from '../../src/vault/vault.js';
 
@@ -99,12 +99,14 @@ test('an API key verifies with its secret only, and stops verifying once deleted
   const { accounts } = await setup();
   await accounts.createAccount({ sid: SID, authToken: TOKEN });
   const key = await accounts.createApiKey(SID);
-  assert.deepEqual(await accounts.verifyApiKey(key.sid, key.secret), { accountSid: SID });
-  assert.deepEqual(await accounts.verifyApiKey(key.sid, key.secret), { accountSid: SID });
-  assert.equal(await accounts.verifyApiKey(key.sid, 'a'.repeat(32)), null);
-  assert.equal(await accounts.verifyApiKey('SK' + '0'.repeat(32), key.secret), null);
+  const stored = (await accounts.apiKeySecretHash(key.sid))!;
+  assert.equal(await secretMatches(key.secret, stored.secretHash), true);
+  assert.equal(await secretMatches('a'.repeat(32), stored.secretHash), false);
+  assert.equal(await secretMatches(key.secret, UNKNOWN_KEY_HASH), false);
+  assert.equal(await secretMatches(key.secret, 'not a hash'), false);
+  assert.equal(await accounts.apiKeySecretHash('SK' + '0'.repeat(32)), null);
   assert.equal(await accounts.deleteApiKey(SID, key.sid), true);
-  assert.equal(await accounts.verifyApiKey(key.sid, key.secret), null);
+  assert.equal(await accounts.apiKeySecretHash(key.sid), null);
   assert.equal(await accounts.deleteApiKey(SID, key.sid), false);
   assert.deepEqual(await accounts.listApiKeys(SID), []);
 });
@@ -115,17 +117,23 @@ test("a key can only be deleted through its own account", async () => {
   const other = await accounts.createAccount({});
   const key = await accounts.createApiKey(SID);
   assert.equal(await accounts.deleteApiKey(other.account.sid, key.sid), false);
-  assert.deepEqual(await accounts.verifyApiKey(key.sid, key.secret), { accountSid: SID });
+  assert.equal((await accounts.apiKeySecretHash(key.sid))?.accountSid, SID);
 });
 
-test('a verified key is trusted from memory for a while, so a key removed by another process stops working after the TTL', async () => {
-  const { db, accounts, clock } = await setup();
+test('what proves a credential is read from the database each time, so a change by another process counts at once', async () => {
+  const { db, vault, accounts } = await setup();
   await accounts.createAccount({ sid: SID, authToken: TOKEN });
   const key = await accounts.createApiKey(SID);
-  assert.ok(await accounts.verifyApiKey(key.sid, key.secret));
-  await db.deleteFrom('api_keys').execute();
-  clock.now += API_KEY_CACHE_TTL_MS - 1;
-  assert.ok(await accounts.verifyApiKey(key.sid, key.secret));
-  clock.now += 1;
-  assert.equal(await accounts.verifyApiKey(key.sid, key.secret), null);
+  const before = await accounts.credentialFingerprints([SID, key.sid, 'SK' + '0'.repeat(32)]);
+  assert.deepEqual([...before.keys()].sort(), [SID, key.sid].sort());
+  assert.equal((await accounts.authTokenProof(SID))?.token, TOKEN);
+
+  const elsewhere = new AccountStore(db, vault);
+  await elsewhere.upsertAccount(SID, 'e'.repeat(32));
+  await elsewhere.deleteApiKey(SID, key.sid);
+  assert.equal((await accounts.authTokenProof(SID))?.token, 'e'.repeat(32));
+  const after = await accounts.credentialFingerprints([SID, key.sid]);
+  assert.deepEqual([...after.keys()], [SID]);
+  assert.notEqual(after.get(SID), before.get(SID), 'a new token is a new fingerprint');
+  assert.equal(await accounts.authTokenProof('AC' + '2'.repeat(32)), null);
 });
