@@ -2,6 +2,11 @@
  * One rule per capture field: how many digits the caller may type, and whether an entry is valid.
  * A `-matcher` capture is its field typed a second time: the same length, valid only when equal to the
  * value already accepted for the field. An empty entry (only `#`) is invalid for every field.
+ *
+ * The postal code and the routing number are shown in clear once accepted, and could hold more than the six
+ * leading digits of a card number that PCI DSS lets be shown. So they never end by themselves at their longest:
+ * they end on `#` or the timeout, and one digit more than they can hold ends them refused (a caller typing the card
+ * number where the postal code was asked), before anything of it is shown. The expiry, four digits, ends at four.
  */
 import { checkCardNumber, maxCardNumberLength, securityCodeLength } from './cards.js';
 import { CARD_FIELDS } from './types.js';
@@ -17,12 +22,16 @@ export interface FieldContext {
 }
 
 export interface FieldRule {
-  /** The field ends by itself once this many digits are typed. */
+  /** The most digits the field holds. */
   maxLength(typed: string, context: FieldContext): number;
+  /** Whether the field ends by itself once `maxLength` digits are typed; if not, one more digit ends it refused. */
+  endsAtLongest: boolean;
   validate(digits: string, context: FieldContext): ErrorType | null;
 }
 
 const MATCHER_SUFFIX = '-matcher';
+/** The longest postal code typed on a keypad (a US ZIP+4 is 9 digits; some countries use 10). */
+export const POSTAL_CODE_MAX = 10;
 
 function fixedLength(length: number): FieldRule['maxLength'] {
   return () => length;
@@ -53,6 +62,7 @@ function isAbaRoutingNumber(digits: string): boolean {
 export const FIELD_RULES: Readonly<Record<CardField | BankField, FieldRule>> = {
   'payment-card-number': {
     maxLength: (typed) => maxCardNumberLength(typed),
+    endsAtLongest: true,
     validate(digits, { settings }) {
       const check = checkCardNumber(digits, settings.validCardTypes);
       return check.ok ? null : check.error;
@@ -60,24 +70,29 @@ export const FIELD_RULES: Readonly<Record<CardField | BankField, FieldRule>> = {
   },
   'expiration-date': {
     maxLength: fixedLength(4),
+    endsAtLongest: true,
     validate: (digits, { now }) => validWhen(isFutureExpiry(digits, now), 'invalid-date'),
   },
   'security-code': {
     maxLength: (_typed, { cardType }) => securityCodeLength(cardType),
+    endsAtLongest: true,
     validate: (digits, { cardType }) =>
       validWhen(/^\d+$/.test(digits) && digits.length === securityCodeLength(cardType), 'invalid-security-code'),
   },
   'postal-code': {
-    maxLength: fixedLength(10),
+    maxLength: fixedLength(POSTAL_CODE_MAX),
+    endsAtLongest: false,
     validate: (digits, { settings }) =>
-      validWhen(/^\d+$/.test(digits) && digits.length >= settings.minPostalCodeLength, 'invalid-postal-code'),
+      validWhen(/^\d+$/.test(digits) && digits.length >= settings.minPostalCodeLength && digits.length <= POSTAL_CODE_MAX, 'invalid-postal-code'),
   },
   'bank-routing-number': {
     maxLength: fixedLength(9),
+    endsAtLongest: false,
     validate: (digits) => validWhen(isAbaRoutingNumber(digits), 'invalid-bank-routing-number'),
   },
   'bank-account-number': {
     maxLength: fixedLength(17),
+    endsAtLongest: true,
     validate: (digits) => validWhen(/^\d{4,17}$/.test(digits), 'invalid-bank-account-number'),
   },
 };
@@ -111,6 +126,7 @@ export function fieldRule(name: CaptureName): FieldRule {
   if (!isMatcher(name)) return field;
   return {
     maxLength: field.maxLength,
+    endsAtLongest: field.endsAtLongest,
     validate: (digits, { values }) => validWhen(digits === values[baseField(name)], 'input-matching-failed'),
   };
 }

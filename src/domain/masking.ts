@@ -2,8 +2,10 @@
  * What the agent and the app may see of cardholder data.
  *
  * PCI: a card number shows at most its last 4 digits and a bank account number its last 2, and only once
- * the field has ended. While the caller is typing (PartialResult=true) neither shows any digit, so the
+ * the field has ended. While the caller is typing (PartialResult=true) no field shows any digit, so the
  * sequence of partial callbacks never reveals more than the final mask. Security codes never show a digit.
+ * The expiry, postal code and routing number show in clear only once accepted: until then a caller may be
+ * typing a card number where one of them was asked (fieldRules.ts refuses such an entry).
  */
 import { cardGaps } from './cards.js';
 import type { CaptureName, CardType } from './types.js';
@@ -55,6 +57,10 @@ export function maskBankAccountNumber(digits: string, partial: boolean): string 
   return partial ? '*'.repeat(digits.length) : maskAllBut(digits, BANK_ACCOUNT_VISIBLE_DIGITS, '*');
 }
 
+function clearOnceAccepted(digits: string, partial: boolean): string {
+  return partial ? 'x'.repeat(digits.length) : digits;
+}
+
 /**
  * The callback parameters that show a captured field (or its matcher), masked.
  *
@@ -72,15 +78,15 @@ export function maskedCaptureParams(name: CaptureName, digits: string, cardType:
       };
     case 'expiration-date':
     case 'expiration-date-matcher':
-      return { ExpirationDate: digits };
+      return { ExpirationDate: clearOnceAccepted(digits, partial) };
     case 'security-code':
     case 'security-code-matcher':
       return { SecurityCode: maskSecurityCode(digits) };
     case 'postal-code':
     case 'postal-code-matcher':
-      return { PaymentCardPostalCode: digits };
+      return { PaymentCardPostalCode: clearOnceAccepted(digits, partial) };
     case 'bank-routing-number':
-      return { BankRoutingNumber: digits };
+      return { BankRoutingNumber: clearOnceAccepted(digits, partial) };
     case 'bank-account-number':
       return { BankAccountNumber: maskBankAccountNumber(digits, partial) };
   }

@@ -289,9 +289,9 @@ function typeDigit(step: Step, capture: ActiveCapture, digit: string, at: number
     Required: requiredFields(s).join(','),
     ...maskedCaptureParams(capture.name, capture.digits, typedCardType, true),
   });
-  if (capture.digits.length >= fieldRule(capture.name).maxLength(capture.digits, fieldContext(step))) {
-    return endField(step, capture);
-  }
+  const rule = fieldRule(capture.name);
+  const longest = rule.maxLength(capture.digits, fieldContext(step));
+  if (capture.digits.length > longest || (rule.endsAtLongest && capture.digits.length === longest)) return endField(step, capture);
   return 'changed';
 }
 

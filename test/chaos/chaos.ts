@@ -224,7 +224,7 @@ class SessionDriver {
       'payment-card-number': `${card?.number}#`,
       'expiration-date': EXPIRY,
       'security-code': `${card?.code}#`,
-      'bank-routing-number': ROUTING,
+      'bank-routing-number': `${ROUTING}#`,
       'bank-account-number': `${BANK_ACCOUNT}#`,
     };
     const keys = this.kind === 'star' && field === 'expiration-date' ? '1*' : (digits[field] ?? '#');

@@ -199,13 +199,15 @@ describe('requesting fields', () => {
     assert.deepEqual(requiredFields(pay.session), []);
   });
 
-  it('shows expiry and postal code digits in clear and security code digits as x while typing', () => {
+  it('shows no digit while typing, not even of the fields shown in clear once accepted', () => {
     const pay = new PaySession();
     pay.capture('expiration-date');
     pay.press('12');
-    assert.equal(pay.last.ExpirationDate, '12');
+    assert.equal(pay.last.ExpirationDate, 'xx');
     pay.enter('postal-code', '941');
-    assert.equal(pay.last.PaymentCardPostalCode, '941');
+    assert.equal(pay.last.PaymentCardPostalCode, 'xxx');
+    pay.press('05#');
+    assert.equal(pay.last.PaymentCardPostalCode, '94105', 'in clear once valid');
     pay.enter('payment-card-number', `${VISA}#`);
     pay.enter('security-code', '12');
     assert.equal(pay.last.SecurityCode, 'xx');
@@ -264,7 +266,7 @@ describe('requesting fields', () => {
     assert.equal(pay.last.ErrorType, 'invalid-postal-code');
 
     const ach = new PaySession(achSettings());
-    ach.enter('bank-routing-number', '110000001');
+    ach.enter('bank-routing-number', '110000001#');
     assert.equal(ach.last.ErrorType, 'invalid-bank-routing-number');
     ach.enter('bank-account-number', '123#');
     assert.equal(ach.last.ErrorType, 'invalid-bank-account-number');
@@ -457,11 +459,12 @@ describe('Required transitions', () => {
     ]);
   });
 
-  it('ach-debit: routing number ends at 9 digits, account number shows only its last 2 digits', () => {
+  it('ach-debit: routing number ends on #, masked until then; account number shows only its last 2 digits', () => {
     const pay = new PaySession(achSettings());
-    const routing = pay.enter('bank-routing-number', ROUTING);
+    const routing = pay.enter('bank-routing-number', `${ROUTING}#`);
     assert.equal(routing.length, 10);
-    assert.equal(routing.at(-3)?.params.BankRoutingNumber, '11000000');
+    assert.equal(routing.at(-3)?.params.BankRoutingNumber, 'xxxxxxxx');
+    assert.equal(routing.at(-2)?.params.BankRoutingNumber, 'xxxxxxxxx');
     assert.equal(routing.at(-2)?.params.PartialResult, 'true');
     assert.equal(pay.last.BankRoutingNumber, ROUTING);
     assert.equal(pay.last.Required, 'bank-account-number');
@@ -476,6 +479,49 @@ describe('Required transitions', () => {
     const events = pay.enter('bank-account-number', '12345678901234567');
     assert.equal(events.length, 18);
     assert.equal(pay.last.BankAccountNumber, '***************67');
+  });
+});
+
+describe('a card number typed into a field shown in clear', () => {
+  // The agent asked for the postal code (or the expiry, or the routing number) and the caller typed the card.
+  const CARD = MASTERCARD;
+
+  it('postal code: refused at the 11th digit, no digit of it shown at any point', () => {
+    const pay = new PaySession();
+    const events = pay.enter('postal-code', `${CARD}#`);
+    assert.equal(events.length, 12, 'eleven partials, then the refusal; the rest of the card reaches no field');
+    assert.equal(pay.last.PartialResult, 'false');
+    assert.equal(pay.last.ErrorType, 'invalid-postal-code');
+    assert.equal(pay.session.values['postal-code'], undefined);
+    for (const event of events) assert.doesNotMatch(event.params.PaymentCardPostalCode ?? '', /\d/);
+    assert.equal(pay.session.capture, null);
+  });
+
+  it('postal code: up to 10 digits are a postal code, ended by # or the timeout', () => {
+    const pay = new PaySession();
+    pay.enter('postal-code', '1234567890');
+    assert.equal(pay.last.PartialResult, 'true', 'it waits for # even at its longest');
+    pay.press('#');
+    assert.equal(pay.last.PaymentCardPostalCode, '1234567890');
+    pay.enter('postal-code', '94105');
+    pay.wait(RULES.firstDigitTimeoutSeconds);
+    assert.equal(pay.last.PaymentCardPostalCode, '94105');
+  });
+
+  it('routing number: refused at the 10th digit, masked while typed', () => {
+    const pay = new PaySession(achSettings());
+    const events = pay.enter('bank-routing-number', `${CARD}#`);
+    assert.equal(events.length, 11);
+    assert.equal(pay.last.ErrorType, 'invalid-bank-routing-number');
+    for (const event of events) assert.doesNotMatch(event.params.BankRoutingNumber ?? '', /\d/);
+  });
+
+  it('expiry: ends at 4 digits as ever, masked while typed, and a card prefix is never a valid month', () => {
+    const pay = new PaySession();
+    const events = pay.enter('expiration-date', `${CARD}#`);
+    assert.equal(events.length, 5);
+    assert.equal(pay.last.ErrorType, 'invalid-date');
+    for (const event of events) assert.doesNotMatch(event.params.ExpirationDate ?? '', /\d/);
   });
 });
 

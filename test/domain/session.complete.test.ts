@@ -43,7 +43,7 @@ describe('complete', () => {
 
   it('sends the bank details for ach-debit', () => {
     const pay = new PaySession(achSettings());
-    pay.enter('bank-routing-number', ROUTING);
+    pay.enter('bank-routing-number', `${ROUTING}#`);
     pay.enter('bank-account-number', `${ACCOUNT}#`);
     pay.complete();
     assert.equal(pay.gatewayRequests[0]?.card, null);
@@ -294,7 +294,7 @@ describe('final sessions', () => {
 
   it('erase the bank account when an ach-debit session ends', () => {
     const pay = new PaySession(achSettings());
-    pay.enter('bank-routing-number', ROUTING);
+    pay.enter('bank-routing-number', `${ROUTING}#`);
     pay.enter('bank-account-number', `${ACCOUNT}#`);
     pay.complete();
     pay.answer({ ok: false, payErrorCode: 64012, paymentError: 'No account', connectorError: 'no_account' });

@@ -78,7 +78,7 @@ describe('events', () => {
     card.enter('postal-code', '#');
     card.enter('postal-code-matcher', '1#');
     const ach = new PaySession(achSettings());
-    ach.enter('bank-routing-number', '123456789');
+    ach.enter('bank-routing-number', '123456789#');
     ach.enter('bank-account-number', '1#');
     note(card);
     note(ach);
@@ -189,7 +189,7 @@ describe('isOperationCurrent', () => {
 describe('ach-debit from start to end', () => {
   it('captures, charges and ends with the masked facts only', () => {
     const pay = new PaySession(achSettings());
-    pay.enter('bank-routing-number', '110000000');
+    pay.enter('bank-routing-number', '110000000#');
     pay.enter('bank-account-number', `${ACCOUNT}#`);
     pay.complete();
     pay.answer(SUCCESS);

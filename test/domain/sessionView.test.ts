@@ -33,7 +33,7 @@ describe('sessionView', () => {
 
   it('shows bank fields of an ach-debit session', () => {
     const pay = new PaySession(achSettings({ chargeAmount: null, tokenType: 'payment-method' }));
-    pay.enter('bank-routing-number', ROUTING);
+    pay.enter('bank-routing-number', `${ROUTING}#`);
     pay.enter('bank-account-number', `${ACCOUNT}#`);
     const view = sessionView(pay.session);
     assert.equal(view.bank_routing_number, ROUTING);

@@ -17,7 +17,7 @@ describe('ACH debit pay session through the twilio client', () => {
 
   it('debits a bank account and shows only the last 2 digits of its number', async () => {
     const { callSid, sid } = await pay.startSession({ paymentMethod: 'ach-debit', chargeAmount: 42, bankAccountType: 'commercial-checking' });
-    const routing = await pay.capture(callSid, sid, 'bank-routing-number', '110000000');
+    const routing = await pay.capture(callSid, sid, 'bank-routing-number', '110000000#');
     assert.equal(routing.BankRoutingNumber, '110000000');
     assert.equal(routing.Required, 'bank-account-number');
 
@@ -44,7 +44,7 @@ describe('ACH debit pay session through the twilio client', () => {
 
   it('lists the bank fields as Required and checks the routing number', async () => {
     const { callSid, sid } = await pay.startSession({ paymentMethod: 'ach-debit', chargeAmount: 1 });
-    const bad = await pay.capture(callSid, sid, 'bank-routing-number', '110000001');
+    const bad = await pay.capture(callSid, sid, 'bank-routing-number', '110000001#');
     assert.equal(bad.ErrorType, 'invalid-bank-routing-number');
     assert.equal(bad.Required, 'bank-routing-number,bank-account-number');
     assert.equal(bad.BankAccountType, 'consumer-checking', 'consumer-checking when not given');
@@ -59,7 +59,7 @@ describe('ACH debit pay session through the twilio client', () => {
   ] as const) {
     it(`ends with payment-connector-error for the sandbox's failing account ${account}`, async () => {
       const { callSid, sid } = await pay.startSession({ paymentMethod: 'ach-debit', chargeAmount: 10 });
-      await pay.capture(callSid, sid, 'bank-routing-number', '011000015');
+      await pay.capture(callSid, sid, 'bank-routing-number', '011000015#');
       await pay.capture(callSid, sid, 'bank-account-number', `${account}#`);
       const final = await pay.finish(callSid, sid);
       assert.equal(final.Result, 'payment-connector-error');

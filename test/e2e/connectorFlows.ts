@@ -48,7 +48,7 @@ export async function startCardSession(pay: PaytoneUnderTest, connector: string,
 /** An ACH session through `connector`; returns the final callback. */
 export async function payByBank(pay: PaytoneUnderTest, connector: string, account: string): Promise<{ sid: string; final: Record<string, string> }> {
   const { callSid, sid } = await pay.startSession({ paymentConnector: connector, paymentMethod: 'ach-debit', chargeAmount: 30 });
-  await pay.capture(callSid, sid, 'bank-routing-number', '110000000');
+  await pay.capture(callSid, sid, 'bank-routing-number', '110000000#');
   await pay.capture(callSid, sid, 'bank-account-number', `${account}#`);
   return { sid, final: await pay.finish(callSid, sid) };
 }

@@ -244,7 +244,7 @@ describe('agent console and caller phone in Chromium', { skip }, () => {
     assert.equal(await agent.locator('#session-what').textContent(), 'Bank account · 40.00 USD · Default');
     assert.equal(await required(agent), 'Still needed: Routing number, Account number');
 
-    const routing = await captureWithMistake(agent, phone, 'bank-routing-number', '123456789', '110000000', 'keypad');
+    const routing = await captureWithMistake(agent, phone, 'bank-routing-number', '123456789#', '110000000#', 'keypad');
     assert.match(routing.mistake.stateText, /Invalid routing number/);
     assert.equal(routing.captured.value, '110000000');
     assert.equal(await required(agent), 'Still needed: Account number');

@@ -1,6 +1,7 @@
 /**
  * Cardholder data and secrets never leave memory and the vault in the clear: after a run of full sessions (charge,
- * tokenize, decline, ACH, cancelled and hung up mid-typing) and of every other kind of request (API key and auth
+ * tokenize, decline, ACH, cancelled and hung up mid-typing, and a card number typed where the postal code, the
+ * expiry and the routing number were asked: fields shown in clear) and of every other kind of request (API key and auth
  * token, a wrong password, connectors with their secrets, refused parameters carrying a card number, the audit and
  * event logs, the live event stream, metrics), every byte paytone left behind or sent out is searched for the card
  * numbers, security codes and bank account number the caller typed, and for every secret: the auth token, the API
@@ -9,7 +10,8 @@
  * Searched: every file in the data dir after `kill -9` (the WAL is still there) and again after a clean stop,
  * everything the process printed at LOG_LEVEL=debug, every callback body, every API response body, the live event
  * stream and `/metrics` (its names, labels and help; not its sample values). The security codes are unusual (737,
- * 7373) and are searched as they would appear in JSON or a form, so that a hit means a leak and not a coincidence.
+ * 7373) and are searched as they would appear in JSON or a form, so that a hit means a leak and not a coincidence;
+ * so is the misdirected card's first 7 digits, one more than PCI DSS lets be shown.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -35,6 +37,8 @@ const CARDS = {
   hungUp: '4000056655665556',
 };
 const BANK_ACCOUNT = '000123456789';
+/** Typed where the postal code, the expiry or the routing number was asked, as a confused caller would. */
+const MISDIRECTED = '2223003122003222';
 const ROUTING_NUMBER = '110000000';
 
 const METRICS_TOKEN = 'metrics-token-7f3a9c1e5b2d';
@@ -53,9 +57,10 @@ function needles(): string[] {
   // As a JSON string and as a form value; a bare "737" would also match inside SIDs and timestamps.
   const codes = [CVC, AMEX_CVC].flatMap((code) => [`"${code}"`, `=${code}`]);
   const cards = Object.values(CARDS).flatMap((card) => [card, card + EXPIRY, EXPIRY + card]);
+  const misdirected = [MISDIRECTED, `"${MISDIRECTED.slice(0, 7)}`, `=${MISDIRECTED.slice(0, 7)}`];
   // A secret could also travel as the Authorization header it came in.
   const credentials = [basic(ACCOUNT_SID, AUTH_TOKEN), basic(ACCOUNT_SID, WRONG_PASSWORD)];
-  return [...cards, ...codes, BANK_ACCOUNT, ...secrets, ...credentials, ...(vaultKey ? [vaultKey] : [])];
+  return [...cards, ...misdirected, ...codes, BANK_ACCOUNT, ...secrets, ...credentials, ...(vaultKey ? [vaultKey] : [])];
 }
 
 let pay: PaytoneUnderTest;
@@ -80,6 +85,15 @@ async function card(s: PaySession, number: string, last4: string, code: string):
   await pay.captureShown(s.callSid, s.sid, 'payment-card-number', `${number}#`, (v) => String(v.payment_card_number).endsWith(last4));
   await pay.captureShown(s.callSid, s.sid, 'expiration-date', `${EXPIRY}#`, (v) => v.expiration_date === EXPIRY);
   await pay.captureShown(s.callSid, s.sid, 'security-code', `${code}#`, (v) => v.security_code === 'x'.repeat(code.length));
+}
+
+/** The agent asks for `capture`, and the caller types the card number instead; returns how the field ended. */
+async function misdirect(s: PaySession, capture: string): Promise<string> {
+  await pay.requestCapture(s.callSid, s.sid, capture);
+  await pay.paytone.press(s.callSid, `${MISDIRECTED}#`);
+  await pay.keypadIdle(s.callSid);
+  const ended = (await pay.events(s.callSid, s.sid)).filter((e) => e.parameters.Capture === capture && e.parameters.PartialResult === 'false');
+  return `${capture}: ${ended.at(-1)?.parameters.ErrorType ?? 'accepted'}`;
 }
 
 /** Types some digits of the security code without ending it. */
@@ -238,7 +252,17 @@ describe('no cardholder data at rest or in transit', { skip: clusterReason }, ()
     await pay.client.calls(hungUp.callSid).update({ status: 'completed' });
     assert.equal((await ended(hungUp)).result, 'caller-hung-up');
 
-    const sessions = [charged, amex, declined, ach, cancelled, hungUp];
+    const misdirected = await startSession({ chargeAmount: 20, postalCode: true });
+    const misdirectedAch = await startSession({ chargeAmount: 20, paymentMethod: 'ach-debit' });
+    const misdirections = [
+      await misdirect(misdirected, 'postal-code'),
+      await misdirect(misdirected, 'expiration-date'),
+      await misdirect(misdirectedAch, 'bank-routing-number'),
+    ];
+    await pay.requestFinish(misdirected.callSid, misdirected.sid, 'cancel');
+    await pay.requestFinish(misdirectedAch.callSid, misdirectedAch.sid, 'cancel');
+
+    const sessions = [charged, amex, declined, ach, cancelled, hungUp, misdirected, misdirectedAch];
     for (const session of sessions) {
       await pay.deliveredEvents(session.callSid, session.sid);
       responses.push(JSON.stringify((await pay.paytone.get(paymentsPath(session.callSid, session.sid).replace(/\.json$/, '/Audit.json'))).body));
@@ -274,6 +298,7 @@ describe('no cardholder data at rest or in transit', { skip: clusterReason }, ()
       ],
       [],
     );
+    assert.deepEqual(misdirections, ['postal-code: invalid-postal-code', 'expiration-date: invalid-date', 'bank-routing-number: invalid-bank-routing-number']);
   });
 
   it('keeps the data dir, database, WAL and key file private to the server user', async () => {
