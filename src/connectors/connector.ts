@@ -16,6 +16,8 @@
  */
 import type { CardType, GatewayOutcome, GatewayRequest, TokenType } from '../domain/types.js';
 import type { ConnectorCapabilities, ConnectorMode, ConnectorType } from '../domain/connectorSettings.js';
+import { GatewayCallStopped } from './gatewayRetry.js';
+import { unexpectedAnswer } from './payErrorCodes.js';
 
 export type { ConnectorCapabilities };
 
@@ -91,7 +93,10 @@ export function summarizeGatewayRequest(request: GatewayRequest): GatewayRequest
  * 2. an id the ledger already knows is answered from the ledger;
  * 3. a request the connector refuses before sending (`preflight`) is answered and recorded, nothing sent;
  * 4. otherwise the ledger notes the send, the gateway is asked (with the same id as any earlier send),
- *    and its answer is recorded before it is returned.
+ *    and its answer is recorded before it is returned;
+ * 5. an adapter that throws on what the gateway answered ends the transaction as an unexpected answer, recorded
+ *    like any other, so its session ends instead of waiting, card data and all, for an answer that never comes.
+ *    Only a shutdown (`GatewayCallStopped`) leaves the transaction open, for the next start to ask again.
  *
  * @example
  *   const execute = oncePerTransaction(ledger, (request) => gateway.charge(request));
@@ -108,7 +113,10 @@ export function oncePerTransaction(
     if (recorded) return recorded;
     const summary = summarizeGatewayRequest(request);
     const refused = options.preflight?.(request) ?? null;
-    const outcome = refused ?? (await transact(request, { previousSends: await ledger.markSent(summary) }));
+    const outcome = refused ?? (await transact(request, { previousSends: await ledger.markSent(summary) }).catch((err: unknown) => {
+      if (err instanceof GatewayCallStopped) throw err;
+      return unexpectedAnswer(request, err instanceof Error ? `${err.name}: ${err.message}` : 'the adapter failed');
+    }));
     await ledger.record(request.transactionId, summary, outcome);
     return outcome;
   };

@@ -22,7 +22,7 @@ import type { ConnectorCapabilities, ConnectorMode } from '../domain/connectorSe
 import type { GatewayOutcome, GatewayRequest } from '../domain/types.js';
 import { oncePerTransaction, type Connector, type GatewayLedger } from './connector.js';
 import { BUSY_STATUSES, GATEWAY_RETRY, unansweredReason, withGatewayRetries, type GatewayRetryPolicy } from './gatewayRetry.js';
-import { refusal } from './payErrorCodes.js';
+import { refusal, unexpectedAnswer } from './payErrorCodes.js';
 import { testModeRefusal } from './testMode.js';
 
 export interface GenericConnectorOptions {
@@ -130,7 +130,7 @@ export function genericRequestBody(request: GatewayRequest): Record<string, unkn
  * 1. an `error_code` (whatever the status) is a decline, with the gateway's code and message;
  * 2. any other non-2xx is a decline named by its status;
  * 3. a 2xx with `charge_id` (charge) or `token_id` (tokenize) is a success;
- * 4. anything else is a malformed answer, reported as the gateway's failure.
+ * 4. anything else is a malformed answer: the gateway's failure, whose transaction is to be reconciled.
  *
  * @example
  *   readGenericAnswer(request, 200, '{"error_code":"card_declined","error_message":"Declined"}').payErrorCode // 64012
@@ -147,11 +147,11 @@ export function readGenericAnswer(request: GatewayRequest, status: number, text:
   if (request.method === 'charge') {
     const chargeId = stringField(answer, 'charge_id');
     if (chargeId !== null) return { ok: true, confirmationCode: chargeId, token: null, profileId: null };
-    return refusal(request, 'invalid_response', 'The payment gateway answered without a charge_id or an error_code.');
+    return unexpectedAnswer(request, `HTTP ${status} without a charge_id or an error_code`);
   }
   const tokenId = stringField(answer, 'token_id');
   if (tokenId !== null) return { ok: true, confirmationCode: null, token: tokenId, profileId: stringField(answer, 'profile_id') };
-  return refusal(request, 'invalid_response', 'The payment gateway answered without a token_id or an error_code.');
+  return unexpectedAnswer(request, `HTTP ${status} without a token_id or an error_code`);
 }
 
 function parseObject(text: string): Record<string, unknown> {

@@ -61,3 +61,24 @@ export function refusal(request: GatewayRequest, connectorError: string, payment
     connectorError: maskDigitRuns(connectorError).slice(0, 100),
   };
 }
+
+export const UNEXPECTED_ANSWER = 'unexpected_gateway_answer';
+
+/**
+ * The outcome of an answer no gateway of this kind should give (no body, an id that is not one, a field of the
+ * wrong type), or of one that broke the adapter. The gateway may still have made the transaction, so the session
+ * ends as failed and says which transaction id to look up at the gateway; the id is the session's sid and is not
+ * masked (a sid is not card data, and a masked one could not be looked up).
+ *
+ * @example
+ *   unexpectedAnswer(request, 'the PaymentMethod has no id').connectorError // 'unexpected_gateway_answer'
+ */
+export function unexpectedAnswer(request: GatewayRequest, what: string): GatewayOutcome {
+  const unread = maskDigitRuns(`The payment gateway's answer could not be read (${what}).`).slice(0, 400);
+  return {
+    ok: false,
+    payErrorCode: payErrorCodeFor(request.method, UNEXPECTED_ANSWER),
+    paymentError: `${unread} It may still have made transaction ${request.transactionId}: reconcile it with the gateway.`,
+    connectorError: UNEXPECTED_ANSWER,
+  };
+}

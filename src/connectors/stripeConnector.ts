@@ -10,7 +10,9 @@
  * with the first one's result. Retries are this project's gateway policy (the SDK's own are switched off).
  * Stripe's errors map to Twilio's Pay codes: a card error (`card_declined`, `insufficient_funds`,
  * `expired_card`, `incorrect_cvc`, ...) is 64012 with the decline code as `ConnectorError`; any other refusal
- * is 64008 (charge) or 64010 (tokenize), `processing_error` included.
+ * is 64008 (charge) or 64010 (tokenize), `processing_error` included. An answer Stripe would never give (an object
+ * without its id, an error without a message, a body that is no object) is `unexpected_gateway_answer`: the session
+ * fails and names its transaction id, since Stripe may still have made it.
  *
  * @example
  *   const stripe = new StripeConnector({ name: 'Stripe', mode: 'test', capabilities, apiKey, apiBase: 'https://api.stripe.com', ledger, signal });
@@ -24,7 +26,7 @@ import type { ConnectorCapabilities, ConnectorMode } from '../domain/connectorSe
 import type { GatewayOutcome, GatewayRequest } from '../domain/types.js';
 import { oncePerTransaction, type Connector, type GatewayLedger } from './connector.js';
 import { GATEWAY_RETRY, withGatewayRetries, type GatewayRetryPolicy } from './gatewayRetry.js';
-import { refusal } from './payErrorCodes.js';
+import { refusal, unexpectedAnswer } from './payErrorCodes.js';
 import { testModeRefusal } from './testMode.js';
 
 export interface StripeConnectorOptions {
@@ -88,7 +90,9 @@ export class StripeConnector implements Connector {
       const token = await this.step(request, `${tx}-token`, (o) =>
         this.stripe.tokens.create({ card: { number: card.number, exp_month: card.expMonth, exp_year: card.expYear, ...(card.securityCode ? { cvc: card.securityCode } : {}), ...(card.postalCode ? { address_zip: card.postalCode } : {}) } }, o),
       );
-      return token.ok ? { ok: true, confirmationCode: null, token: token.value.id, profileId: null } : token.outcome;
+      if (!token.ok) return token.outcome;
+      const tok = idOf(token.value, 'tok');
+      return tok === null ? unexpectedAnswer(request, 'Stripe made a Token without an id') : { ok: true, confirmationCode: null, token: tok, profileId: null };
     }
     const paymentMethod = await this.step(request, `${tx}-payment-method`, (o) =>
       this.stripe.paymentMethods.create(
@@ -102,13 +106,16 @@ export class StripeConnector implements Connector {
       ),
     );
     if (!paymentMethod.ok) return paymentMethod.outcome;
-    const pm = paymentMethod.value.id;
+    const pm = idOf(paymentMethod.value, 'pm');
+    if (pm === null) return unexpectedAnswer(request, 'Stripe made a PaymentMethod without an id');
     if (request.method === 'tokenize') {
       if (request.tokenType === 'payment-method') return { ok: true, confirmationCode: null, token: pm, profileId: null };
       const customer = await this.step(request, `${tx}-customer`, (o) =>
         this.stripe.customers.create({ payment_method: pm, ...(request.description ? { description: request.description } : {}), metadata }, o),
       );
-      return customer.ok ? { ok: true, confirmationCode: null, token: pm, profileId: customer.value.id } : customer.outcome;
+      if (!customer.ok) return customer.outcome;
+      const cus = idOf(customer.value, 'cus');
+      return cus === null ? unexpectedAnswer(request, 'Stripe made a Customer without an id') : { ok: true, confirmationCode: null, token: pm, profileId: cus };
     }
     const amount = minorUnits(request.amount ?? '0', request.currency);
     if (amount === null) return refusal(request, 'invalid_amount', `${request.amount} ${request.currency} cannot be charged: Stripe counts ${request.currency} in whole units.`);
@@ -129,10 +136,14 @@ export class StripeConnector implements Connector {
     );
     if (!intent.ok) return intent.outcome;
     const pi = intent.value;
+    const piId = idOf(pi, 'pi');
+    if (piId === null || typeof pi.status !== 'string') return unexpectedAnswer(request, 'Stripe answered a PaymentIntent without an id or a status');
     if (pi.status !== 'succeeded' && pi.status !== 'processing' && pi.status !== 'requires_capture') {
-      return refusal(request, pi.status, `Stripe left the payment ${pi.id} in status ${pi.status}; a phone payment cannot complete it.`);
+      return refusal(request, pi.status, `Stripe left the payment ${piId} in status ${pi.status}; a phone payment cannot complete it.`);
     }
-    const charge = typeof pi.latest_charge === 'string' ? pi.latest_charge : (pi.latest_charge?.id ?? pi.id);
+    const latest = pi.latest_charge;
+    const charge = latest === null || latest === undefined ? piId : typeof latest === 'string' ? (latest.length <= 255 ? latest : null) : idOf(latest, 'ch');
+    if (charge === null) return unexpectedAnswer(request, `Stripe answered PaymentIntent ${piId} with a latest_charge that is no charge`);
     return { ok: true, confirmationCode: charge, token: null, profileId: null };
   }
 
@@ -175,13 +186,26 @@ export function busyReason(err: unknown): string | null {
  */
 export function stripeRefusal(request: GatewayRequest, err: unknown): GatewayOutcome {
   if (!(err instanceof Stripe.errors.StripeError)) {
-    return refusal(request, 'internal_error', 'The request to Stripe could not be made.');
+    return unexpectedAnswer(request, err instanceof Error ? `${err.name}: ${err.message}` : 'the Stripe library failed');
+  }
+  const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value.slice(0, 100) : undefined);
+  if (!STRIPE_ERROR_TYPES.has(String(err.rawType)) || text(err.message) === undefined || (err.code !== undefined && text(err.code) === undefined)) {
+    return unexpectedAnswer(request, `HTTP ${err.statusCode ?? '?'} with an error Stripe would not send`);
   }
   if (err instanceof Stripe.errors.StripeCardError) {
-    const code = err.decline_code || err.code || 'card_declined';
+    const code = text(err.decline_code) ?? text(err.code) ?? 'card_declined';
     return refusal(request, code, err.message, code !== 'processing_error');
   }
-  return refusal(request, err.code || err.rawType || 'api_error', err.message);
+  return refusal(request, text(err.code) ?? String(err.rawType), err.message);
+}
+
+/** The `error.type` values of Stripe's API; anything else is no answer of Stripe's. */
+const STRIPE_ERROR_TYPES: ReadonlySet<string> = new Set(['api_error', 'card_error', 'idempotency_error', 'invalid_request_error', 'rate_limit_error', 'authentication_error']);
+
+/** A Stripe object's id, when it is one of the kind expected (`pm_...`); null otherwise. */
+function idOf(object: unknown, prefix: string): string | null {
+  const id = (object as { id?: unknown } | null)?.id;
+  return typeof id === 'string' && id.startsWith(`${prefix}_`) && id.length <= 255 ? id : null;
 }
 
 /**

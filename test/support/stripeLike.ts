@@ -5,7 +5,8 @@
  *
  * Like Stripe it checks the Bearer key, keeps every idempotency key's first answer and replays it for a
  * repeated key, and declines Stripe's published test cards the way Stripe does (402 with a `card_error`).
- * `failNext(n, status)` answers the next n requests with a server error; `hold()` keeps answers until
+ * `failNext(n, status)` answers the next n requests with a server error; `answerOddly(path, status, body)` answers
+ * every request to `path` with a body no Stripe API would send (any text, JSON or not); `hold()` keeps answers until
  * `release()`.
  */
 import http from 'node:http';
@@ -26,6 +27,8 @@ export interface StripeLike {
   /** PaymentIntents created (not replays): the charges Stripe would have made. */
   paymentIntents: Array<{ id: string; amount: number; currency: string; status: string }>;
   failNext(count: number, status: number): void;
+  /** Answers every later request to `path` (e.g. `/v1/payment_intents`) with this status and raw body; null: as Stripe. */
+  answerOddly(path: string, answer: { status: number; body: string } | null): void;
   hold(): void;
   /** How many requests are held, unanswered. */
   holding(): number;
@@ -50,6 +53,7 @@ export async function startStripeLike(apiKey = 'sk_test_paytoneLocal123'): Promi
   const replies = new Map<string, { status: number; body: unknown }>();
   const cards = new Map<string, string>();
   let failures = { count: 0, status: 500 };
+  const odd = new Map<string, { status: number; body: string }>();
   let holding = false;
   let held: Array<() => void> = [];
 
@@ -103,6 +107,12 @@ export async function startStripeLike(apiKey = 'sk_test_paytoneLocal123'): Promi
       const params = Object.fromEntries(new URLSearchParams(raw));
       const key = req.headers['idempotency-key'] as string | undefined;
       const send = () => {
+        const oddAnswer = odd.get(path);
+        if (oddAnswer) {
+          requests.push({ path, idempotencyKey: key, params, replayed: false });
+          res.writeHead(oddAnswer.status, { 'content-type': 'application/json', 'request-id': id('req') });
+          return res.end(oddAnswer.body);
+        }
         if (failures.count > 0) {
           failures.count -= 1;
           requests.push({ path, idempotencyKey: key, params, replayed: false });
@@ -125,6 +135,10 @@ export async function startStripeLike(apiKey = 'sk_test_paytoneLocal123'): Promi
     requests,
     paymentIntents,
     failNext: (count, status) => (failures = { count, status }),
+    answerOddly(path, answer) {
+      if (answer) odd.set(path, answer);
+      else odd.delete(path);
+    },
     hold: () => (holding = true),
     holding: () => held.length,
     release() {
