@@ -1,7 +1,7 @@
 // The agent console: live calls, starting a pay session, asking for each field, following what the caller types
 // (masked, as the callbacks show it) and finishing. Everything comes from paytone's API and live events; the
 // page never receives a digit beyond the masks.
-import { ApiError, PaytoneClient, formatClock, h, showConnection, signIn } from '/ui/paytone.js';
+import { ApiError, PaytoneClient, formatClock, h, showConnection, signIn, signOutWhenIdle } from '/ui/paytone.js';
 
 const FIELD_LABELS = {
   'payment-card-number': 'Card number',
@@ -69,6 +69,7 @@ function start(signedIn) {
   loadCalls();
   loadConnectors();
   ticker = setInterval(renderCallTimes, 1000);
+  signOutWhenIdle(signOut);
 }
 
 function signOut() {

@@ -2,6 +2,10 @@
 // sign-in (kept in this tab's sessionStorage, never in a URL), the live event stream, and a tiny DOM helper.
 
 const SIGN_IN_KEY = 'paytone.sign-in';
+/** PCI DSS 8.2.8: a session idle for more than 15 minutes asks for the credentials again. */
+const IDLE_MINUTES = 15;
+const SIGNED_OUT_IDLE_KEY = 'paytone.signed-out-idle';
+const ACTIVITY_EVENTS = ['pointerdown', 'pointermove', 'keydown', 'wheel', 'touchstart'];
 const LIVE_EVENT_KINDS = ['call-status', 'started', 'capture', 'completing', 'ended'];
 
 /** A refusal from paytone: Twilio's error envelope. */
@@ -151,6 +155,10 @@ export function signIn(section, onSignedIn) {
     h('button', { type: 'submit', class: 'primary' }, 'Sign in'),
   );
   section.replaceChildren(h('h2', { id: 'sign-in-title' }, 'Sign in'), h('p', { class: 'hint' }, section.dataset.hint), form);
+  if (sessionStorage.getItem(SIGNED_OUT_IDLE_KEY)) {
+    sessionStorage.removeItem(SIGNED_OUT_IDLE_KEY);
+    problem.textContent = `Signed out after ${IDLE_MINUTES} minutes without activity: sign in again.`;
+  }
   const input = (name) => form.querySelector(`[name="${name}"]`);
   const refuse = (text, name) => {
     problem.textContent = text;
@@ -175,6 +183,24 @@ export function signIn(section, onSignedIn) {
     form.reset();
     onSignedIn(client);
   });
+}
+
+/**
+ * Calls `signOut` (which forgets the credentials and reloads the page) once the agent has not touched the page for
+ * IDLE_MINUTES; the sign-in form then says why.
+ */
+export function signOutWhenIdle(signOut) {
+  let timer = null;
+  const expire = () => {
+    sessionStorage.setItem(SIGNED_OUT_IDLE_KEY, '1');
+    signOut();
+  };
+  const restart = () => {
+    clearTimeout(timer);
+    timer = setTimeout(expire, IDLE_MINUTES * 60_000);
+  };
+  for (const name of ACTIVITY_EVENTS) document.addEventListener(name, restart, { capture: true, passive: true });
+  restart();
 }
 
 /** Shows a live connection state in `element`. */

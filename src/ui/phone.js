@@ -1,6 +1,6 @@
 // The sandbox caller's phone: place a call, press keys (click, or type 0-9 * #), hang up. It hears what a caller
 // would hear from the payment prompts: whether an entry was taken and how the payment ended.
-import { ApiError, PaytoneClient, formatClock, showConnection, signIn } from '/ui/paytone.js';
+import { ApiError, PaytoneClient, formatClock, showConnection, signIn, signOutWhenIdle } from '/ui/paytone.js';
 
 const FIELD_WORDS = {
   'payment-card-number': 'card number',
@@ -28,6 +28,13 @@ function start(signedIn) {
   $('sign-out').hidden = false;
   render();
   $('dial-form').querySelector('button').focus();
+  signOutWhenIdle(signOut);
+}
+
+function signOut() {
+  PaytoneClient.forget();
+  if (stream) stream.close();
+  location.reload();
 }
 
 function render() {
@@ -132,10 +139,6 @@ document.addEventListener('keydown', (event) => {
     press(event.key);
   }
 });
-$('sign-out').addEventListener('click', () => {
-  PaytoneClient.forget();
-  if (stream) stream.close();
-  location.reload();
-});
+$('sign-out').addEventListener('click', signOut);
 const saved = PaytoneClient.restore();
 if (saved) start(saved);

@@ -16,6 +16,12 @@ if (skip) console.log(`# skipping the sign-in browser tests: ${skip}`);
 const WRONG_TOKEN = '0123456789abcdef'.repeat(2);
 /** Long enough for a loaded machine, far shorter than the hold a login challenge would put on the request. */
 const SHOWN_WITHIN_MS = 10_000;
+const PAGES = [
+  ['/console', '#desk'],
+  ['/phone', '#phone'],
+] as const;
+/** PCI DSS 8.2.8: a session idle for more than 15 minutes asks for the credentials again. */
+const IDLE_MINUTES = 15;
 
 describe('signing in to the console and the phone with a wrong token, then the right one', { skip }, () => {
   let paytone: PaytoneProcess;
@@ -36,10 +42,7 @@ describe('signing in to the console and the phone with a wrong token, then the r
     await page.getByRole('button', { name: 'Sign in' }).click();
   }
 
-  for (const [pathName, signedIn] of [
-    ['/console', '#desk'],
-    ['/phone', '#phone'],
-  ] as const) {
+  for (const [pathName, signedIn] of PAGES) {
     it(`${pathName} shows its own message, then accepts the right token`, async () => {
       const context = await browser.newContext();
       const page = await context.newPage();
@@ -59,6 +62,30 @@ describe('signing in to the console and the phone with a wrong token, then the r
       await submit(page, AUTH_TOKEN);
       await page.locator(signedIn).waitFor({ state: 'visible', timeout: SHOWN_WITHIN_MS });
       assert.equal(await page.locator('#sign-in').isHidden(), true);
+      await context.close();
+    });
+  }
+
+  for (const [pathName, signedIn] of PAGES) {
+    it(`${pathName} signs out after ${IDLE_MINUTES} minutes without activity, and says so`, async () => {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await page.clock.install();
+      await page.goto(paytone.baseUrl + pathName);
+      await submit(page, AUTH_TOKEN);
+      await page.locator(signedIn).waitFor({ state: 'visible', timeout: SHOWN_WITHIN_MS });
+
+      // Activity keeps the agent signed in.
+      await page.clock.runFor((IDLE_MINUTES - 1) * 60_000);
+      await page.mouse.move(10, 10);
+      await page.keyboard.press('Shift');
+      await page.clock.runFor((IDLE_MINUTES - 1) * 60_000);
+      assert.equal(await page.locator(signedIn).isVisible(), true, 'still signed in after activity');
+
+      await page.clock.runFor(2 * 60_000);
+      await page.locator('#sign-in .problem').filter({ hasText: `Signed out after ${IDLE_MINUTES} minutes without activity` }).waitFor({ timeout: SHOWN_WITHIN_MS });
+      assert.equal(await page.locator(signedIn).isHidden(), true);
+      assert.equal(await page.evaluate(() => sessionStorage.getItem('paytone.sign-in')), null, 'the credentials are forgotten');
       await context.close();
     });
   }
