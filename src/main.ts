@@ -28,7 +28,13 @@ async function main(): Promise<void> {
   if (config.databaseUrl && !config.accountSid && !config.authToken) {
     log.info('no start-up account: in a cluster, set PAYTONE_ACCOUNT_SID and PAYTONE_AUTH_TOKEN, or create accounts with `paytone accounts create`');
   } else {
-    await bootstrapAccount({ accounts: app.accounts, env: process.env, dataDir: config.dataDir, print: (text) => process.stdout.write(`${text}\n`) });
+    await bootstrapAccount({
+      accounts: app.accounts,
+      env: process.env,
+      dataDir: config.dataDir,
+      print: (text) => process.stdout.write(`${text}\n`),
+      toTerminal: process.stdout.isTTY === true,
+    });
   }
   // SIP first: an explicit PAYTONE_SIP_LISTEN that cannot be had stops start-up before the API takes requests.
   const sip = config.sip ? await SipService.start(config.sip, log) : null;

@@ -1,8 +1,12 @@
 /**
  * The account paytone serves at start-up. With PAYTONE_ACCOUNT_SID and PAYTONE_AUTH_TOKEN set, that account is
  * created or its token updated. With neither, a development account is made on the first start and its
- * credentials printed once; its sid (never its token) is remembered in `dev-account.json` so later starts
+ * credentials shown once; its sid (never its token) is remembered in `dev-account.json` so later starts
  * reuse it quietly.
+ *
+ * The token is printed only to a terminal. When the output is not one (a service manager, a container, a pipe to a
+ * log shipper), it would live on in the logs: it goes to `dev-credentials.txt` in the data dir instead (mode 0600),
+ * and the output says so.
  *
  * @example
  *   const { accountSid } = await bootstrapAccount({ accounts, env: process.env, dataDir, print: console.log });
@@ -14,6 +18,7 @@ import { accountVariableProblems } from '../config.js';
 import type { AccountStore } from '../store/accounts.js';
 
 export const DEV_ACCOUNT_FILE = 'dev-account.json';
+export const DEV_CREDENTIALS_FILE = 'dev-credentials.txt';
 const DEV_ACCOUNT_NAME = 'Development account';
 
 export interface BootstrapOptions {
@@ -22,6 +27,8 @@ export interface BootstrapOptions {
   dataDir: string;
   /** Where the one-time credentials block goes (the console). */
   print: (text: string) => void;
+  /** Whether `print` reaches a terminal; if not, the token goes to a file only the server's user can read. */
+  toTerminal: boolean;
 }
 
 /**
@@ -50,7 +57,16 @@ async function developmentAccount(options: BootstrapOptions): Promise<{ accountS
   const sid = remembered ?? newSid('AC');
   if (remembered === null) writeDevAccountSid(file, sid);
   const { authToken } = await options.accounts.createAccount({ sid, friendlyName: DEV_ACCOUNT_NAME });
-  options.print(credentialsBlock(sid, authToken, options.env));
+  const credentials = credentialsBlock(sid, authToken, options.env);
+  if (options.toTerminal) options.print(credentials);
+  else {
+    const secretFile = path.join(options.dataDir, DEV_CREDENTIALS_FILE);
+    writePrivately(secretFile, `${credentials}\n`);
+    options.print(
+      `paytone created a development account, ${sid}. Its auth token is not printed, since this output is not a terminal ` +
+        `(a log would keep it): it is in ${secretFile}, readable by this user only. Read it, then delete the file.`,
+    );
+  }
   return { accountSid: sid, created: true };
 }
 
@@ -73,9 +89,14 @@ function readDevAccountSid(file: string): string | null {
 }
 
 function writeDevAccountSid(file: string, sid: string): void {
+  writePrivately(file, JSON.stringify({ account_sid: sid }) + '\n');
+}
+
+/** Writes `text` to `file` whole or not at all, readable by this user only. */
+function writePrivately(file: string, text: string): void {
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const draft = `${file}.${process.pid}.draft`;
-  fs.writeFileSync(draft, JSON.stringify({ account_sid: sid }) + '\n', { mode: 0o600 });
+  fs.writeFileSync(draft, text, { mode: 0o600 });
   fs.renameSync(draft, file);
 }
 

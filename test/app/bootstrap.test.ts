@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { DEV_ACCOUNT_FILE, bootstrapAccount } from '../../src/app/bootstrap.js';
+import { DEV_ACCOUNT_FILE, DEV_CREDENTIALS_FILE, bootstrapAccount } from '../../src/app/bootstrap.js';
+import { startPaytoneProcess, tempDataDir } from '../support/paytone.js';
 import { AccountStore } from '../../src/store/accounts.js';
 import { type Db, openDatabase } from '../../src/store/database.js';
 import { Vault } from '../../src/vault/vault.js';
@@ -19,7 +20,7 @@ async function setup() {
   opened.push(db);
   const accounts = new AccountStore(db, await Vault.open({ dataDir }));
   const printed: string[] = [];
-  const start = (env: Record<string, string | undefined>) => bootstrapAccount({ accounts, env, dataDir, print: (text) => printed.push(text) });
+  const start = (env: Record<string, string | undefined>, toTerminal = true) => bootstrapAccount({ accounts, env, dataDir, print: (text) => printed.push(text), toTerminal });
   return { dataDir, accounts, printed, start };
 }
 
@@ -75,6 +76,33 @@ test('with neither set, the first start creates a development account and prints
   assert.deepEqual(await start({}), { accountSid: first.accountSid, created: false });
   assert.equal(printed.length, 1);
   assert.equal((await accounts.listAccounts()).length, 1);
+});
+
+test('when the output is no terminal (a log may keep it), the token goes to a file only this user can read, and the output says where', async () => {
+  const { dataDir, accounts, printed, start } = await setup();
+  const { accountSid } = await start({}, false);
+  const token = (await accounts.authToken(accountSid))!;
+  const file = path.join(dataDir, DEV_CREDENTIALS_FILE);
+  assert.equal(printed.length, 1);
+  assert.ok(!printed[0]!.includes(token), 'no token in the output');
+  assert.ok(printed[0]!.includes(accountSid));
+  assert.ok(printed[0]!.includes(file), 'it says where the token is');
+  assert.match(fs.readFileSync(file, 'utf8'), new RegExp(`AuthToken   ${token}`));
+  if (process.platform !== 'win32') assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+});
+
+test('a server whose stdout is a pipe (a log shipper) never writes the development token there', async () => {
+  const dataDir = tempDataDir();
+  const server = await startPaytoneProcess({ dataDir, env: { PAYTONE_ACCOUNT_SID: '', PAYTONE_AUTH_TOKEN: '' } });
+  try {
+    const file = path.join(dataDir, DEV_CREDENTIALS_FILE);
+    const token = /AuthToken {3}([0-9a-f]{32})/.exec(fs.readFileSync(file, 'utf8'))?.[1];
+    assert.ok(token, 'the token is in the file');
+    assert.ok(!server.output().includes(token), 'and nowhere in the output');
+    assert.ok(server.output().includes(file), 'which says where it is');
+  } finally {
+    await server.stop();
+  }
 });
 
 test('a remembered development sid whose account is gone is created again under the same sid', async () => {
