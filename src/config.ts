@@ -43,6 +43,8 @@ export interface Config {
   callbackPolicy: CallbackPolicy;
   /** Requests per account and window (PAYTONE_RATE_LIMIT), or null when switched off. */
   rateLimit: RateLimit | null;
+  /** The most live event streams one account may have open at once on this process (PAYTONE_MAX_EVENT_STREAMS). */
+  maxEventStreams: number;
   /** Failed sign-ins that lock a credential SID or a source address, and for how long (PAYTONE_AUTH_LOCKOUT, PAYTONE_AUTH_ADDRESS_LOCKOUT). */
   authLockout: { perCredential: RateLimit; perAddress: RateLimit };
   /** The HTTPS certificate and key (PAYTONE_TLS_CERT, PAYTONE_TLS_KEY), or null to serve plain HTTP. */
@@ -239,6 +241,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     callbackPolicy: callbacks.policy ?? ANY_CALLBACK,
     rateLimit: typeof rateLimit === 'string' ? null : rateLimit,
     authLockout,
+    // An agent console holds one; each costs a socket and some memory, which one account must not take all of.
+    maxEventStreams: integer('PAYTONE_MAX_EVENT_STREAMS', 100, 1, 100_000),
     trustedProxies: typeof trustedProxies === 'string' ? [] : trustedProxies,
     tls: tls.tls,
     databaseUrl,

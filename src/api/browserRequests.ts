@@ -1,6 +1,6 @@
 /**
- * What paytone does differently for requests a web browser makes: it refuses changes that another site makes the
- * browser send, and it never asks a browser for Basic credentials.
+ * What paytone does for web browsers: it refuses changes that another site makes the browser send, it never asks a
+ * browser for Basic credentials, and every answer tells browsers and caches how to treat it.
  *
  * Cross-site requests. A browser that holds Basic credentials for paytone's origin (after a login prompt, or a
  * `http://AC...:token@host/` visit) attaches them to any request to that origin, including a form or a `no-cors`
@@ -17,8 +17,15 @@
  * `Origin`. The Twilio clients never needed the header (they send credentials up front and read the 20003 body);
  * curl and other HTTP tools still get it, as from Twilio.
  *
+ * Every answer. `X-Frame-Options: DENY` and `X-Content-Type-Options: nosniff` (no answer or page of paytone's can
+ * be framed by another page, or read as a script it is not); `Cache-Control: no-store` unless the route says
+ * otherwise (API answers hold account data that no cache may keep; the pages' files are `no-cache`); and to a request
+ * that came over https (paytone's own TLS, or a proxy in `PAYTONE_TRUST_PROXY` that says so), `Strict-Transport-Security`,
+ * so that a browser that has reached paytone over https never tries plain http again.
+ *
  * @example
  *   server.addHook('onRequest', refuseCrossSiteChanges);
+ *   server.addHook('onSend', answerHeaders);
  *   if (invitesBasicPrompt(request)) reply.header('WWW-Authenticate', BASIC_CHALLENGE);
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -66,6 +73,22 @@ export async function refuseCrossSiteChanges(request: FastifyRequest, reply: Fas
         "Send the request from your server, or use paytone's own /console and /phone pages.",
     ),
   );
+}
+
+/** The headers every answer to `request` gets (see the module comment), also for a stream that writes its own head. */
+export function protectiveHeaders(request: FastifyRequest): Record<string, string> {
+  return {
+    'x-frame-options': 'DENY',
+    'x-content-type-options': 'nosniff',
+    ...(request.protocol === 'https' ? { 'strict-transport-security': 'max-age=31536000' } : {}),
+  };
+}
+
+/** onSend hook: the protective headers, and `no-store` where the route set no cache policy of its own. */
+export async function answerHeaders(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
+  reply.headers(protectiveHeaders(request));
+  if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+  return payload;
 }
 
 /** Whether a 401 to this request may carry `WWW-Authenticate` (see the module comment). */

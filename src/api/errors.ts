@@ -5,6 +5,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { PaytoneError, payError } from '../domain/errors.js';
+import { maskDigitRuns } from '../domain/form.js';
 import type { Logger } from '../log.js';
 
 export function sendError(reply: FastifyReply, error: PaytoneError): FastifyReply {
@@ -33,7 +34,22 @@ export function installErrorHandling(server: FastifyInstance, log: Logger): void
     return sendError(reply, payError(20500, 'paytone could not complete the request; it has been logged. Try again.'));
   });
   server.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0] ?? '';
-    sendError(reply, payError(20404, `The requested resource ${path.slice(0, 200)} was not found`));
+    sendError(reply, payError(20404, `The requested resource ${shownPath(request.url.split('?')[0] ?? '')} was not found`));
   });
+}
+
+/**
+ * A path as an error may quote it: decoded, long digit runs masked (a card number typed into a URL by mistake), cut.
+ *
+ * @example
+ *   shownPath('/4242424242424242') // '/************4242'
+ */
+export function shownPath(path: string): string {
+  let decoded = path;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    // not valid percent-encoding: shown as sent
+  }
+  return maskDigitRuns(decoded).slice(0, 200);
 }

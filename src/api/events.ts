@@ -25,6 +25,7 @@ import { requireAccount } from './auth.js';
 import { accountRateLimit } from './rateLimit.js';
 import type { Principal } from '../app/credentials.js';
 import { sendError } from './errors.js';
+import { protectiveHeaders } from './browserRequests.js';
 import { sendJson } from './reply.js';
 
 interface AccountParams {
@@ -46,6 +47,7 @@ export const REVOCATION_CHECK_MS = 1000;
 export function eventRoutes(server: FastifyInstance, app: AppContext): void {
   /** Open streams, with the credential each lasts as long as. */
   const open = new Map<ServerResponse, Principal>();
+  const openPerAccount = new Map<string, number>();
   const revocations = setInterval(() => void endRevoked(), REVOCATION_CHECK_MS).unref();
   // An open stream would hold the server's close forever: end them all first.
   server.addHook('preClose', async () => {
@@ -103,12 +105,20 @@ export function eventRoutes(server: FastifyInstance, app: AppContext): void {
       const query = request.query ?? {};
       const filter = streamFilter(query);
       const afterId = lastEventId(request.headers['last-event-id'], query.LastEventId);
+      const { AccountSid } = request.params;
+      const streams = openPerAccount.get(AccountSid) ?? 0;
+      if (streams >= app.maxEventStreams) {
+        reply.header('Retry-After', String(Math.ceil(HEARTBEAT_MS / 1000)));
+        throw payError(20429, `At most ${app.maxEventStreams} event streams may be open at once for account ${AccountSid} on this server; close one before opening another (PAYTONE_MAX_EVENT_STREAMS).`);
+      }
+      openPerAccount.set(AccountSid, streams + 1);
 
       reply.hijack();
       // A stream is meant to stay open while quiet: the server's idle-socket timeout is for requests, not for it.
       request.raw.socket.setTimeout(0);
       const response = reply.raw;
       response.writeHead(200, {
+        ...protectiveHeaders(request),
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-store',
         connection: 'keep-alive',
@@ -123,7 +133,11 @@ export function eventRoutes(server: FastifyInstance, app: AppContext): void {
         clearInterval(heartbeat);
         stop?.();
         stop = null;
-        open.delete(response);
+        if (open.delete(response)) {
+          const left = (openPerAccount.get(AccountSid) ?? 1) - 1;
+          if (left > 0) openPerAccount.set(AccountSid, left);
+          else openPerAccount.delete(AccountSid);
+        }
         if (!response.writableEnded) response.end();
       };
       response.on('close', finish);

@@ -27,7 +27,7 @@ import { BODY_LIMIT_BYTES, DEFAULT_HTTP_TIMEOUTS, MAX_PARAM_LENGTH, httpLimits, 
 import { auditRoutes, auditTrail, isRead } from './audit.js';
 import { TLS_MIN_VERSION, type TlsMaterial } from './tls.js';
 import { uiRoutes } from './ui.js';
-import { refuseCrossSiteChanges } from './browserRequests.js';
+import { answerHeaders, refuseCrossSiteChanges } from './browserRequests.js';
 
 export function buildServer(app: AppContext, timeouts: HttpTimeouts = DEFAULT_HTTP_TIMEOUTS, tls: TlsMaterial | null = null): FastifyInstance {
   const limits = httpLimits(timeouts, app.log);
@@ -49,6 +49,7 @@ export function buildServer(app: AppContext, timeouts: HttpTimeouts = DEFAULT_HT
   installErrorHandling(server, app.log);
   // Before anything else: a change another site makes a browser send is refused unread (browserRequests.ts).
   server.addHook('onRequest', refuseCrossSiteChanges);
+  server.addHook('onSend', answerHeaders);
   // A change is acknowledged only once it is on disk (requests that arrive together share one fsync) and its audit
   // entry is written; the two waits overlap. A failed authentication is logged here too.
   const audit = auditTrail(app);

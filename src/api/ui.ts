@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { payError } from '../domain/errors.js';
+import { shownPath } from './errors.js';
 
 /** From dist/src/api/ back to the package's src/ui/: tsc compiles TypeScript only, the UI files stay where they are. */
 const UI_DIR = fileURLToPath(new URL('../../../src/ui/', import.meta.url));
@@ -26,7 +27,6 @@ const CONTENT_TYPES: Record<string, string> = {
 const SECURITY_HEADERS = {
   'content-security-policy':
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'",
-  'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'cache-control': 'no-cache',
 };
@@ -49,7 +49,7 @@ export function uiRoutes(server: FastifyInstance): void {
   const assets = loadAssets();
   const send = (reply: FastifyReply, name: string) => {
     const asset = assets.get(name);
-    if (!asset) throw payError(20404, `The requested resource /ui/${name.slice(0, 100)} was not found`);
+    if (!asset) throw payError(20404, `The requested resource ${shownPath(`/ui/${name}`)} was not found`);
     return reply.code(200).headers(SECURITY_HEADERS).type(asset.type).send(asset.body);
   };
   server.get('/console', async (_request, reply) => send(reply, 'console.html'));

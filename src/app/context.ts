@@ -8,7 +8,9 @@
 import type { Config, RateLimit } from '../config.js';
 import type { Logger } from '../log.js';
 import { durable, openDatabase } from '../store/database.js';
+import path from 'node:path';
 import { Vault } from '../vault/vault.js';
+import { VAULT_KEY_FILE } from '../vault/keyFile.js';
 import { AccountStore } from '../store/accounts.js';
 import { CallStore } from '../store/calls.js';
 import { PhoneNumberStore } from '../store/phoneNumbers.js';
@@ -71,6 +73,8 @@ export interface AppContext {
   eventTokens: EventTokens;
   callbackPolicy: CallbackPolicy;
   rateLimit: RateLimit | null;
+  /** The most live event streams one account may have open at once on this process. */
+  maxEventStreams: number;
   /** Proxies whose X-Forwarded-For names the client; empty: the TCP peer is the client. */
   trustedProxies: string[];
   ops: OpsContext;
@@ -85,6 +89,15 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
   const db = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
   const ops = createOps(db, config, log);
   const vault = await Vault.open({ dataDir: config.dataDir, keyHex: config.vaultKeyHex });
+  // A development start keeps everything in one folder; one meant for real cards should not keep the key beside
+  // the database it protects.
+  if (config.vaultKeyHex === undefined && (config.callbackPolicy.mode === 'public' || config.tls !== null)) {
+    log.warn(
+      { keyFile: path.join(config.dataDir, VAULT_KEY_FILE) },
+      'the vault key is a file in the data dir, beside the database it protects: a copy of the data dir (a backup, a snapshot, a stolen disk) ' +
+        'opens every sealed card, auth token and connector secret. Give the key as PAYTONE_VAULT_KEY from a secret manager instead, and keep no vault.key in the data dir',
+    );
+  }
   const cluster = config.databaseUrl
     ? await joinCluster({
         databaseUrl: config.databaseUrl,
@@ -183,6 +196,7 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
     eventTokens: new EventTokens(vault.deriveKey('event-tokens')),
     callbackPolicy: config.callbackPolicy,
     rateLimit: config.rateLimit,
+    maxEventStreams: config.maxEventStreams,
     trustedProxies: config.trustedProxies,
     ops,
     durable: () => durable(db),

@@ -6,15 +6,10 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import twilio from 'twilio';
-import { buildServer } from '../../src/api/server.js';
-import { createAppContext, type AppContext } from '../../src/app/context.js';
-import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/log.js';
+import type { AppContext } from '../../src/app/context.js';
+import { startInProcess } from '../support/inProcess.js';
 
 const SID = 'AC' + 'b'.repeat(32);
 const TOKEN = 'c'.repeat(32);
@@ -26,18 +21,13 @@ const callForm = 'To=%2B15551230001&From=%2B15559870002';
 let app: AppContext;
 let server: FastifyInstance;
 let baseUrl: string;
+let close: () => Promise<void>;
 
 before(async () => {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'paytone-browser-'));
-  app = await createAppContext(loadConfig({ PAYTONE_DATA_DIR: dataDir }), createLogger({ level: 'silent' }));
-  await app.accounts.createAccount({ sid: SID, authToken: TOKEN });
-  server = buildServer(app);
+  ({ app, server, close } = await startInProcess(SID, TOKEN));
   baseUrl = await server.listen({ host: '127.0.0.1', port: 0 });
 });
-after(async () => {
-  await server.close();
-  await app.close();
-});
+after(async () => close());
 
 const post = (headers: Record<string, string>, authorization = good) =>
   server.inject({ method: 'POST', url: CALLS, headers: { authorization, 'content-type': 'application/x-www-form-urlencoded', host: '127.0.0.1:8080', ...headers }, payload: callForm });

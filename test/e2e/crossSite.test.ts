@@ -78,14 +78,18 @@ describe('requests from another site in Chromium', { skip }, () => {
     await pay?.close();
   });
 
-  /** Opens the attacker's page and returns the status of each of its requests that reached paytone. */
+  /**
+   * Opens the attacker's page and returns the status of each of its requests that reached paytone. (Their bodies
+   * stay out of the page's reach: the form's lands in a frame that X-Frame-Options keeps from showing, the no-cors
+   * fetch's is opaque. test/api/browserRequests.test.ts reads the 20403 envelope.)
+   */
   async function attack(options: BrowserContextOptions): Promise<{ page: Page; statuses: number[] }> {
     const context = await browser.newContext(options);
     const page = await context.newPage();
     page.setDefaultTimeout(15_000);
     const statuses: number[] = [];
     page.on('response', (response) => {
-      if (response.url().startsWith(pay.paytone.baseUrl)) statuses.push(response.status());
+      if (new URL(response.url()).origin === new URL(pay.paytone.baseUrl).origin) statuses.push(response.status());
     });
     await page.goto(otherSite.url);
     await until('the form and the fetch to be answered', async () => statuses.length >= 2);
@@ -110,9 +114,6 @@ describe('requests from another site in Chromium', { skip }, () => {
   it('refuses a cross-site form and fetch even when the browser sends the account credentials, and the card stays with the sandbox', async () => {
     const { page, statuses } = await attack({ httpCredentials: { username: ACCOUNT_SID, password: AUTH_TOKEN, origin: pay.paytone.baseUrl, send: 'always' } });
     assert.deepEqual(statuses, [403, 403]);
-    const shown = await page.frameLocator('iframe[name="sink"]').locator('body').textContent();
-    assert.match(shown ?? '', /"code":20403/);
-    assert.match(shown ?? '', /another site/);
     await page.context().close();
 
     assert.deepEqual(await connectorsNow(), [['Default', 'sandbox', true]]);

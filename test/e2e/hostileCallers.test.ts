@@ -11,6 +11,7 @@ import Database from 'better-sqlite3';
 import twilio from 'twilio';
 import { ACCOUNT_SID, AUTH_TOKEN, paytoneCli, startPaytoneProcess, tempDataDir, type PaytoneProcess } from '../support/paytone.js';
 import { startGenericGateway } from '../support/genericGateway.js';
+import { basicAuth, openEventStream } from '../support/sse.js';
 import { until } from '../support/poll.js';
 import { startReceiver, type CallbackReceiver } from '../support/receiver.js';
 import { futureExpiry, newKey, openPaytone, paymentsPath, type PaytoneUnderTest } from './flows.js';
@@ -184,5 +185,38 @@ describe('connectors made under PAYTONE_CALLBACK_POLICY=any, used after a restar
       await receiver.close();
       await gateway.close();
     }
+  });
+});
+
+describe('event streams per account (PAYTONE_MAX_EVENT_STREAMS)', () => {
+  let pay: PaytoneUnderTest;
+  before(async () => (pay = await openPaytone({ PAYTONE_MAX_EVENT_STREAMS: '2' })));
+  after(async () => pay?.close());
+
+  it('opens at most that many at once for one account, answers 20429 past it, and leaves other accounts alone', async () => {
+    const events = (accountSid: string) => `${pay.paytone.baseUrl}/v1/Accounts/${accountSid}/Events`;
+    const own = { authorization: basicAuth(ACCOUNT_SID, AUTH_TOKEN) };
+    const first = await openEventStream(events(ACCOUNT_SID), own);
+    const second = await openEventStream(events(ACCOUNT_SID), own);
+    const third = await openEventStream(events(ACCOUNT_SID), own);
+    assert.deepEqual([first.status, second.status, third.status], [200, 200, 429]);
+    const refusal = await fetch(events(ACCOUNT_SID), { headers: own });
+    const body = await refusal.json();
+    assert.equal(body.code, 20429);
+    assert.match(body.message, /At most 2 event streams/);
+    assert.ok(Number(refusal.headers.get('retry-after')) > 0);
+
+    const other = paytoneCli(pay.paytone, 'accounts', 'create', '--friendly-name', 'other desk');
+    const theirs = await openEventStream(events(other.sid), { authorization: basicAuth(other.sid, other.auth_token) });
+    assert.equal(theirs.status, 200, 'another account has streams of its own');
+
+    first.close();
+    const again = await until('a stream to be free again', async () => {
+      const stream = await openEventStream(events(ACCOUNT_SID), own);
+      if (stream.status === 200) return stream;
+      stream.close();
+      return null;
+    });
+    for (const stream of [second, again, theirs]) stream.close();
   });
 });

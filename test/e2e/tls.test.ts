@@ -23,7 +23,7 @@ describe('HTTPS with PAYTONE_TLS_CERT and PAYTONE_TLS_KEY', { skip }, () => {
     await paytone?.stop();
   });
 
-  it('serves the API over HTTPS', async () => {
+  it('serves the API over HTTPS, and tells browsers to keep to it (HSTS)', async () => {
     assert.match(paytone.baseUrl, /^https:\/\/127\.0\.0\.1:\d+$/);
     const response = await fetch(`${paytone.baseUrl}/2010-04-01/Accounts/${ACCOUNT_SID}/Calls.json`, {
       method: 'POST',
@@ -32,6 +32,7 @@ describe('HTTPS with PAYTONE_TLS_CERT and PAYTONE_TLS_KEY', { skip }, () => {
       dispatcher: trusting,
     } as RequestInit);
     assert.equal(response.status, 201);
+    assert.equal(response.headers.get('strict-transport-security'), 'max-age=31536000', 'browsers keep to https from now on');
     assert.match(((await response.json()) as { sid: string }).sid, /^CA[0-9a-f]{32}$/);
   });
 

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { VAULT_KEY_FILE } from '../../src/vault/keyFile.js';
 import { Vault } from '../../src/vault/vault.js';
+import { startPaytoneProcess } from '../support/paytone.js';
 
 const posixOnly = { skip: process.platform === 'win32' ? 'POSIX file modes' : false };
 
@@ -66,4 +67,19 @@ test('with PAYTONE_VAULT_KEY set, no key file is written', async () => {
   const dataDir = tempDir();
   await Vault.open({ dataDir, keyHex: 'c'.repeat(64) });
   assert.deepEqual(fs.readdirSync(dataDir), []);
+});
+
+test('a production-like start (public callback policy, or TLS) with the key file beside the database warns, once, and says what to do', async () => {
+  const warning = /"msg":"the vault key is a file in the data dir/;
+  const started = async (env: Record<string, string>) => {
+    const server = await startPaytoneProcess({ env });
+    await server.stop();
+    return server.output();
+  };
+  const production = await started({ PAYTONE_CALLBACK_POLICY: 'public' });
+  assert.match(production, warning);
+  assert.match(production, /PAYTONE_VAULT_KEY/);
+  assert.equal(production.match(new RegExp(warning.source, 'g'))?.length, 1);
+  assert.doesNotMatch(await started({}), warning, 'a development start is quiet');
+  assert.doesNotMatch(await started({ PAYTONE_CALLBACK_POLICY: 'public', PAYTONE_VAULT_KEY: 'ab'.repeat(32) }), warning, 'a key from the environment is where it should be');
 });
