@@ -71,3 +71,18 @@ test('every relative link in the docs names a file that exists, and a heading th
   }
   assert.deepEqual(broken, []);
 });
+
+test('paytone is under the Apache License 2.0 and its NOTICE names what it bundles under another licence', () => {
+  const licence = read('LICENSE');
+  assert.match(licence, /^\s*Apache License\s+Version 2\.0, January 2004/);
+  assert.match(licence, /END OF TERMS AND CONDITIONS/);
+  const manifest = JSON.parse(read('package.json')) as { license?: string };
+  assert.equal(manifest.license, 'Apache-2.0');
+  const notice = read('NOTICE');
+  for (const bundled of ['vendor/twilio-oai/twilio_api_v2010.excerpt.json', 'src/ops/twilio-operations.json']) {
+    assert.ok(fs.existsSync(path.join(ROOT, bundled)), `${bundled} exists`);
+    assert.ok(notice.includes(bundled), `NOTICE names ${bundled}`);
+  }
+  assert.match(notice, /MIT License/);
+  assert.match(notice, /https:\/\/github\.com\/twilio\/twilio-oai/);
+});
