@@ -157,7 +157,7 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
   });
   const payments = new PaymentRequests(sessions, sessionStore, calls, config.callbackPolicy);
   const storedKeypad = cluster
-    ? new StoredKeypad({ store: new KeypressStore(db), caller: payments, memberId: cluster.memberId, intervalMs: config.dtmfIntervalMs, log, now })
+    ? new StoredKeypad({ store: new KeypressStore(db, vault), caller: payments, memberId: cluster.memberId, intervalMs: config.dtmfIntervalMs, log, now })
     : undefined;
   const phoneNumbers = new PhoneNumberStore(db);
   const callProgress = new CallProgress({ calls, phoneNumbers, outbox, caller: payments, publish, now, log });

@@ -3,11 +3,15 @@
  * by whichever process is alive when it falls due, and reaches its session exactly once, because the row leaves
  * the queue in the same transaction as the session change it caused.
  *
+ * A key a caller typed is a digit of a card number: each is sealed with the vault for its call before it is
+ * stored, since PostgreSQL keeps a played (deleted) row's bytes in dead tuples and in its WAL for a while.
+ *
  * Each keypress is due at `play_at`, fixed when it is queued (one every `intervalMs`, `w` a half-second pause): the
  * time the caller pressed it. A call's keys play from the oldest, so they arrive in order and paced like a person
  * typing; those due together play together.
  *
  * @example
+ *   const keypresses = new KeypressStore(db, vault);
  *   await keypresses.queue('CA...', '4242#', Date.now(), 150);
  *   const due = await keypresses.claimDue(member.id, Date.now(), 4, 32, { except: [] });
  */
@@ -15,6 +19,7 @@ import { sql, type Transaction } from 'kysely';
 import { memberIsAlive } from './cluster.js';
 import type { Db } from './database.js';
 import type { Database } from './schema.js';
+import type { Vault } from '../vault/vault.js';
 
 export interface QueuedKeypress {
   id: number;
@@ -29,20 +34,23 @@ const LEASE_MS = 5_000;
 export const KEYPAD_PAUSE_MS = 500;
 
 export class KeypressStore {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly vault: Vault,
+  ) {}
 
   /** Queues `keys` (`0-9 * #`, `w` = pause) after whatever the call still has queued. */
   async queue(callSid: string, keys: string, now: number, intervalMs: number): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       const last = await trx.selectFrom('sandbox_keypresses').select((eb) => eb.fn.max('play_at').as('at')).where('call_sid', '=', callSid).executeTakeFirst();
       let at = last?.at == null ? now : Math.max(now, Number(last.at) + intervalMs);
-      const rows: Array<{ call_sid: string; key: string; play_at: number }> = [];
+      const rows: Array<{ call_sid: string; key_sealed: string; play_at: number }> = [];
       for (const key of keys) {
         if (key === 'w') {
           at += KEYPAD_PAUSE_MS;
           continue;
         }
-        rows.push({ call_sid: callSid, key, play_at: at });
+        rows.push({ call_sid: callSid, key_sealed: this.vault.seal(key, sealedFor(callSid)), play_at: at });
         at += intervalMs;
       }
       if (rows.length > 0) await trx.insertInto('sandbox_keypresses').values(rows).execute();
@@ -58,7 +66,7 @@ export class KeypressStore {
    */
   async claimDue(memberId: string, now: number, limit: number, perCall: number, calls: { only: string } | { except: string[] }): Promise<QueuedKeypress[]> {
     const callFilter = 'only' in calls ? sql`k.call_sid = ${calls.only}` : sql`not (k.call_sid = any(${calls.except}::varchar[]))`;
-    const claimed = await sql<{ id: number; call_sid: string; key: string; play_at: number }>`
+    const claimed = await sql<{ id: number; call_sid: string; key_sealed: string; play_at: number }>`
       with heads as (
         select k.call_sid from sandbox_keypresses k
         where k.play_at <= ${now} and ${callFilter}
@@ -76,9 +84,9 @@ export class KeypressStore {
       update sandbox_keypresses as t set lease_owner = ${memberId}, lease_until = ${now + LEASE_MS}
       from due
       where t.id = due.id
-      returning t.id, t.call_sid, t.key, t.play_at`.execute(this.db);
+      returning t.id, t.call_sid, t.key_sealed, t.play_at`.execute(this.db);
     return claimed.rows
-      .map((r) => ({ id: Number(r.id), callSid: r.call_sid, key: r.key, playAt: Number(r.play_at) }))
+      .map((r) => ({ id: Number(r.id), callSid: r.call_sid, key: this.vault.unseal(r.key_sealed, sealedFor(r.call_sid)), playAt: Number(r.play_at) }))
       .sort((a, b) => a.id - b.id);
   }
 
@@ -115,3 +123,6 @@ export class KeypressStore {
     await ('ids' in filter ? query.where('id', 'in', filter.ids) : query.where('call_sid', '=', filter.callSid)).execute();
   }
 }
+
+/** The vault context of a call's queued keys: a key sealed for one call does not unseal for another. */
+const sealedFor = (callSid: string) => `keypad:${callSid}`;

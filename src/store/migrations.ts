@@ -3,6 +3,7 @@
  */
 import { type Kysely, type Migration, type MigrationProvider, PostgresAdapter, sql } from 'kysely';
 import { notifications, phoneNumbers, realCalls } from './callMigrations.js';
+import { sealedKeypresses } from './keypadMigrations.js';
 
 const initial: Migration = {
   async up(db: Kysely<any>) {
@@ -278,6 +279,7 @@ export const migrations: Record<string, Migration> = {
   '0008_phone_numbers': phoneNumbers,
   '0009_real_calls': realCalls,
   '0010_notifications': notifications,
+  '0011_sealed_keypresses': sealedKeypresses,
 };
 
 export const migrationProvider: MigrationProvider = {

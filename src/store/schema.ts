@@ -129,7 +129,8 @@ export interface GatewayTransactionsTable {
 export interface SandboxKeypressesTable {
   id: Generated<number>;
   call_sid: string;
-  key: string;
+  /** The key (`0-9 * #`) sealed with the vault for the call (`keypad:<call sid>`): never stored readable. */
+  key_sealed: string;
   play_at: number;
   lease_owner: string | null;
   lease_until: number | null;

@@ -10,7 +10,7 @@
  * session in one change.
  *
  * @example
- *   const keypad = new StoredKeypad({ store: new KeypressStore(db), caller, memberId, intervalMs: 150, log });
+ *   const keypad = new StoredKeypad({ store: new KeypressStore(db, vault), caller, memberId, intervalMs: 150, log });
  *   keypad.start();
  *   await keypad.press('CA...', '<the digits>#');
  */

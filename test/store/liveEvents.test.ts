@@ -61,7 +61,7 @@ async function feedReadsBack(db: Db): Promise<void> {
 async function changeWithFeed(db: Db): Promise<void> {
   const feed = new LiveEventStore(db);
   const lastBefore = (await feed.since(ACCOUNT, 0, {}, 1000)).at(-1)?.id ?? 0;
-  const keypress = (id: number) => db.insertInto('sandbox_keypresses').values({ id, call_sid: CALL, key: '4', play_at: 1 }).compile();
+  const keypress = (id: number) => db.insertInto('sandbox_keypresses').values({ id, call_sid: CALL, key_sealed: 'sealed', play_at: 1 }).compile();
   const written = await writeWithFeed(db, [keypress(7001)], [
     event(ACCOUNT, PAYMENT, 'capture', { Capture: 'payment-card-number', PartialResult: 'true' }),
     event(ACCOUNT, PAYMENT, 'capture', { Capture: 'payment-card-number', PartialResult: 'false' }),

@@ -68,7 +68,7 @@ describe('PostgreSQL store', { skip: pg.skip ?? false }, () => {
   it('statements written together commit together or not at all, as on SQLite', async () => {
     const db = await openDatabase({ dataDir: tempDataDir(), databaseUrl: scratch.url });
     try {
-      const keypress = (id: number, callSid: string) => db.insertInto('sandbox_keypresses').values({ id, call_sid: callSid, key: '4', play_at: 1 }).compile();
+      const keypress = (id: number, callSid: string) => db.insertInto('sandbox_keypresses').values({ id, call_sid: callSid, key_sealed: 'sealed', play_at: 1 }).compile();
       await assert.rejects(writeTogether(db, [keypress(9001, 'CAtogether'), keypress(9001, 'CAtogether')]), /duplicate key/);
       const [alone] = await writeTogether(db, [keypress(9002, 'CAalone')]);
       assert.equal(alone?.numAffectedRows, 1n);

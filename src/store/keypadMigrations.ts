@@ -1,0 +1,18 @@
+/**
+ * Migrations of the cluster's stored keypad (src/store/keypresses.ts).
+ */
+import type { Kysely, Migration } from 'kysely';
+
+/**
+ * Queued keys sealed with the vault: `key` held each key a caller typed in clear, and PostgreSQL keeps a deleted
+ * row's bytes in its dead tuples and its WAL until they are reused, so a card number typed on the sandbox keypad
+ * stayed readable there after it was played. `key_sealed` holds each key sealed for its call. Keys still queued
+ * when the migration runs cannot be sealed (migrations have no vault key) and are dropped, as a hang-up drops them.
+ */
+export const sealedKeypresses: Migration = {
+  async up(db: Kysely<any>) {
+    await db.deleteFrom('sandbox_keypresses').execute();
+    await db.schema.alterTable('sandbox_keypresses').dropColumn('key').execute();
+    await db.schema.alterTable('sandbox_keypresses').addColumn('key_sealed', 'text', (c) => c.notNull()).execute();
+  },
+};
