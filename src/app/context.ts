@@ -46,6 +46,7 @@ import { StoredKeypad } from '../telephony/storedKeypad.js';
 import { CALLBACK_RETRY } from '../callbacks/retryPolicy.js';
 import { Authenticator } from './credentials.js';
 import { AuthFailureLog } from '../domain/authFailureLog.js';
+import { CallerKeys } from '../telephony/callerKeys.js';
 
 /** What the HTTP layer needs; storage, vault, outbox and timers stay behind these. */
 export interface AppContext {
@@ -69,6 +70,8 @@ export interface AppContext {
   payments: PaymentRequests;
   connectors: ConnectorRegistry;
   telephony: SandboxTelephony;
+  /** Real calls' keypads: each key to the call's open pay session, or to the call's IVR (subscribe). */
+  callerKeys: CallerKeys;
   liveEvents: LiveEventFeed;
   eventTokens: EventTokens;
   callbackPolicy: CallbackPolicy;
@@ -153,9 +156,10 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
     onGatewayCall: (type, outcome, seconds) => ops.metrics.gatewayCall(type, outcome, seconds),
     coordination: cluster?.coordination,
     // The keypad is built on the sessions (it is their caller); deadlines only ask it once everything is running.
-    waitingKeys: { pressedBy: (callSid, at) => telephony.pressedBy(callSid, at) },
+    waitingKeys: { pressedBy: async (callSid, at) => callerKeys.pressedBy(callSid, at) || (await telephony.pressedBy(callSid, at)) },
   });
   const payments = new PaymentRequests(sessions, sessionStore, calls, config.callbackPolicy);
+  const callerKeys = new CallerKeys({ sessions: payments, log });
   const storedKeypad = cluster
     ? new StoredKeypad({ store: new KeypressStore(db, vault), caller: payments, memberId: cluster.memberId, intervalMs: config.dtmfIntervalMs, log, now })
     : undefined;
@@ -192,6 +196,7 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
     payments,
     connectors,
     telephony,
+    callerKeys,
     liveEvents,
     eventTokens: new EventTokens(vault.deriveKey('event-tokens')),
     callbackPolicy: config.callbackPolicy,

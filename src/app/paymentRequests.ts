@@ -146,10 +146,14 @@ export class PaymentRequests {
     return this.store.events(sid);
   }
 
-  /** Keypresses on the call reach its open session, in one change; with none open they are ignored, as on a real call. */
-  async keypress(callSid: string, keys: string, pressedAt: readonly number[], alongWith?: AlongWith): Promise<void> {
+  /**
+   * Keypresses on the call reach its open session, in one change; true when one was open to take them (with none
+   * open, the sandbox drops them and a real call offers them to its IVR).
+   */
+  async keypress(callSid: string, keys: string, pressedAt: readonly number[], alongWith?: AlongWith): Promise<boolean> {
     const sid = await this.sessions.unfinishedSessionOf(callSid);
     if (sid) await this.sessions.apply(sid, { kind: 'keys', keys, pressedAt }, undefined, alongWith);
+    return sid !== null;
   }
 
   /** Under the call's lock, so a session being created as the caller hangs up is ended too. */

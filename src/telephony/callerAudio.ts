@@ -26,6 +26,8 @@ export interface CallerTap {
   telephoneEvent?(view: RtpView, packet: Buffer): void;
   /** A SIP INFO from the caller (application/dtmf-relay, application/dtmf), already answered 200. */
   info?(contentType: string, body: Buffer): void;
+  /** The call ended: nothing the tap holds (keys, audio) outlives it. */
+  close?(): void;
 }
 
 /** A call's tap, by call sid; the default passes everything through. */

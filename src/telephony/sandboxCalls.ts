@@ -20,7 +20,7 @@ export interface CallerEvents {
    * One or more keys (in the order pressed, each pressed at `pressedAt[i]`, epoch ms) reach the call's session in
    * one change. `alongWith` commits with that change (a stored keypress leaving its queue).
    */
-  keypress(callSid: string, keys: string, pressedAt: readonly number[], alongWith?: AlongWith): Promise<void>;
+  keypress(callSid: string, keys: string, pressedAt: readonly number[], alongWith?: AlongWith): Promise<unknown>;
   hangup(callSid: string): Promise<void>;
 }
 

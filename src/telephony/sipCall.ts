@@ -53,6 +53,7 @@ export class SipCall implements CallControl {
     if (media) this.listen(media);
     void leg.ended.then(() => {
       this.media?.close();
+      tap.close?.();
       for (const child of this.children) void child.hangUp();
       this.aborted.abort();
     });

@@ -60,7 +60,7 @@ export interface RunningSipp {
 }
 
 /** Starts SIPp with a scenario: as a UAC toward `target` (with `service` as the user part), or as a UAS. */
-export async function startSipp(scenario: string, options: { target?: number; service?: string; localPort?: number; seconds?: number; tcp?: boolean }): Promise<RunningSipp> {
+export async function startSipp(scenario: string, options: { target?: number; service?: string; localPort?: number; seconds?: number; tcp?: boolean; media?: boolean }): Promise<RunningSipp> {
   const dir = scratchDir();
   const file = path.join(dir, 'scenario.xml');
   fs.writeFileSync(file, scenario);
@@ -68,6 +68,8 @@ export async function startSipp(scenario: string, options: { target?: number; se
   const args = [String(options.seconds ?? 30), 'sipp', ...(options.target ? [`127.0.0.1:${options.target}`] : []), '-sf', file, '-m', '1', '-i', '127.0.0.1', '-p', String(localPort), '-nostdin', '-trace_err', '-error_file', path.join(dir, 'errors.log')];
   if (options.service) args.push('-s', options.service);
   if (options.tcp) args.push('-t', 't1');
+  // SIPp's own RTP (play_dtmf, rtp_stream) from a port of its own on 127.0.0.1.
+  if (options.media) args.push('-mi', '127.0.0.1', '-mp', String(await freePort()));
   const child = spawn('timeout', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));

@@ -17,7 +17,7 @@ Contact: <sip:caller@[local_ip]:[local_port]>
 Max-Forwards: 70
 User-Agent: SIPp caller`;
 
-function offer(mediaPort: number, formats: string): string {
+function offer(mediaPort: number | string, formats: string): string {
   const maps = formats
     .split(' ')
     .map((pt) => ({ '0': 'a=rtpmap:0 PCMU/8000', '8': 'a=rtpmap:8 PCMA/8000', '18': 'a=rtpmap:18 G729/8000', '96': 'a=rtpmap:96 telephone-event/8000' })[pt] ?? '')
@@ -32,7 +32,7 @@ m=audio ${mediaPort} RTP/AVP ${formats}
 ${maps}`;
 }
 
-function inDialog(method: string, cseq: number, body = ''): string {
+function inDialog(method: string, cseq: number, body = '', contentType = 'application/sdp'): string {
   return `<send retrans="500"><![CDATA[
 ${method} sip:[service]@[remote_ip]:[remote_port] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch];rport
@@ -42,7 +42,7 @@ Call-ID: [call_id]
 CSeq: ${cseq} ${method}
 Contact: <sip:caller@[local_ip]:[local_port]>
 Max-Forwards: 70
-${body === '' ? 'Content-Length: 0' : `Content-Type: application/sdp\nContent-Length: [len]\n\n${body}`}
+${body === '' ? 'Content-Length: 0' : `Content-Type: ${contentType}\nContent-Length: [len]\n\n${body}`}
 ]]></send>`;
 }
 
@@ -182,4 +182,50 @@ Content-Length: 0
     }
   }
   return `${XML_HEAD}\n<scenario name="agent">\n${steps.join('\n')}\n</scenario>\n`;
+}
+
+/** One thing a typing caller does once the call is up. */
+export type TypingStep =
+  | { pause: number }
+  /** SIPp's own RFC 4733 events (PT 96): `play_dtmf`, each key `ms` long. */
+  | { rfc4733: string; ms?: number }
+  /** Streams a headerless µ-law file from SIPp's media port (in-band tones, speech). */
+  | { stream: string }
+  /** One SIP INFO per key, `application/dtmf-relay`. */
+  | { info: string };
+
+/**
+ * A caller that types: SIPp sends the audio and events itself from its media port (run it with `media: true`),
+ * offering PCMU and telephone-event on 96, then does `steps` in order and hangs up. `play_dtmf` and `rtp_stream`
+ * return at once and play in the background: a pause after one waits for it.
+ */
+export function typingCaller(steps: TypingStep[]): string {
+  const out: string[] = [
+    `<send retrans="500"><![CDATA[
+INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+${INVITE_HEADERS}
+CSeq: 1 INVITE
+Content-Type: application/sdp
+Content-Length: [len]
+
+${offer('[media_port]', '0 96')}
+]]></send>`,
+    '<recv response="100" optional="true"/>',
+    '<recv response="180" optional="true"/>',
+    '<recv response="200" rtd="true"/>',
+    ack(1),
+  ];
+  let cseq = 2;
+  for (const step of steps) {
+    if ('pause' in step) out.push(`<pause milliseconds="${step.pause}"/>`);
+    else if ('rfc4733' in step) out.push(`<nop><action><exec play_dtmf="${step.rfc4733},${step.ms ?? 120}"/></action></nop>`);
+    else if ('stream' in step) out.push(`<nop><action><exec rtp_stream="${step.stream},1,0"/></action></nop>`);
+    else {
+      for (const key of step.info) {
+        out.push(inDialog('INFO', cseq++, `Signal=${key}\nDuration=160`, 'application/dtmf-relay'), '<recv response="200"/>', '<pause milliseconds="150"/>');
+      }
+    }
+  }
+  out.push(inDialog('BYE', cseq), '<recv response="200"/>');
+  return `${XML_HEAD}\n<scenario name="typing caller">\n${out.join('\n')}\n</scenario>\n`;
 }

@@ -1,0 +1,129 @@
+/**
+ * The keys a real call's caller typed, on their way out of the call: every key the call's receivers agreed on
+ * (RFC 4733, SIP INFO, in-band tones; one key however many transports carried it) goes, in the order heard, to
+ * the call's open pay session when one is open (the same input path as the sandbox keypad, so every capture rule
+ * applies unchanged), and otherwise to whatever subscribed on the call (an IVR verb reading the keypad).
+ * A key is given to one of them, never both, and is not kept once delivered.
+ *
+ * Keys heard together reach the session in one change (at most `KEYS_PER_CHANGE`). A session's deadline waits
+ * for a key heard before it and still on its way (`pressedBy`), as it does for the sandbox keypad's.
+ *
+ * @example
+ *   const keys = new CallerKeys({ sessions: payments, log });
+ *   const stop = keys.subscribe(callSid, (key, info) => gather.push(key, info.at));
+ *   keys.heard(callSid, '4', { transport: 'rfc4733', mediaTime: 123_456, at: Date.now() });
+ */
+import type { Logger } from '../log.js';
+import { KEYS_PER_CHANGE } from './sandboxCalls.js';
+
+export type KeyTransport = 'rfc4733' | 'sip-info' | 'in-band';
+
+export interface CallerKeyInfo {
+  /** The transport that heard the key first. */
+  transport: KeyTransport;
+  /** Where the key began on the caller's media timeline: an RTP timestamp (8 kHz samples). */
+  mediaTime: number;
+  /** When paytone heard it (epoch ms). */
+  at: number;
+}
+
+export type CallerKeyListener = (key: string, info: CallerKeyInfo) => void;
+
+/** Where a key goes first: the call's open pay session, if any (true when one took the keys). */
+export interface SessionKeypad {
+  keypress(callSid: string, keys: string, pressedAt: readonly number[]): Promise<boolean>;
+}
+
+interface CallKeys {
+  waiting: Array<{ key: string; info: CallerKeyInfo }>;
+  listeners: Set<CallerKeyListener>;
+  delivering: boolean;
+  /** When the oldest key being delivered now was heard, or null. */
+  inHandSince: number | null;
+}
+
+export class CallerKeys {
+  private readonly calls = new Map<string, CallKeys>();
+
+  constructor(private readonly deps: { sessions: SessionKeypad; log: Logger }) {}
+
+  /** Keys of the call from now on that no pay session takes; the returned function stops them. */
+  subscribe(callSid: string, listener: CallerKeyListener): () => void {
+    const call = this.call(callSid);
+    call.listeners.add(listener);
+    return () => {
+      call.listeners.delete(listener);
+      this.drop(callSid, call);
+    };
+  }
+
+  /** A key the call's receivers agreed on. */
+  heard(callSid: string, key: string, info: CallerKeyInfo): void {
+    const call = this.call(callSid);
+    call.waiting.push({ key, info });
+    if (!call.delivering) void this.deliver(callSid, call);
+  }
+
+  /** Whether the call has a key heard at or before `at` (epoch ms) that has not been delivered yet. */
+  pressedBy(callSid: string, at: number): boolean {
+    const call = this.calls.get(callSid);
+    if (call === undefined) return false;
+    if (call.inHandSince !== null && call.inHandSince <= at) return true;
+    return call.waiting.length > 0 && call.waiting[0]!.info.at <= at;
+  }
+
+  /** The call ended: its keys not yet delivered and its subscriptions are dropped. */
+  ended(callSid: string): void {
+    const call = this.calls.get(callSid);
+    if (call === undefined) return;
+    call.waiting.length = 0;
+    call.listeners.clear();
+    this.calls.delete(callSid);
+  }
+
+  private call(callSid: string): CallKeys {
+    let call = this.calls.get(callSid);
+    if (call === undefined) {
+      call = { waiting: [], listeners: new Set(), delivering: false, inHandSince: null };
+      this.calls.set(callSid, call);
+    }
+    return call;
+  }
+
+  private drop(callSid: string, call: CallKeys): void {
+    if (call.listeners.size === 0 && call.waiting.length === 0 && !call.delivering && this.calls.get(callSid) === call) this.calls.delete(callSid);
+  }
+
+  private async deliver(callSid: string, call: CallKeys): Promise<void> {
+    call.delivering = true;
+    try {
+      while (call.waiting.length > 0) {
+        const batch = call.waiting.splice(0, KEYS_PER_CHANGE);
+        call.inHandSince = batch[0]!.info.at;
+        let taken = false;
+        try {
+          taken = await this.deps.sessions.keypress(callSid, batch.map((k) => k.key).join(''), batch.map((k) => k.info.at));
+        } catch (err) {
+          // PCI: the error and the call, never the keys.
+          this.deps.log.error({ err, callSid, keys: batch.length }, 'caller keys could not be applied');
+          taken = true;
+        }
+        if (!taken) for (const { key, info } of batch) this.tell(callSid, call, key, info);
+      }
+    } finally {
+      call.inHandSince = null;
+      call.delivering = false;
+      this.drop(callSid, call);
+    }
+  }
+
+  private tell(callSid: string, call: CallKeys, key: string, info: CallerKeyInfo): void {
+    for (const listener of [...call.listeners]) {
+      try {
+        listener(key, info);
+      } catch (err) {
+        this.deps.log.error({ err, callSid, transport: info.transport }, 'a caller key listener failed');
+      }
+    }
+  }
+}

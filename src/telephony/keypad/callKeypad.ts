@@ -1,0 +1,125 @@
+/**
+ * One real call's keypad: the `CallerTap` that hears the caller's keys on every transport, puts them on the
+ * caller's media timeline, counts each key once, and hands it on (`CallerKeys`). It also keeps the per-call counts
+ * an operator sees: keys per transport and reports that were the same key again (never which key).
+ *
+ * The media timeline is the caller's RTP timestamps, read from the audio frames as they pass: an RFC 4733 event
+ * carries its own timestamp; a SIP INFO is placed at the media time it arrived. A sender whose event timestamps
+ * are not on its audio's timeline (SIPp's `play_dtmf` restarts them at 24400 each time) has its events placed where
+ * they arrived too, keeping their durations.
+ *
+ * @example
+ *   const keypad = new CallKeypad(callSid, callerKeys);
+ *   SipCall.inbound(record, leg, deps, keypad);
+ */
+import type { AudioStage, FrameSink } from '../media/frames.js';
+import { FRAME_SAMPLES } from '../media/g711.js';
+import type { RtpView } from '../media/rtp.js';
+import type { CallerTap } from '../callerAudio.js';
+import type { CallerKeys, KeyTransport } from '../callerKeys.js';
+import { KeyTimeline, timeDiff, type HeardKey } from './keyTimeline.js';
+import { TelephoneEvents } from './telephoneEvents.js';
+import { readInfoKey } from './sipInfoKeys.js';
+
+const SAMPLES_PER_MS = 8;
+/** An event timestamp this far (samples) from the audio's media time is on a timeline of its own. */
+const OFF_TIMELINE = 8000;
+
+export interface KeypadCounts {
+  /** Keys counted, by the transport that reported them first. */
+  rfc4733: number;
+  sipInfo: number;
+  inBand: number;
+  /** Reports of a key another transport had already reported. */
+  sameKeyAgain: number;
+}
+
+export class CallKeypad implements CallerTap {
+  readonly stages: AudioStage[];
+  readonly counts: KeypadCounts = { rfc4733: 0, sipInfo: 0, inBand: 0, sameKeyAgain: 0 };
+  private readonly timeline = new KeyTimeline();
+  private readonly events: TelephoneEvents;
+  /** The RFC 4733 event being received: where it sits on the media timeline and the key it became or joined. */
+  private event: { ssrc: number; timestamp: number; offset: number; heard: HeardKey } | null = null;
+  private lastFrame: { time: number; at: number } | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly callSid: string,
+    private readonly keys: CallerKeys,
+    private readonly clock: { now(): number; monotonic(): number } = { now: Date.now, monotonic: () => performance.now() },
+  ) {
+    this.stages = [(next) => this.followTimeline(next)];
+    this.events = new TelephoneEvents({
+      onKey: (key, ssrc, timestamp, duration) => this.eventStarted(key, ssrc, timestamp, duration),
+      onSpan: (ssrc, timestamp, duration) => this.eventLasts(ssrc, timestamp, duration),
+    });
+  }
+
+  telephoneEvent(view: RtpView, packet: Buffer): void {
+    if (!this.closed) this.events.receive(view, packet);
+  }
+
+  info(contentType: string, body: Buffer): void {
+    const read = this.closed ? null : readInfoKey(contentType, body);
+    if (read === null) return;
+    const start = this.mediaNow();
+    this.report(read.key, 'sip-info', start, (start + read.durationMs * SAMPLES_PER_MS) >>> 0);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.event = null;
+    this.timeline.clear();
+    this.keys.ended(this.callSid);
+  }
+
+  /** The caller's media time now: just past the last frame, plus the time since it arrived. */
+  mediaNow(): number {
+    const now = this.clock.monotonic();
+    if (this.lastFrame === null) return Math.round(now * SAMPLES_PER_MS) >>> 0;
+    return (this.lastFrame.time + FRAME_SAMPLES + Math.round((now - this.lastFrame.at) * SAMPLES_PER_MS)) >>> 0;
+  }
+
+  private followTimeline(next: FrameSink): FrameSink {
+    return {
+      write: (samples, mediaTime) => {
+        const at = this.clock.monotonic();
+        if (this.lastFrame === null) this.lastFrame = { time: mediaTime, at };
+        else {
+          this.lastFrame.time = mediaTime;
+          this.lastFrame.at = at;
+        }
+        next.write(samples, mediaTime);
+      },
+    };
+  }
+
+  private eventStarted(key: string, ssrc: number, timestamp: number, duration: number): void {
+    const now = this.mediaNow();
+    const start = Math.abs(timeDiff(timestamp, now)) <= OFF_TIMELINE ? timestamp : (now - duration) >>> 0;
+    const heard = this.report(key, 'rfc4733', start, (start + duration) >>> 0);
+    this.event = { ssrc, timestamp, offset: timeDiff(start, timestamp), heard };
+  }
+
+  private eventLasts(ssrc: number, timestamp: number, duration: number): void {
+    const event = this.event;
+    if (event === null || event.ssrc !== ssrc || event.timestamp !== timestamp) return;
+    const end = (timestamp + event.offset + duration) >>> 0;
+    if (timeDiff(end, event.heard.end) > 0) event.heard.end = end;
+  }
+
+  /** Counts a transport's report; a new key goes on to the session or the IVR. */
+  private report(key: string, transport: KeyTransport, start: number, end: number): HeardKey {
+    const { heard, fresh } = this.timeline.offer(key, transport, start, end);
+    if (!fresh) {
+      this.counts.sameKeyAgain++;
+      return heard;
+    }
+    if (transport === 'rfc4733') this.counts.rfc4733++;
+    else if (transport === 'sip-info') this.counts.sipInfo++;
+    else this.counts.inBand++;
+    this.keys.heard(this.callSid, key, { transport, mediaTime: start, at: this.clock.now() });
+    return heard;
+  }
+}
