@@ -301,10 +301,22 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
     const kinds = Array.from({ length: options.sessions }, () => KINDS[Math.floor(random() * KINDS.length)]!);
     const killPauses = Array.from({ length: 10_000 }, () => options.killEveryMs[0] + random() * (options.killEveryMs[1] - options.killEveryMs[0]));
     let running = true;
+    // Kills the run is owed: a run that goes faster than the timed kills still gets one at a third and one at two
+    // thirds of its sessions, so that every run crashes the server mid-work at least twice.
+    let owedKills = 0;
+    let wake: (() => void) | null = null;
+    const pauseUnlessOwed = (ms: number) =>
+      owedKills > 0
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            const timer = setTimeout(() => { wake = null; resolve(); }, ms);
+            wake = () => { clearTimeout(timer); wake = null; resolve(); };
+          });
     const killer = (async () => {
       for (const pause of killPauses) {
-        await sleep(pause);
+        await pauseUnlessOwed(pause);
         if (!running) return;
+        owedKills = Math.max(0, owedKills - 1);
         await server.kill();
         figures.kills += 1;
         log(`kill -9 #${figures.kills} (${figures.acknowledged} sessions acknowledged so far)`);
@@ -316,6 +328,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosFigures> {
     const worker = async () => {
       while (next < kinds.length) {
         const index = next++;
+        for (const third of [1, 2]) {
+          if (index === Math.floor((kinds.length * third) / 3) && figures.kills + owedKills < third) {
+            owedKills = third - figures.kills;
+            wake?.();
+          }
+        }
         const outcome = await new SessionDriver(server, receiver.url, index, kinds[index]!).run();
         if (outcome.sid) figures.acknowledged += 1;
         outcomes.push(outcome);
