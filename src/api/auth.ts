@@ -29,14 +29,16 @@ export interface AuthRefusal {
 }
 
 /**
- * Authenticates the request's Basic credentials for the account in its path (`:AccountSid`, or `accountSid`).
+ * Authenticates the request's Basic credentials for the account in its path (`:AccountSid`, or `accountSid`; null
+ * for the credential's own account).
  *
  * @example
  *   const refusal = await authenticateRequest(app.authenticator, request);
  *   if (refusal) return sendAuthRefusal(request, reply, refusal);
  */
-export async function authenticateRequest(authenticator: Authenticator, request: FastifyRequest, accountSid?: string): Promise<AuthRefusal | null> {
-  const pathAccountSid = accountSid ?? (request.params as { AccountSid?: string }).AccountSid ?? '';
+export async function authenticateRequest(authenticator: Authenticator, request: FastifyRequest, accountSid?: string | null): Promise<AuthRefusal | null> {
+  // null: the route names no account, so the credential opens its own (see Authenticator.authenticate).
+  const pathAccountSid = accountSid === undefined ? ((request.params as { AccountSid?: string }).AccountSid ?? '') : accountSid;
   const outcome = await authenticator.authenticate(request.headers.authorization, pathAccountSid, request.ip);
   if ('principal' in outcome) {
     request.principal = outcome.principal;

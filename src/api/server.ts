@@ -21,6 +21,7 @@ import { sandboxCallbackSink, sandboxRoutes } from './sandbox/dtmf.js';
 import { payConnectorRoutes } from './v1/payConnectors.js';
 import { sendJson } from './reply.js';
 import { eventRoutes } from './events.js';
+import { mcpRoutes } from './mcp.js';
 import { accountRateLimit } from './rateLimit.js';
 import { PROBE_ROUTES, opsRoutes } from './ops.js';
 import { BODY_LIMIT_BYTES, DEFAULT_HTTP_TIMEOUTS, MAX_PARAM_LENGTH, httpLimits, refuseTunnels, type HttpTimeouts } from './limits.js';
@@ -73,6 +74,7 @@ export function buildServer(app: AppContext, timeouts: HttpTimeouts = DEFAULT_HT
   );
 
   eventRoutes(server, app);
+  mcpRoutes(server, app);
   uiRoutes(server);
   sandboxCallbackSink(server);
   server.register(async (accountScope) => {

@@ -72,12 +72,14 @@ export class Authenticator {
   }
 
   /**
-   * Checks an Authorization header for the account in the URL path, from `sourceAddress`.
+   * Checks an Authorization header for the account in the URL path, from `sourceAddress`. With `pathAccountSid`
+   * null (a route whose path names no account, as `/mcp`), the credential opens its own account: the account's
+   * sid with its auth token, or the account an API key belongs to.
    *
    * @example
    *   await auth.authenticate('Basic ' + Buffer.from(`${sid}:${token}`).toString('base64'), sid, '127.0.0.1'); // { principal: { accountSid: sid, credential: sid, ... } }
    */
-  async authenticate(authorizationHeader: string | undefined, pathAccountSid: string, sourceAddress: string): Promise<Authentication> {
+  async authenticate(authorizationHeader: string | undefined, pathAccountSid: string | null, sourceAddress: string): Promise<Authentication> {
     // No header at all is no guess: clients that wait to be asked (curl --anyauth) send one next.
     if (authorizationHeader === undefined) return { refused: 'credentials', credential: null };
     const basic = parseBasic(authorizationHeader);
@@ -85,7 +87,7 @@ export class Authenticator {
     if (!basic || credential === null) return this.#failed(sourceAddress, null);
     if (isSid('AC', credential)) {
       const proof = await this.#accounts.authTokenProof(credential);
-      const proved = proof !== null && equalInConstantTime(basic.password, proof.token) && credential === pathAccountSid;
+      const proved = proof !== null && equalInConstantTime(basic.password, proof.token) && (pathAccountSid === null || credential === pathAccountSid);
       return proved ? { principal: { accountSid: credential, credential, fingerprint: proof.sealed } } : this.#failed(sourceAddress, credential);
     }
     const stored = await this.#accounts.apiKeySecretHash(credential);
@@ -109,8 +111,8 @@ export class Authenticator {
     return this.#accounts.credentialFingerprints(credentials);
   }
 
-  #keyOutcome(sourceAddress: string, credential: string, stored: { accountSid: string; secretHash: string }, pathAccountSid: string): Authentication {
-    if (stored.accountSid === pathAccountSid) return { principal: { accountSid: pathAccountSid, credential, fingerprint: stored.secretHash } };
+  #keyOutcome(sourceAddress: string, credential: string, stored: { accountSid: string; secretHash: string }, pathAccountSid: string | null): Authentication {
+    if (pathAccountSid === null || stored.accountSid === pathAccountSid) return { principal: { accountSid: stored.accountSid, credential, fingerprint: stored.secretHash } };
     return this.#failed(sourceAddress, credential);
   }
 

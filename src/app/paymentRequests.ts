@@ -124,6 +124,21 @@ export class PaymentRequests {
     return session;
   }
 
+  /**
+   * A session of the account found by its sid alone (the MCP tools name sessions so); 20404 for another account's.
+   * The caller may show it only through `sessionView` and the callbacks' masks.
+   */
+  async ofAccount(accountSid: string, sid: string): Promise<Session> {
+    const session = await this.sessions.load(sid);
+    if (!session || session.accountSid !== accountSid) throw payError(20404, `Payment session ${sid} was not found in account ${accountSid}.`);
+    return session;
+  }
+
+  /** The sid of the call's session that has not ended, or null. */
+  openSessionOf(callSid: string): Promise<string | null> {
+    return this.sessions.unfinishedSessionOf(callSid);
+  }
+
   /** Our extension: the session with its masked values; never a digit beyond what callbacks show. */
   async fetch(accountSid: string, callSid: string, sid: string): Promise<Record<string, unknown>> {
     const session = await this.owned(accountSid, callSid, sid);

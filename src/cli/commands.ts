@@ -19,6 +19,8 @@ export interface CliIo {
   openAccounts: () => Promise<{ accounts: AccountStore; close: () => Promise<void> }>;
   /** Applies the database's pending migrations; returns their names and which database it was (password hidden). */
   migrate: () => Promise<{ applied: string[]; database: string }>;
+  /** Serves MCP on stdin/stdout, relaying to a running paytone, until stdin ends (mcpRelay.ts). */
+  relayMcp: () => Promise<void>;
   out: (text: string) => void;
   err: (text: string) => void;
 }
@@ -95,6 +97,17 @@ const DATABASE_COMMANDS: DatabaseCommand[] = [
     },
   },
 ];
+
+/** The MCP relay: it opens no database either, only a connection to a running paytone. */
+DATABASE_COMMANDS.push({
+  words: 'mcp',
+  usage: 'paytone mcp',
+  summary:
+    'serve MCP tools for AI voice agents on stdin/stdout, relaying to a running paytone: PAYTONE_URL, and PAYTONE_API_KEY and ' +
+    'PAYTONE_API_SECRET (or PAYTONE_ACCOUNT_SID and PAYTONE_AUTH_TOKEN)',
+  options: [],
+  runOnDatabase: ({ io }) => io.relayMcp(),
+});
 
 const COMMANDS: Command[] = [
   {

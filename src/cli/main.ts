@@ -12,6 +12,7 @@ import { DATABASE_FILE, migrate, openDatabase, redactUrl } from '../store/databa
 import { AccountStore } from '../store/accounts.js';
 import { Vault } from '../vault/vault.js';
 import { runCli } from './commands.js';
+import { relayMcp, relaySettings } from './mcpRelay.js';
 
 const dataDir = process.env.PAYTONE_DATA_DIR || './data';
 const databaseUrl = process.env.DATABASE_URL || undefined;
@@ -31,6 +32,11 @@ process.exitCode = await runCli(process.argv.slice(2), {
     } finally {
       await db.destroy();
     }
+  },
+  async relayMcp() {
+    const settings = relaySettings(process.env);
+    if ('problem' in settings) throw new Error(`mcp: ${settings.problem}`);
+    await relayMcp(settings, (text) => process.stderr.write(text + '\n'));
   },
   out: (text) => process.stdout.write(text + '\n'),
   err: (text) => process.stderr.write(text + '\n'),

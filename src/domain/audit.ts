@@ -97,6 +97,25 @@ export function auditedParameters(form: FormValues): Record<string, string> {
   return shown;
 }
 
+/**
+ * The arguments of an MCP tool call as the audit keeps them. No tool takes cardholder data, so each value is kept,
+ * with card-number-like digit runs masked (whatever a model puts there) and URLs without credentials or query.
+ *
+ * @example
+ *   auditedToolArguments({ call_sid: 'CA...', amount: 12.5, status_callback: 'https://u:p@app.example/pay?t=1' })
+ *   // { call_sid: 'CA...', amount: '12.5', status_callback: 'https://app.example/pay' }
+ */
+export function auditedToolArguments(args: Record<string, unknown>): Record<string, string> {
+  const shown: Record<string, string> = {};
+  for (const [name, raw] of Object.entries(args).slice(0, MAX_PARAMETERS)) {
+    if (raw === undefined) continue;
+    const value = typeof raw === 'string' ? raw : JSON.stringify(raw);
+    const kept = SID_SEGMENT.test(value) ? value : name.endsWith('callback') || name.endsWith('url') ? urlWithoutSecrets(value) : maskDigitRuns(value);
+    shown[name.slice(0, 64)] = kept.slice(0, MAX_VALUE);
+  }
+  return shown;
+}
+
 function auditedValue(name: string, value: string): string {
   // Keypad digits are what the caller types: card numbers, security codes. Only their shape is kept.
   if (name === 'Digits') return value.replace(/\d/g, '*');

@@ -10,6 +10,7 @@
 import fs from 'node:fs';
 import twilio from './twilio-operations.json' with { type: 'json' };
 import { EXTENSION_OPERATIONS, EXTENSION_PATHS, EXTENSION_SCHEMAS } from './openapiExtensions.js';
+import { MCP_PATHS } from './openapiMcp.js';
 
 type Operation = { security?: Array<Record<string, unknown>>; responses: Record<string, unknown> };
 export type OpenApiDocument = {
@@ -43,7 +44,7 @@ function build(): OpenApiDocument {
     for (const operation of Object.values(operations)) Object.assign(operation.responses, errorResponses(400, 401, 404));
   }
   for (const [path, operations] of Object.entries(EXTENSION_OPERATIONS)) paths[path] = { ...paths[path], ...(operations as Record<string, Operation>) };
-  Object.assign(paths, EXTENSION_PATHS);
+  Object.assign(paths, EXTENSION_PATHS, MCP_PATHS);
   // Every route under an account is rate limited per account.
   for (const operations of Object.values(paths)) {
     for (const operation of Object.values(operations)) {

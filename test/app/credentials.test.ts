@@ -39,7 +39,7 @@ function basic(username: string, password: string): string {
 }
 
 /** The principal's account and credential, or how it was refused. */
-async function check(header: string | undefined, accountSid: string, using = auth, from = HERE): Promise<{ accountSid: string; credential: string } | string> {
+async function check(header: string | undefined, accountSid: string | null, using = auth, from = HERE): Promise<{ accountSid: string; credential: string } | string> {
   const outcome: Authentication = await using.authenticate(header, accountSid, from);
   return 'principal' in outcome ? { accountSid: outcome.principal.accountSid, credential: outcome.principal.credential } : outcome.refused;
 }
@@ -51,6 +51,15 @@ test('AccountSid:AuthToken opens its own account', async () => {
 
 test('an API key of the account opens it, and the credential names the key', async () => {
   assert.deepEqual(await check(basic(keyA.sid, keyA.secret), A), { accountSid: A, credential: keyA.sid });
+});
+
+test('a route that names no account (/mcp) opens the credential\'s own account, and only with the right secret', async () => {
+  assert.deepEqual(await check(basic(A, TOKEN_A), null), { accountSid: A, credential: A });
+  assert.deepEqual(await check(basic(B, TOKEN_B), null), { accountSid: B, credential: B });
+  assert.deepEqual(await check(basic(keyA.sid, keyA.secret), null), { accountSid: A, credential: keyA.sid });
+  assert.equal(await check(basic(B, TOKEN_A), null), 'credentials');
+  assert.equal(await check(basic(keyA.sid, TOKEN_A), null), 'credentials');
+  assert.equal(await check(undefined, null), 'credentials');
 });
 
 test("one account's credentials never open another account", async () => {

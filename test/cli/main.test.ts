@@ -123,7 +123,7 @@ test('help lists every command and exits 0', async () => {
   for (const args of [['help'], ['--help'], ['-h']]) {
     const run = await paytone(tempDataDir(), args);
     assert.equal(run.code, 0);
-    for (const command of ['accounts create', 'accounts list', 'keys create', 'keys list', 'keys delete']) {
+    for (const command of ['accounts create', 'accounts list', 'keys create', 'keys list', 'keys delete', 'mcp']) {
       assert.match(run.stdout, new RegExp(`paytone ${command}`));
     }
   }

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { auditAction, auditedParameters, auditedPath, auditedUserAgent, urlWithoutSecrets } from '../../src/domain/audit.js';
+import { auditAction, auditedParameters, auditedPath, auditedToolArguments, auditedUserAgent, urlWithoutSecrets } from '../../src/domain/audit.js';
 
 const SESSION_ROUTE = '/2010-04-01/Accounts/:AccountSid/Calls/:CallSid/Payments/:Sid.json';
 
@@ -14,6 +14,21 @@ describe('audit entries', () => {
     assert.equal(auditAction('POST', '/2010-04-01/Accounts/:AccountSid/Calls/:CallSid.json', {}), 'call.update');
     assert.equal(auditAction('DELETE', '/v1/Accounts/:AccountSid/PayConnectors/:UniqueName.json', {}), 'connector.delete');
     assert.equal(auditAction('DELETE', '/v1/Accounts/:AccountSid/Widgets/:Sid.json', {}), 'DELETE /v1/Accounts/:AccountSid/Widgets/:Sid.json');
+  });
+
+  it("keeps an MCP tool's arguments with SIDs whole, long digit runs masked and URLs bare", () => {
+    const callSid = 'CA' + '1234567890123456'.repeat(2);
+    assert.deepEqual(
+      auditedToolArguments({
+        call_sid: callSid,
+        amount: 12.5,
+        ask_security_code: false,
+        description: 'card 4242424242424242',
+        status_callback: 'https://agent:pw@app.example/pay?sig=abc',
+        currency: undefined,
+      }),
+      { call_sid: callSid, amount: '12.5', ask_security_code: 'false', description: 'card ************4242', status_callback: 'https://app.example/pay' },
+    );
   });
 
   it('keeps decisions, masks what a caller typed and never keeps a value it does not know to be safe', () => {

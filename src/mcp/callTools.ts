@@ -1,0 +1,75 @@
+/**
+ * Finding the caller's call: by its CallSid, or the newest call in progress to or from a phone number (what a voice
+ * agent knows when its framework hands it the caller's number rather than the call's sid).
+ *
+ * @example
+ *   find_call({ number: '+15551230200' }) // { call_sid: 'CA...', status: 'in-progress', open_payment_sid: null, ... }
+ */
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import { payError } from '../domain/errors.js';
+import type { CallRecord } from '../domain/callView.js';
+import { formatRfc2822 } from '../domain/dates.js';
+import { shownValue } from '../domain/form.js';
+import type { ToolRunner } from './toolCall.js';
+import { callSid } from './schemas.js';
+
+const findCallInput = z
+  .object({
+    call_sid: callSid.optional(),
+    number: z
+      .string()
+      .min(1)
+      .max(64)
+      .optional()
+      .describe("A phone number in E.164 form (+15551230200): the newest call in progress to or from it is the caller's"),
+  })
+  .strict();
+
+async function newestInProgress(tools: ToolRunner, number: string): Promise<CallRecord | null> {
+  const filter = { status: 'in-progress', limit: 1, offset: 0 };
+  const [to] = await tools.app.calls.list(tools.accountSid, { ...filter, to: number });
+  const [from] = await tools.app.calls.list(tools.accountSid, { ...filter, from: number });
+  if (!to || !from) return to ?? from ?? null;
+  return to.dateCreated >= from.dateCreated ? to : from;
+}
+
+export function registerCallTools(mcp: McpServer, tools: ToolRunner): void {
+  tools.register(
+    mcp,
+    'find_call',
+    {
+      title: "Find the caller's call",
+      description:
+        "Finds the phone call you are on, by its call_sid, or by the caller's phone number (the newest call in progress to or from it). " +
+        'Give exactly one of call_sid or number. Returns the call_sid to start a payment on, and open_payment_sid when a payment is already running on the call.',
+      input: findCallInput,
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    async (args) => {
+      if ((args.call_sid === undefined) === (args.number === undefined)) {
+        throw payError(64020, 'Give exactly one of call_sid (CA followed by 32 hex characters) or number (E.164, such as +15551230200).');
+      }
+      const call = args.call_sid !== undefined ? await tools.app.calls.get(tools.accountSid, args.call_sid) : await newestInProgress(tools, args.number!);
+      if (!call) {
+        throw args.call_sid !== undefined
+          ? payError(20404, `Call ${args.call_sid} was not found in this account.`)
+          : payError(20404, `No call is in progress to or from ${shownValue(args.number!)} in this account; check the number (E.164, such as +15551230200).`);
+      }
+      const openPayment = call.status === 'in-progress' ? await tools.app.payments.openSessionOf(call.sid) : null;
+      return {
+        result: {
+          call_sid: call.sid,
+          status: call.status,
+          direction: call.direction,
+          from: call.from,
+          to: call.to,
+          date_created: formatRfc2822(call.dateCreated),
+          open_payment_sid: openPayment,
+        },
+        callSid: call.sid,
+        paymentSid: openPayment,
+      };
+    },
+  );
+}
