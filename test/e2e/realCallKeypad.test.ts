@@ -1,8 +1,8 @@
 /**
  * The caller's keypad on a real call, end to end: SIPp calls in, the app starts a card payment on the caller's
- * CallSid through the official twilio client, and SIPp types the card and the expiry by RFC 4733 (its own
- * `play_dtmf` packets) and the security code by SIP INFO. The session ends `Result=success` with, field for field,
- * the same callbacks a sandbox call typed on the sandbox keypad gets.
+ * CallSid through the official twilio client, and SIPp types the card: by RFC 4733 (its own `play_dtmf` packets),
+ * by in-band tones (`rtp_stream` of a µ-law file), by both at once, and by SIP INFO. Each session ends
+ * `Result=success` with, field for field, the same callbacks a sandbox call typed on the sandbox keypad gets.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,8 +10,12 @@ import { AUTH_TOKEN, startPaytoneProcess, type PaytoneProcess } from '../support
 import { startReceiver, type CallbackReceiver } from '../support/receiver.js';
 import { startTwimlApp, type TwimlApp } from '../support/twimlApp.js';
 import { until } from '../support/poll.js';
-import { typingCaller } from '../support/sippScenarios.js';
-import { peersOrSkip, startSipp } from '../support/sipPeers.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import alawmulaw from 'alawmulaw';
+import { typingCaller, type TypingStep } from '../support/sippScenarios.js';
+import { peersOrSkip, scratchDir, startSipp } from '../support/sipPeers.js';
+import { keyTones } from '../support/dtmfSignals.js';
 import { futureExpiry } from './flows.js';
 
 const skip = peersOrSkip();
@@ -62,17 +66,43 @@ function comparable(callbacks: Array<Record<string, string>>): Array<Record<stri
   return callbacks.map((c) => Object.fromEntries(Object.entries(c).filter(([name]) => !varying.includes(name))));
 }
 
-test('SIPp types a card by RFC 4733 and SIP INFO into a payment on its CallSid: the sandbox keypad\'s callbacks, Result=success', { skip }, async () => {
-  const client = paytone.client();
-  const sandboxCall = await client.calls.create({ to: '+14155550100', from: '+14155550199', twiml: '<Response><Pause length="60"/></Response>' });
-  const sandbox = await pay(sandboxCall.sid, (_field, digits) => paytone.press(sandboxCall.sid, digits));
-  await client.calls(sandboxCall.sid).update({ status: 'completed' });
+let sandbox: Array<Record<string, string>> | null = null;
 
-  // The caller types each field after a pause long enough for the agent to have asked for it.
-  const sipp = await startSipp(
-    typingCaller([{ pause: 4000 }, { rfc4733: `${CARD}#` }, { pause: 7000 }, { rfc4733: `${EXPIRY}#` }, { pause: 4000 }, { info: `${CODE}#` }, { pause: 4000 }]),
-    { target: paytone.sipPort!, service: NUMBER, media: true, seconds: 60 },
-  );
+/** The callbacks of the same payment typed on a sandbox call's keypad (made once). */
+async function sandboxCallbacks(): Promise<Array<Record<string, string>>> {
+  if (sandbox !== null) return sandbox;
+  const client = paytone.client();
+  const call = await client.calls.create({ to: '+14155550100', from: '+14155550199', twiml: '<Response><Pause length="60"/></Response>' });
+  sandbox = (await pay(call.sid, (_field, digits) => paytone.press(call.sid, digits))).callbacks;
+  await client.calls(call.sid).update({ status: 'completed' });
+  return sandbox;
+}
+
+/** How long each key lasts, with a gap as long after it (SIPp's play_dtmf paces its keys so). */
+const KEY_MS = 200;
+
+/** A headerless µ-law file of `keys` as tones, paced as play_dtmf paces its events. */
+function toneFile(keys: string, leadMs = 0): string {
+  const file = path.join(scratchDir(), 'keys.ul');
+  fs.writeFileSync(file, alawmulaw.mulaw.encode(keyTones(keys, { toneMs: KEY_MS, gapMs: KEY_MS, leadMs, levelDbm0: -8 }).samples));
+  return file;
+}
+
+/**
+ * SIPp's play_dtmf sends its first event 400 ms plus two key lengths after the exec (400 ms of PT 97 no-op packets
+ * first; measured: 600 ms for 120 ms keys, 800 ms for 200 ms ones); the tone file waits as long, so both carry each
+ * key at the same moment, as a gateway sending both does. (Started together, each tone would lead its event by
+ * two key lengths and more: another place on the timeline, no longer the same key.)
+ */
+const PLAY_DTMF_DELAY_MS = 400 + 2 * KEY_MS;
+
+/** SIPp calls in and types card, expiry and code as `how` says; the agent's app takes the payment. */
+async function realPayment(how: (digits: string) => TypingStep[]): Promise<{ callSid: string; callbacks: Array<Record<string, string>> }> {
+  const client = paytone.client();
+  // Each field is typed after a pause long enough for the last one's keys to be sent and the agent to ask for it.
+  const field = (digits: string) => [...how(digits), { pause: PLAY_DTMF_DELAY_MS + digits.length * 2 * KEY_MS + 3000 }];
+  const steps = [{ pause: 4000 }, ...field(`${CARD}#`), ...field(`${EXPIRY}#`), ...field(`${CODE}#`)];
+  const sipp = await startSipp(typingCaller(steps), { target: paytone.sipPort!, service: NUMBER, media: true, seconds: 90 });
   const [call] = await until('the call to be answered', async () => {
     const list = await client.calls.list({ to: NUMBER, status: 'in-progress' });
     return list.length === 1 && list;
@@ -80,11 +110,27 @@ test('SIPp types a card by RFC 4733 and SIP INFO into a payment on its CallSid: 
   const real = await pay(call!.sid, async () => undefined);
   const run = await sipp.done;
   assert.equal(run.code, 0, run.log);
+  return { callSid: call!.sid, callbacks: real.callbacks };
+}
 
+async function assertLikeSandbox(real: { callSid: string; callbacks: Array<Record<string, string>> }): Promise<void> {
   const final = real.callbacks.at(-1)!;
   assert.equal(final.Result, 'success', JSON.stringify(final));
-  assert.equal(final.CallSid, call!.sid);
-  assert.deepEqual(comparable(real.callbacks), comparable(sandbox.callbacks));
+  assert.equal(final.CallSid, real.callSid);
+  assert.deepEqual(comparable(real.callbacks), comparable(await sandboxCallbacks()));
   const everything = JSON.stringify(real.callbacks) + paytone.output();
   assert.ok(!everything.includes(CARD), 'the card number is in no callback and no log line');
+}
+
+test('SIPp types a card by RFC 4733 (card, expiry) and SIP INFO (code): the sandbox keypad\'s callbacks, Result=success', { skip }, async () => {
+  let field = 0;
+  await assertLikeSandbox(await realPayment((digits) => (++field === 3 ? [{ info: digits }] : [{ rfc4733: digits, ms: KEY_MS }])));
+});
+
+test('SIPp types a card as in-band tones in its audio: the same callbacks', { skip }, async () => {
+  await assertLikeSandbox(await realPayment((digits) => [{ stream: toneFile(digits) }]));
+});
+
+test('SIPp types each key both as tones and as RFC 4733 events at once: each key counts once', { skip }, async () => {
+  await assertLikeSandbox(await realPayment((digits) => [{ stream: toneFile(digits, PLAY_DTMF_DELAY_MS) }, { rfc4733: digits, ms: KEY_MS }]));
 });

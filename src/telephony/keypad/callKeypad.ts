@@ -20,6 +20,7 @@ import type { CallerKeys, KeyTransport } from '../callerKeys.js';
 import { KeyTimeline, timeDiff, type HeardKey } from './keyTimeline.js';
 import { TelephoneEvents } from './telephoneEvents.js';
 import { readInfoKey } from './sipInfoKeys.js';
+import { BLOCK_SAMPLES, ToneDetector } from './toneDetector.js';
 
 const SAMPLES_PER_MS = 8;
 /** An event timestamp this far (samples) from the audio's media time is on a timeline of its own. */
@@ -32,15 +33,20 @@ export interface KeypadCounts {
   inBand: number;
   /** Reports of a key another transport had already reported. */
   sameKeyAgain: number;
+  /** Tone blocks the in-band detector saw as a key but never confirmed (too short, or not the same key twice). */
+  rejected: number;
 }
 
 export class CallKeypad implements CallerTap {
   readonly stages: AudioStage[];
-  readonly counts: KeypadCounts = { rfc4733: 0, sipInfo: 0, inBand: 0, sameKeyAgain: 0 };
+  readonly counts: KeypadCounts = { rfc4733: 0, sipInfo: 0, inBand: 0, sameKeyAgain: 0, rejected: 0 };
   private readonly timeline = new KeyTimeline();
   private readonly events: TelephoneEvents;
   /** The RFC 4733 event being received: where it sits on the media timeline and the key it became or joined. */
   private event: { ssrc: number; timestamp: number; offset: number; heard: HeardKey } | null = null;
+  /** The in-band key being heard: the key it became or joined. */
+  private tone: HeardKey | null = null;
+  private readonly detector: ToneDetector;
   private lastFrame: { time: number; at: number } | null = null;
   private closed = false;
 
@@ -49,7 +55,13 @@ export class CallKeypad implements CallerTap {
     private readonly keys: CallerKeys,
     private readonly clock: { now(): number; monotonic(): number } = { now: Date.now, monotonic: () => performance.now() },
   ) {
-    this.stages = [(next) => this.followTimeline(next)];
+    this.detector = new ToneDetector({
+      onKey: (key, start) => (this.tone = this.report(key, 'in-band', start, (start + 2 * BLOCK_SAMPLES) >>> 0)),
+      onEnd: (_key, _start, end) => this.toneEnded(end),
+      onReject: () => this.counts.rejected++,
+    });
+    // The detector always runs, whatever else carries the keys: senders put keys in the audio and in events both.
+    this.stages = [(next) => this.listen(next)];
     this.events = new TelephoneEvents({
       onKey: (key, ssrc, timestamp, duration) => this.eventStarted(key, ssrc, timestamp, duration),
       onSpan: (ssrc, timestamp, duration) => this.eventLasts(ssrc, timestamp, duration),
@@ -70,6 +82,7 @@ export class CallKeypad implements CallerTap {
   close(): void {
     this.closed = true;
     this.event = null;
+    this.tone = null;
     this.timeline.clear();
     this.keys.ended(this.callSid);
   }
@@ -81,7 +94,8 @@ export class CallKeypad implements CallerTap {
     return (this.lastFrame.time + FRAME_SAMPLES + Math.round((now - this.lastFrame.at) * SAMPLES_PER_MS)) >>> 0;
   }
 
-  private followTimeline(next: FrameSink): FrameSink {
+  /** Follows the media timeline and runs the in-band detector on each frame, passing it on at once. */
+  private listen(next: FrameSink): FrameSink {
     return {
       write: (samples, mediaTime) => {
         const at = this.clock.monotonic();
@@ -90,9 +104,15 @@ export class CallKeypad implements CallerTap {
           this.lastFrame.time = mediaTime;
           this.lastFrame.at = at;
         }
+        if (!this.closed) this.detector.write(samples, mediaTime);
         next.write(samples, mediaTime);
       },
     };
+  }
+
+  private toneEnded(end: number): void {
+    if (this.tone !== null && timeDiff(end, this.tone.end) > 0) this.tone.end = end;
+    this.tone = null;
   }
 
   private eventStarted(key: string, ssrc: number, timestamp: number, duration: number): void {

@@ -68,7 +68,7 @@ describe('a call keypad', () => {
     }
     await c.settle();
     assert.equal(c.session.map((s) => s.keys).join(''), '42#');
-    assert.deepEqual(c.keypad.counts, { rfc4733: 3, sipInfo: 0, inBand: 0, sameKeyAgain: 0 });
+    assert.deepEqual(c.keypad.counts, { rfc4733: 3, sipInfo: 0, inBand: 0, sameKeyAgain: 0, rejected: 0 });
   });
 
   it('a key sent by RFC 4733 and SIP INFO at once counts once; a real "44" by both counts twice', async () => {
@@ -85,7 +85,7 @@ describe('a call keypad', () => {
     }
     await c.settle();
     assert.equal(c.session.map((s) => s.keys).join(''), '44');
-    assert.deepEqual(c.keypad.counts, { rfc4733: 2, sipInfo: 0, inBand: 0, sameKeyAgain: 2 });
+    assert.deepEqual(c.keypad.counts, { rfc4733: 2, sipInfo: 0, inBand: 0, sameKeyAgain: 2, rejected: 0 });
   });
 
   it("SIPp's play_dtmf timestamps, off the audio's timeline, are placed where the events arrived", async () => {
