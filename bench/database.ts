@@ -1,34 +1,54 @@
 /**
  * Reads paytone's own database (read-only) for the facts only it holds: when each callback's event was
- * decided, and how many callbacks it owes.
+ * decided, and how many callbacks it owes. The embedded file of one process, or a cluster's PostgreSQL database.
  */
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 
-function open(dataDir: string): Database.Database {
-  return new Database(path.join(dataDir, 'paytone.db'), { readonly: true, fileMustExist: true });
+export interface BenchStore {
+  /** Every callback paytone has queued, and how many of them it still holds as pending. */
+  outboxCounts(): Promise<{ total: number; pending: number }>;
+  /** When the session took each keypress of a field (epoch ms), by the callback's idempotency token. */
+  captureEventTimes(): Promise<Map<string, number>>;
 }
 
-/** Every callback paytone has queued, and how many of them it still holds as pending. */
-export function outboxCounts(dataDir: string): { total: number; pending: number } {
-  const db = open(dataDir);
-  try {
-    return db.prepare("SELECT count(*) AS total, coalesce(sum(delivery_status = 'pending'), 0) AS pending FROM session_events").get() as {
-      total: number;
-      pending: number;
-    };
-  } finally {
-    db.close();
-  }
+const OUTBOX = "SELECT count(*) AS total, coalesce(sum(CASE WHEN delivery_status = 'pending' THEN 1 ELSE 0 END), 0) AS pending FROM session_events";
+const CAPTURES = "SELECT session_sid, seq, at FROM session_events WHERE kind = 'capture'";
+
+type Row = { session_sid: string; seq: number; at: number };
+const byToken = (rows: Row[]) => new Map(rows.map((r) => [`${r.session_sid}-${r.seq}`, Number(r.at)]));
+
+export function embeddedStore(dataDir: string): BenchStore {
+  const read = <T>(task: (db: Database.Database) => T): T => {
+    const db = new Database(path.join(dataDir, 'paytone.db'), { readonly: true, fileMustExist: true });
+    try {
+      return task(db);
+    } finally {
+      db.close();
+    }
+  };
+  return {
+    outboxCounts: async () => read((db) => db.prepare(OUTBOX).get() as { total: number; pending: number }),
+    captureEventTimes: async () => read((db) => byToken(db.prepare(CAPTURES).all() as Row[])),
+  };
 }
 
-/** When the session took each keypress of a field (epoch ms), by the callback's idempotency token. */
-export function captureEventTimes(dataDir: string): Map<string, number> {
-  const db = open(dataDir);
-  try {
-    const rows = db.prepare("SELECT session_sid, seq, at FROM session_events WHERE kind = 'capture'").all() as Array<{ session_sid: string; seq: number; at: number }>;
-    return new Map(rows.map((r) => [`${r.session_sid}-${r.seq}`, r.at]));
-  } finally {
-    db.close();
-  }
+export function postgresStore(databaseUrl: string): BenchStore {
+  const read = async <T extends pg.QueryResultRow>(text: string): Promise<T[]> => {
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    try {
+      return (await client.query<T>(text)).rows;
+    } finally {
+      await client.end();
+    }
+  };
+  return {
+    async outboxCounts() {
+      const [row] = await read<{ total: string; pending: string }>(OUTBOX);
+      return { total: Number(row!.total), pending: Number(row!.pending) };
+    },
+    captureEventTimes: async () => byToken(await read<Row>(CAPTURES)),
+  };
 }

@@ -1,5 +1,6 @@
 /**
- * The load generator's tools: a keep-alive HTTP client (undici Pool, one connection per concurrent worker),
+ * The load generator's tools: a keep-alive HTTP client (undici Pool, one connection per concurrent worker; for a
+ * cluster one pool per process, requests spread round-robin),
  * a fixed-concurrency loop bounded in count and in time, and latency percentiles.
  *
  * undici rather than autocannon: the bench drives multi-step flows (call, session, captures, keypad, complete)
@@ -12,17 +13,20 @@ import { Pool } from 'undici';
 export const epochMs = (): number => performance.timeOrigin + performance.now();
 
 export class Client {
-  private readonly pool: Pool;
+  private readonly pools: Pool[];
   private readonly authorization: string;
+  private turn = 0;
 
-  constructor(baseUrl: string, connections: number, credentials: [string, string]) {
-    this.pool = new Pool(baseUrl, { connections, pipelining: 1, keepAliveTimeout: 60_000 });
+  /** With several `baseUrls` (a cluster's processes), each request goes to the next one in turn. */
+  constructor(baseUrls: string | string[], connections: number, credentials: [string, string]) {
+    this.pools = [baseUrls].flat().map((url) => new Pool(url, { connections, pipelining: 1, keepAliveTimeout: 60_000 }));
     this.authorization = 'Basic ' + Buffer.from(credentials.join(':')).toString('base64');
   }
 
   /** POSTs a form; returns the status and the body text. */
   async post(path: string, form: Record<string, string>): Promise<{ status: number; body: string }> {
-    const response = await this.pool.request({
+    const pool = this.pools[this.turn++ % this.pools.length]!;
+    const response = await pool.request({
       method: 'POST',
       path,
       headers: { authorization: this.authorization, 'content-type': 'application/x-www-form-urlencoded' },
@@ -38,8 +42,8 @@ export class Client {
     return body;
   }
 
-  close(): Promise<void> {
-    return this.pool.close();
+  async close(): Promise<void> {
+    await Promise.all(this.pools.map((pool) => pool.close()));
   }
 }
 

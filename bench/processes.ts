@@ -11,6 +11,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { EventEmitter } from 'node:events';
 import type { Arrival, ReceiverReply, ReceiverRequest } from './receiverProtocol.js';
+import { embeddedStore, type BenchStore } from './database.js';
+import type { Metered } from './cpu.js';
 
 const PAYTONE_MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
 const CHILDREN = fileURLToPath(new URL('./children/', import.meta.url));
@@ -40,10 +42,23 @@ export function ownCpuSeconds(): number {
   return (usage.user + usage.system) / 1e6;
 }
 
+/** paytone under load: one embedded process, or a cluster's processes (bench/cluster.ts). */
 export interface Paytone {
+  /** Where requests go, in turn. */
+  baseUrls: string[];
+  pids: number[];
+  /** Processes metered beside paytone's own: a cluster's PostgreSQL backends. */
+  alongside: Record<string, Metered>;
+  store: BenchStore;
+  /** A cluster's PostgreSQL traffic so far, summed over its processes (their /metrics). */
+  traffic?(): Promise<{ roundTrips: number; statements: number }>;
+  stop(): Promise<void>;
+}
+
+/** One paytone process (`startPaytone`), as a cluster member or on its own. */
+export interface PaytoneProcess {
   baseUrl: string;
   pid: number;
-  dataDir: string;
   stop(): Promise<void>;
 }
 
@@ -56,9 +71,17 @@ export interface PaytoneOptions {
   cpuProfile: boolean;
   /** Another build's `dist/src/main.js` (`--paytone DIR`), to compare a change with what it replaces. */
   main?: string;
+  /** Cluster mode: PostgreSQL's URL and the vault key all members share. */
+  cluster?: { databaseUrl: string; vaultKey: string };
 }
 
-export async function startPaytone(options: PaytoneOptions): Promise<Paytone> {
+/** One embedded paytone on a fresh data directory. */
+export async function startEmbedded(options: PaytoneOptions): Promise<Paytone> {
+  const one = await startPaytone(options);
+  return { baseUrls: [one.baseUrl], pids: [one.pid], alongside: {}, store: embeddedStore(path.join(options.runDir, `${options.name}-data`)), stop: one.stop };
+}
+
+export async function startPaytone(options: PaytoneOptions): Promise<PaytoneProcess> {
   const dataDir = path.join(options.runDir, `${options.name}-data`);
   const logFile = path.join(options.runDir, `${options.name}.log`);
   // The port is chosen here rather than read from the log, which a quiet LOG_LEVEL leaves empty.
@@ -78,6 +101,7 @@ export async function startPaytone(options: PaytoneOptions): Promise<Paytone> {
       // One account drives the whole load: the per-account limit (a guard against a runaway client) would
       // measure itself, not paytone.
       PAYTONE_RATE_LIMIT: 'off',
+      ...(options.cluster ? { DATABASE_URL: options.cluster.databaseUrl, PAYTONE_VAULT_KEY: options.cluster.vaultKey } : {}),
     },
     stdio: ['ignore', out, out],
   });
@@ -93,7 +117,6 @@ export async function startPaytone(options: PaytoneOptions): Promise<Paytone> {
   return {
     baseUrl,
     pid: child.pid!,
-    dataDir,
     async stop() {
       // SIGTERM lets paytone close cleanly (and write its CPU profile).
       if (child.exitCode === null) child.kill('SIGTERM');

@@ -1,9 +1,13 @@
 /**
- * `npm run bench [-- --quick | --tiny] [--cpu-prof] [--out DIR] [--log-level LEVEL] [--keypad-interval MS] [--paytone DIR]`
+ * `npm run bench [-- --quick | --tiny] [--cluster N[,M...]] [--postgres URL] [--cpu-prof] [--out DIR] [--log-level LEVEL] [--keypad-interval MS] [--paytone DIR]`
  *
  * Starts, on 127.0.0.1 only, paytone on a fresh embedded database, a callback receiver that validates every
- * signature, and a bare node:http server (the ceiling); measures payment create, full sessions,
- * keypress-to-callback latency and memory; prints one table and writes it as JSON to bench/results/.
+ * signature, and a bare node:http server (the ceiling); measures payment create, full sessions, keys typed at the
+ * server's pace, keypress-to-callback latency and memory; prints one table and writes it as JSON to bench/results/.
+ * With --cluster N the same figures are measured again, in the same run, against N processes on a fresh PostgreSQL
+ * database (created on the server at --postgres, PAYTONE_BENCH_POSTGRES_URL or 127.0.0.1:5432, dropped after),
+ * requests spread round-robin, with PostgreSQL's CPU and the round trips and statements per operation; `--cluster
+ * 1,3` measures one process and then three.
  * With --cpu-prof every paytone process writes a V8 CPU profile into the run directory, which is kept; with
  * --paytone DIR the server is another checkout's build (DIR/dist), for before-and-after figures.
  */
@@ -15,13 +19,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { PROFILES, type BenchProfile } from './profiles.js';
-import { Receiver, startBareServer, startPaytone, type Paytone } from './processes.js';
+import { Receiver, startBareServer, startEmbedded, type BareServer, type Paytone, type PaytoneOptions } from './processes.js';
+import { DEFAULT_POSTGRES_URL, startCluster } from './cluster.js';
 import { benchCreate } from './scenarios/create.js';
 import { benchSessions } from './scenarios/sessions.js';
 import { benchKeypress } from './scenarios/keypress.js';
 import { benchMemory } from './scenarios/memory.js';
-import { outboxCounts } from './database.js';
-import { describeMachine, minimums, table, type CallbackCheck, type Report } from './report.js';
+import { clusterMinimums, describeMachine, minimums, table, type CallbackCheck, type Figures, type Report } from './report.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -29,6 +33,8 @@ const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     tiny: { type: 'boolean', default: false },
+    cluster: { type: 'string' },
+    postgres: { type: 'string' },
     'cpu-prof': { type: 'boolean', default: false },
     out: { type: 'string', default: path.join(REPO, 'bench', 'results') },
     'log-level': { type: 'string', default: 'info' },
@@ -43,6 +49,13 @@ function chooseProfile(): BenchProfile {
   return profile;
 }
 
+function clusterSizes(): number[] {
+  if (args.cluster === undefined) return [];
+  const sizes = args.cluster.split(',').map(Number);
+  if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 16)) throw new Error(`--cluster wants process counts from 1 to 16 (e.g. 3, or 1,3), not ${args.cluster}`);
+  return sizes;
+}
+
 function filesystemOf(dir: string): string {
   try {
     return execFileSync('df', ['-T', dir], { encoding: 'utf8' }).split('\n')[1]?.split(/\s+/)[1] ?? 'unknown';
@@ -55,7 +68,7 @@ function filesystemOf(dir: string): string {
 async function checkCallbacks(paytone: Paytone, receiver: Receiver): Promise<CallbackCheck> {
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const queued = outboxCounts(paytone.dataDir);
+    const queued = await paytone.store.outboxCounts();
     const stats = await receiver.stats();
     if ((queued.pending === 0 && stats.total >= queued.total) || Date.now() > deadline) {
       return { queued: queued.total, received: stats.total, invalidSignatures: stats.invalid, duplicates: stats.duplicates };
@@ -66,52 +79,75 @@ async function checkCallbacks(paytone: Paytone, receiver: Receiver): Promise<Cal
 
 const step = (what: string) => process.stderr.write(`bench: ${what}\n`);
 
-async function main(): Promise<void> {
-  const profile = chooseProfile();
-  const loadBefore = os.loadavg()[0]!;
-  const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'paytone-bench-'));
-  const paytoneOptions = {
-    runDir,
-    logLevel: args['log-level']!,
-    cpuProfile: args['cpu-prof']!,
-    main: args.paytone === undefined ? undefined : path.resolve(args.paytone, 'dist', 'src', 'main.js'),
-  };
-  const receiver = await Receiver.start();
-  const bare = await startBareServer();
-
-  step(`${profile.name} run; processes and data in ${runDir}`);
-  let paytone = await startPaytone({ ...paytoneOptions, name: 'throughput', dtmfIntervalMs: 0 });
+/** The figures of one paytone (embedded, or a cluster): each phase on a paytone of its own, started by `start`. */
+async function measure(a: { profile: BenchProfile; bare: BareServer; receiver: Receiver; start: (name: string, dtmfIntervalMs: number) => Promise<Paytone> }): Promise<Figures> {
+  const { profile, bare, receiver } = a;
+  // The callback check compares what this paytone queued with what arrived since here.
+  await receiver.reset();
+  let paytone = await a.start('throughput', 0);
   step('payment create: bare node:http, then paytone');
   const create = await benchCreate({ paytone, bare, receiver, profile: profile.create });
-  await bare.stop();
   step('full card sessions');
   const sessions = await benchSessions({ paytone, receiver, profile: profile.sessions });
   const callbacks = await checkCallbacks(paytone, receiver);
+  step(`keys at the server's pace: ${profile.keypress.sessions} callers typing a card number at once`);
+  const keypad = await benchKeypress({ paytone, receiver, profile: { sessions: profile.keypress.sessions, intervalMs: 0 } });
   await paytone.stop();
 
   step(`keypress to callback: ${profile.keypress.sessions} callers typing, one key per ${profile.keypress.intervalMs} ms`);
-  paytone = await startPaytone({ ...paytoneOptions, name: 'typing', dtmfIntervalMs: profile.keypress.intervalMs });
+  paytone = await a.start('typing', profile.keypress.intervalMs);
   const keypress = await benchKeypress({ paytone, receiver, profile: profile.keypress });
   await paytone.stop();
 
   step(`memory: ${profile.memory.sessions} open sessions`);
-  paytone = await startPaytone({ ...paytoneOptions, name: 'memory', dtmfIntervalMs: 0 });
+  paytone = await a.start('memory', 0);
   const memory = await benchMemory({ paytone, receiver, profile: profile.memory });
   await paytone.stop();
+  return { create, sessions, callbacks, keypad, keypress, memory };
+}
+
+async function main(): Promise<void> {
+  const profile = chooseProfile();
+  const sizes = clusterSizes();
+  const postgresUrl = args.postgres ?? (process.env.PAYTONE_BENCH_POSTGRES_URL || DEFAULT_POSTGRES_URL);
+  const loadBefore = os.loadavg()[0]!;
+  const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'paytone-bench-'));
+  const options = (name: string, dtmfIntervalMs: number): PaytoneOptions => ({
+    runDir,
+    name,
+    dtmfIntervalMs,
+    logLevel: args['log-level']!,
+    cpuProfile: args['cpu-prof']!,
+    main: args.paytone === undefined ? undefined : path.resolve(args.paytone, 'dist', 'src', 'main.js'),
+  });
+  const receiver = await Receiver.start();
+  const bare = await startBareServer();
+
+  step(`${profile.name} run; processes and data in ${runDir}`);
+  const embedded = await measure({ profile, bare, receiver, start: (name, interval) => startEmbedded(options(name, interval)) });
+  const clusters: Report['clusters'] = [];
+  for (const size of sizes) {
+    step(`cluster of ${size} on PostgreSQL`);
+    const figures = await measure({ profile, bare, receiver, start: (name, interval) => startCluster(size, postgresUrl, options(`cluster${size}-${name}`, interval)) });
+    clusters.push({ processes: size, ...figures });
+  }
+  await bare.stop();
   await receiver.stop();
 
-  const figures = { create, sessions, callbacks, keypress, memory };
+  const flags = [profile.name === 'full' ? '' : `--${profile.name}`, sizes.length > 0 ? `--cluster ${sizes.join(',')}` : ''].filter(Boolean).join(' ');
   const report: Report = {
     date: new Date().toISOString(),
-    command: `npm run bench${profile.name === 'full' ? '' : ` -- --${profile.name}`}`,
+    command: `npm run bench${flags ? ` -- ${flags}` : ''}`,
     profile: profile.name,
     machine: describeMachine(loadBefore, filesystemOf(runDir)),
-    ...figures,
-    minimums: minimums(figures),
+    ...embedded,
+    minimums: minimums(embedded),
+    clusters,
+    clusterMinimums: clusterMinimums(embedded, clusters),
   };
   process.stdout.write(`${table(report)}\n`);
   fs.mkdirSync(args.out!, { recursive: true });
-  const file = path.join(args.out!, `${profile.name}.json`);
+  const file = path.join(args.out!, `${profile.name}${sizes.length > 0 ? `-cluster-${sizes.join('-')}` : ''}.json`);
   fs.writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   step(`results written to ${path.relative(process.cwd(), file) || file}`);
   if (args['cpu-prof']) step(`CPU profiles kept in ${runDir}`);

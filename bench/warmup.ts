@@ -5,7 +5,7 @@
  * figures of the warmed-up server; how it warmed up is reported next to them.
  */
 import type { LoopResult } from './load.js';
-import { cpuMsPer, meterCpu } from './cpu.js';
+import { cpuMsPer, meterCpu, type Metered } from './cpu.js';
 
 /** How a server warmed up: the units of work it took (requests or sessions), and its CPU per unit in each round, in ms. */
 export interface WarmUp {
@@ -28,7 +28,7 @@ const STEADY = 0.95;
  * each round, outside its CPU count.
  */
 export async function warmUp(a: WarmUpProfile & {
-  server: { paytone: number } | { bare: number };
+  server: { paytone: Metered } | { bare: Metered };
   round: (count: number) => Promise<LoopResult>;
   prepare?: (count: number) => Promise<void>;
 }): Promise<WarmUp> {

@@ -5,6 +5,7 @@
 import { Agent, paymentsPath } from '../flows.js';
 import { Client, fixedConcurrency, percentile, type LoopResult } from '../load.js';
 import { cpuMsPer, meterCpu, type CpuShares } from '../cpu.js';
+import { meterDatabase, type DatabaseCost } from '../cost.js';
 import { warmUp, type WarmUp, type WarmUpProfile } from '../warmup.js';
 import { ACCOUNT_SID, AUTH_TOKEN, type BareServer, type Paytone, type Receiver } from '../processes.js';
 
@@ -25,6 +26,8 @@ export interface Throughput {
   cpuPercent: CpuShares;
   /** CPU the server (paytone or the bare one) spent per request. */
   serverCpuMsPerRequest: number;
+  /** A cluster: what each request cost its database. */
+  database?: DatabaseCost;
 }
 
 export interface CreateFigures {
@@ -32,6 +35,8 @@ export interface CreateFigures {
   bare: Throughput;
   paytone: Throughput;
   ratioToBare: number;
+  /** paytone's CPU per create as a multiple of the bare server's CPU per request: what the generator does not bound. */
+  cpuMultipleOfBare: number;
   warmup: { bare: WarmUp; paytone: WarmUp };
 }
 
@@ -64,7 +69,7 @@ export async function benchCreate(p: { paytone: Paytone; bare: BareServer; recei
   await bareClient.close();
 
   // Every create needs a call of its own with no open session: placed beforehand, outside the measurement.
-  const client = new Client(p.paytone.baseUrl, profile.concurrency, credentials);
+  const client = new Client(p.paytone.baseUrls, profile.concurrency, credentials);
   const agent = new Agent(client, p.receiver);
   const calls: string[] = [];
   const placeCalls = async (count: number) => {
@@ -73,10 +78,12 @@ export async function benchCreate(p: { paytone: Paytone; bare: BareServer; recei
     });
   };
   const create = (count: number) => fixedConcurrency({ ...profile, count }, () => agent.startSession(calls.pop()!).then(() => undefined));
-  const paytoneWarmup = await warmUp({ ...profile, server: { paytone: p.paytone.pid }, round: create, prepare: placeCalls });
+  const paytoneWarmup = await warmUp({ ...profile, server: { paytone: p.paytone.pids }, round: create, prepare: placeCalls });
   await placeCalls(profile.count);
-  cpu = meterCpu({ paytone: p.paytone.pid, receiver: p.receiver.pid });
+  const database = await meterDatabase(p.paytone);
+  cpu = meterCpu({ paytone: p.paytone.pids, receiver: p.receiver.pid, ...p.paytone.alongside });
   const paytone = throughput(await create(profile.count), cpu.stop());
+  paytone.database = await database.stop(paytone.cpuPercent, paytone.seconds, paytone.requests);
   await client.close();
 
   return {
@@ -84,6 +91,7 @@ export async function benchCreate(p: { paytone: Paytone; bare: BareServer; recei
     bare,
     paytone,
     ratioToBare: paytone.requestsPerSecond / bare.requestsPerSecond,
+    cpuMultipleOfBare: paytone.serverCpuMsPerRequest / bare.serverCpuMsPerRequest,
     warmup: { bare: bareWarmup, paytone: paytoneWarmup },
   };
 }

@@ -10,7 +10,7 @@
 import { Agent, CARD_FIELDS } from '../flows.js';
 import { Client, epochMs, fixedConcurrency, percentile } from '../load.js';
 import { cpuMsPer, meterCpu, type CpuShares } from '../cpu.js';
-import { captureEventTimes } from '../database.js';
+import { meterDatabase, type DatabaseCost } from '../cost.js';
 import { ACCOUNT_SID, AUTH_TOKEN, type Paytone, type Receiver } from '../processes.js';
 
 export interface KeypressProfile {
@@ -33,11 +33,15 @@ export interface KeypressFigures {
   /** Every digit of the phase, including the ramp up and down. */
   allKeypresses: number;
   allP99Ms: number;
+  /** Every key of every session over the phase, from the first keypad request to the last field's end. */
+  wholePhaseKeypressesPerSecond: number;
   /** Per-digit callbacks that never arrived. */
   missing: number;
   cpuPercent: CpuShares;
   /** paytone's CPU per keypress over the phase (the keypad requests and field ends included). */
   paytoneCpuMsPerKeypress: number;
+  /** A cluster: what each keypress cost its database (the keypad requests and field ends included). */
+  database?: DatabaseCost;
 }
 
 const SETUP_CONCURRENCY = 32;
@@ -46,7 +50,7 @@ const KEYPAD_CONCURRENCY = 64;
 export async function benchKeypress(p: { paytone: Paytone; receiver: Receiver; profile: KeypressProfile }): Promise<KeypressFigures> {
   const { sessions: count, intervalMs } = p.profile;
   const [capture, digits] = CARD_FIELDS[0]!;
-  const client = new Client(p.paytone.baseUrl, KEYPAD_CONCURRENCY, [ACCOUNT_SID, AUTH_TOKEN]);
+  const client = new Client(p.paytone.baseUrls, KEYPAD_CONCURRENCY, [ACCOUNT_SID, AUTH_TOKEN]);
   const agent = new Agent(client, p.receiver);
 
   const waiting: Array<{ callSid: string; sid: string }> = [];
@@ -59,7 +63,8 @@ export async function benchKeypress(p: { paytone: Paytone; receiver: Receiver; p
   if (waiting.length !== count) throw new Error(`only ${waiting.length} of ${count} sessions could be set up`);
   await p.receiver.partials();
 
-  const cpu = meterCpu({ paytone: p.paytone.pid, receiver: p.receiver.pid });
+  const traffic = await meterDatabase(p.paytone);
+  const cpu = meterCpu({ paytone: p.paytone.pids, receiver: p.receiver.pid, ...p.paytone.alongside });
   const started = epochMs();
   const typingMs = digits.length * intervalMs;
   const ended = waiting.map(({ sid }) => p.receiver.arrival(sid, capture, typingMs + 120_000));
@@ -68,11 +73,13 @@ export async function benchKeypress(p: { paytone: Paytone; receiver: Receiver; p
   const ends = await Promise.all(ended);
   const cpuPercent = cpu.stop();
   const phaseEnd = epochMs();
+  const database = await traffic.stop(cpuPercent, (phaseEnd - started) / 1000, count * digits.length);
   await client.close();
 
   const firstEnd = Math.min(...ends.map((e) => e.at));
+  const lastEnd = Math.max(...ends.map((e) => e.at));
   const arrivals = await p.receiver.partials();
-  const decided = captureEventTimes(p.paytone.dataDir);
+  const decided = await p.paytone.store.captureEventTimes();
   const all: number[] = [];
   const steady: number[] = [];
   let steadyFrom = Infinity;
@@ -105,9 +112,11 @@ export async function benchKeypress(p: { paytone: Paytone; receiver: Receiver; p
     p99Ms: percentile(headline, 99),
     maxMs: percentile(headline, 100),
     allKeypresses: all.length,
+    wholePhaseKeypressesPerSecond: (count * digits.length) / (Math.max(lastEnd - started, 1) / 1000),
     allP99Ms: percentile(all, 99),
     missing,
     cpuPercent,
     paytoneCpuMsPerKeypress: cpuMsPer(cpuPercent, (phaseEnd - started) / 1000, count * digits.length),
+    database,
   };
 }

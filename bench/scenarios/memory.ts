@@ -24,7 +24,7 @@ const WARMUP = 100;
 const SETTLE_MS = 2000;
 
 export async function benchMemory(p: { paytone: Paytone; receiver: Receiver; profile: MemoryProfile }): Promise<MemoryFigures> {
-  const client = new Client(p.paytone.baseUrl, CONCURRENCY, [ACCOUNT_SID, AUTH_TOKEN]);
+  const client = new Client(p.paytone.baseUrls, CONCURRENCY, [ACCOUNT_SID, AUTH_TOKEN]);
   const agent = new Agent(client, p.receiver);
   const open = (count: number) =>
     fixedConcurrency({ concurrency: CONCURRENCY, count, seconds: 600 }, async () => {
@@ -41,13 +41,13 @@ export async function benchMemory(p: { paytone: Paytone; receiver: Receiver; pro
   await open(WARMUP);
   await delivered(WARMUP);
   await sleep(SETTLE_MS);
-  const baseline = residentBytesOf(p.paytone.pid);
+  const baseline = p.paytone.pids.reduce((sum, pid) => sum + residentBytesOf(pid), 0);
   const added = p.profile.sessions - WARMUP;
   const opened = await open(added);
   if (opened.failed > 0) throw new Error(`${opened.failed} sessions could not be opened: ${opened.firstError}`);
   await delivered(p.profile.sessions);
   await sleep(SETTLE_MS);
-  const resident = residentBytesOf(p.paytone.pid);
+  const resident = p.paytone.pids.reduce((sum, pid) => sum + residentBytesOf(pid), 0);
   await client.close();
   return {
     openSessions: p.profile.sessions,

@@ -6,6 +6,7 @@
 import { Agent } from '../flows.js';
 import { Client, fixedConcurrency, percentile } from '../load.js';
 import { cpuMsPer, meterCpu, type CpuShares } from '../cpu.js';
+import { meterDatabase, type DatabaseCost } from '../cost.js';
 import { ACCOUNT_SID, AUTH_TOKEN, type Paytone, type Receiver } from '../processes.js';
 import { warmUp, type WarmUp, type WarmUpProfile } from '../warmup.js';
 
@@ -28,19 +29,23 @@ export interface SessionsFigures {
   requestsPerSession: number;
   cpuPercent: CpuShares;
   paytoneCpuMsPerSession: number;
+  /** A cluster: what each session cost its database. */
+  database?: DatabaseCost;
   warmup: WarmUp;
 }
 
 const SESSION_TIMEOUT_MS = 60_000;
 
 export async function benchSessions(p: { paytone: Paytone; receiver: Receiver; profile: SessionsProfile }): Promise<SessionsFigures> {
-  const client = new Client(p.paytone.baseUrl, p.profile.concurrency, [ACCOUNT_SID, AUTH_TOKEN]);
+  const client = new Client(p.paytone.baseUrls, p.profile.concurrency, [ACCOUNT_SID, AUTH_TOKEN]);
   const agent = new Agent(client, p.receiver);
   const sessions = (count: number) => fixedConcurrency({ ...p.profile, count }, () => agent.cardPayment(SESSION_TIMEOUT_MS));
-  const warmup = await warmUp({ ...p.profile, server: { paytone: p.paytone.pid }, round: sessions });
-  const cpu = meterCpu({ paytone: p.paytone.pid, receiver: p.receiver.pid });
+  const warmup = await warmUp({ ...p.profile, server: { paytone: p.paytone.pids }, round: sessions });
+  const traffic = await meterDatabase(p.paytone);
+  const cpu = meterCpu({ paytone: p.paytone.pids, receiver: p.receiver.pid, ...p.paytone.alongside });
   const result = await sessions(p.profile.count);
   const cpuPercent = cpu.stop();
+  const database = await traffic.stop(cpuPercent, result.seconds, result.done);
   await client.close();
   if (result.firstError !== null) process.stderr.write(`bench: ${result.failed} sessions failed, first: ${result.firstError}\n`);
   return {
@@ -54,6 +59,7 @@ export async function benchSessions(p: { paytone: Paytone; receiver: Receiver; p
     requestsPerSession: 3 + 2 * 4,
     cpuPercent,
     paytoneCpuMsPerSession: cpuMsPer(cpuPercent, result.seconds, result.done),
+    database,
     warmup,
   };
 }

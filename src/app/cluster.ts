@@ -16,6 +16,7 @@
  */
 import { AdvisoryLocks, ClusterMember, dueDeadlines, orphanedCompletions } from '../store/cluster.js';
 import type { Db } from '../store/database.js';
+import type { DatabaseTraffic } from '../store/databaseTraffic.js';
 import type { Logger } from '../log.js';
 import type { PaymentSessions, SessionCoordination } from './paymentSessions.js';
 
@@ -32,9 +33,9 @@ export interface Cluster {
   leave(): Promise<void>;
 }
 
-export async function joinCluster(a: { databaseUrl: string; db: Db; log: Logger; onLost: (err: Error) => void }): Promise<Cluster> {
-  const member = await ClusterMember.join(a.databaseUrl, a.onLost);
-  const locks = new AdvisoryLocks(a.databaseUrl);
+export async function joinCluster(a: { databaseUrl: string; db: Db; log: Logger; onLost: (err: Error) => void; traffic?: DatabaseTraffic }): Promise<Cluster> {
+  const member = await ClusterMember.join(a.databaseUrl, a.onLost, a.traffic);
+  const locks = new AdvisoryLocks(a.databaseUrl, undefined, a.traffic);
   let sweeper: ClusterSweep | null = null;
   a.log.info({ memberId: member.id }, 'joined the cluster');
   return {

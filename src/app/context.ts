@@ -8,6 +8,7 @@
 import type { Config, RateLimit } from '../config.js';
 import type { Logger } from '../log.js';
 import { durable, openDatabase } from '../store/database.js';
+import { DatabaseTraffic } from '../store/databaseTraffic.js';
 import path from 'node:path';
 import { Vault } from '../vault/vault.js';
 import { VAULT_KEY_FILE } from '../vault/keyFile.js';
@@ -89,8 +90,9 @@ export interface AppContext {
 
 export async function createAppContext(config: Config, log: Logger): Promise<AppContext> {
   const now = Date.now;
-  const db = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
-  const ops = createOps(db, config, log);
+  const traffic = new DatabaseTraffic();
+  const db = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, traffic });
+  const ops = createOps(db, config, log, config.databaseUrl ? traffic : undefined);
   const vault = await Vault.open({ dataDir: config.dataDir, keyHex: config.vaultKeyHex });
   // A development start keeps everything in one folder; one meant for real cards should not keep the key beside
   // the database it protects.
@@ -106,6 +108,7 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
         databaseUrl: config.databaseUrl,
         db,
         log,
+        traffic,
         onLost(err) {
           // The others now take this process's work over: going on would do it twice.
           log.fatal({ err }, 'lost cluster membership (the database connection ended); exiting');

@@ -17,6 +17,8 @@ import type { AttemptedCallback } from '../callbacks/outbox.js';
 export interface MetricsSources {
   sessionsByStatus(): Promise<Array<{ status: string; count: number }>>;
   outboxBacklog(): Promise<{ pending: number; oldestAt: number | null }>;
+  /** A cluster's PostgreSQL traffic so far (store/databaseTraffic.ts); absent on the embedded database. */
+  databaseTraffic?(): { roundTrips: number; statements: number };
 }
 
 /** What became of one callback attempt: delivered, to be tried again, or given up. */
@@ -105,6 +107,27 @@ export class PaytoneMetrics {
         });
       },
     });
+    const traffic = sources.databaseTraffic;
+    if (traffic) {
+      new Counter({
+        name: 'paytone_database_round_trips_total',
+        help: 'Queries this process sent to PostgreSQL and waited for (cluster mode).',
+        registers,
+        collect() {
+          this.reset();
+          this.inc(traffic().roundTrips);
+        },
+      });
+      new Counter({
+        name: 'paytone_database_statements_total',
+        help: 'SQL statements this process sent to PostgreSQL; one round trip may carry several (cluster mode).',
+        registers,
+        collect() {
+          this.reset();
+          this.inc(traffic().statements);
+        },
+      });
+    }
     this.callbackDeliveries = new Counter({
       name: 'paytone_callback_deliveries_total',
       help: 'Status callback attempts by outcome: delivered (2xx), retry (will be sent again), failed (given up).',

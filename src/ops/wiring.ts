@@ -10,6 +10,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { migrationStatus, type Db } from '../store/database.js';
 import { outboxBacklog, sessionCountsByStatus } from '../store/stats.js';
+import type { DatabaseTraffic } from '../store/databaseTraffic.js';
 import { HealthChecks } from './health.js';
 import { PaytoneMetrics } from './metrics.js';
 
@@ -20,11 +21,12 @@ export interface OpsContext {
   metricsToken: string | undefined;
 }
 
-export function createOps(db: Db, config: Pick<Config, 'metricsToken'>, log: Logger): OpsContext {
+/** `traffic`: a cluster's PostgreSQL round trips and statements, exposed as counters. */
+export function createOps(db: Db, config: Pick<Config, 'metricsToken'>, log: Logger, traffic?: DatabaseTraffic): OpsContext {
   return {
     health: new HealthChecks({ migrationStatus: () => migrationStatus(db) }),
     metrics: new PaytoneMetrics({
-      sources: { sessionsByStatus: () => sessionCountsByStatus(db), outboxBacklog: () => outboxBacklog(db) },
+      sources: { sessionsByStatus: () => sessionCountsByStatus(db), outboxBacklog: () => outboxBacklog(db), databaseTraffic: traffic && (() => traffic) },
       onSourceError: (error) => log.warn({ error: error instanceof Error ? error.message : String(error) }, 'metrics query failed'),
     }),
     metricsToken: config.metricsToken,

@@ -18,6 +18,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { sql, type RawBuilder } from 'kysely';
 import { postgresPool, type Db } from './database.js';
+import type { DatabaseTraffic } from './databaseTraffic.js';
 
 const MEMBER_LOCK = 'paytone-member:';
 const WORK_LOCK = 'paytone-work:';
@@ -46,9 +47,10 @@ export class ClusterMember {
   ) {}
 
   /** Joins the cluster; `onLost` is told if the membership connection ends while the process still runs. */
-  static async join(databaseUrl: string, onLost: (err: Error) => void): Promise<ClusterMember> {
+  static async join(databaseUrl: string, onLost: (err: Error) => void, traffic?: DatabaseTraffic): Promise<ClusterMember> {
     const id = randomUUID();
     const client = new pg.Client({ connectionString: databaseUrl, keepAlive: true, application_name: `paytone member ${id}` });
+    traffic?.watch(client);
     await client.connect();
     await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [MEMBER_LOCK + id]);
     const member = new ClusterMember(id, client);
@@ -74,8 +76,8 @@ export class ClusterMember {
 export class AdvisoryLocks {
   private readonly pool: pg.Pool;
 
-  constructor(databaseUrl: string, maxConnections = 8) {
-    this.pool = postgresPool(databaseUrl, maxConnections, { connectionTimeoutMillis: 15_000 });
+  constructor(databaseUrl: string, maxConnections = 8, traffic?: DatabaseTraffic) {
+    this.pool = postgresPool(databaseUrl, maxConnections, { connectionTimeoutMillis: 15_000 }, traffic);
   }
 
   async run<T>(key: string, task: () => Promise<T>): Promise<T> {

@@ -16,6 +16,7 @@ import pg from 'pg';
 import { type CompiledQuery, Kysely, Migrator, PostgresAdapter, PostgresDialect, type QueryResult } from 'kysely';
 import { GroupCommitSqliteDialect } from './sqliteDriver.js';
 import { migrationProvider } from './migrations.js';
+import type { DatabaseTraffic } from './databaseTraffic.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -32,6 +33,8 @@ export interface DatabaseOptions {
   migrations?: 'auto' | 'require' | 'skip';
   /** PostgreSQL only: the most connections this process opens for queries (10 by default). */
   maxConnections?: number;
+  /** PostgreSQL only: counts the round trips and statements of this database's connections. */
+  traffic?: DatabaseTraffic;
 }
 
 export const DATABASE_FILE = 'paytone.db';
@@ -44,7 +47,7 @@ export function isPostgresUrl(url: string): boolean {
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Db> {
-  const db = options.databaseUrl ? openPostgres(options.databaseUrl, options.maxConnections ?? 10) : openSqlite(options.dataDir);
+  const db = options.databaseUrl ? openPostgres(options.databaseUrl, options.maxConnections ?? 10, options.traffic) : openSqlite(options.dataDir);
   const mode = options.migrations ?? (options.databaseUrl ? 'require' : 'auto');
   try {
     if (mode === 'auto') await migrate(db);
@@ -137,16 +140,17 @@ const postgresTypes = {
     oid === INT8_OID && format !== 'binary' ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
 
-/** A node-postgres pool whose int8 columns come back as numbers (see `postgresTypes`). */
-export function postgresPool(databaseUrl: string, max: number, more: pg.PoolConfig = {}): pg.Pool {
+/** A node-postgres pool whose int8 columns come back as numbers (see `postgresTypes`), its traffic counted in `traffic`. */
+export function postgresPool(databaseUrl: string, max: number, more: pg.PoolConfig = {}, traffic?: DatabaseTraffic): pg.Pool {
   const pool = new pg.Pool({ connectionString: databaseUrl, max, types: postgresTypes, application_name: 'paytone', keepAlive: true, ...more });
+  if (traffic) pool.on('connect', (client) => traffic.watch(client));
   // An idle connection the server dropped (restart, failover) must not take the process down; the pool replaces it.
   pool.on('error', () => undefined);
   return pool;
 }
 
-function openPostgres(databaseUrl: string, maxConnections: number): Db {
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: postgresPool(databaseUrl, maxConnections) }) });
+function openPostgres(databaseUrl: string, maxConnections: number, traffic?: DatabaseTraffic): Db {
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: postgresPool(databaseUrl, maxConnections, {}, traffic) }) });
 }
 
 export function dialectOf(db: Db): 'sqlite' | 'postgres' {

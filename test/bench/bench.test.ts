@@ -1,6 +1,7 @@
 /**
- * The bench runs end to end in its tiny size and reports every figure as a finite number. No timing is
- * asserted here: speed is the bench's own report, not a test.
+ * The bench runs end to end in its tiny size and reports every figure as a finite number, for one embedded process
+ * and (`--cluster 2`) for two processes on a fresh PostgreSQL database. No timing is asserted here: speed is the
+ * bench's own report, not a test.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { POSTGRES_URL, postgresForTests } from '../support/postgres.js';
 
 const RUN = fileURLToPath(new URL('../../bench/run.js', import.meta.url));
 
@@ -20,11 +22,14 @@ function numbers(value: unknown, at = ''): Array<[string, unknown]> {
   return Object.entries(value).flatMap(([key, inner]) => numbers(inner, at ? `${at}.${key}` : key));
 }
 
-test('the bench runs and reports every figure', { timeout: 240_000 }, async () => {
+const pg = await postgresForTests();
+
+test('the bench runs and reports every figure', { timeout: 420_000 }, async () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'paytone-bench-smoke-'));
+  const cluster = pg.skip ? [] : ['--cluster', '2', '--postgres', POSTGRES_URL];
   try {
-    const { stdout } = await promisify(execFile)(process.execPath, [RUN, '--tiny', '--out', out, '--log-level', 'warn'], { timeout: 220_000 });
-    const report = JSON.parse(fs.readFileSync(path.join(out, 'tiny.json'), 'utf8'));
+    const { stdout } = await promisify(execFile)(process.execPath, [RUN, '--tiny', ...cluster, '--out', out, '--log-level', 'warn'], { timeout: 400_000 });
+    const report = JSON.parse(fs.readFileSync(path.join(out, pg.skip ? 'tiny.json' : 'tiny-cluster-2.json'), 'utf8'));
 
     const figures = [
       'create.bare.requestsPerSecond', 'create.bare.p50Ms', 'create.bare.p99Ms',
@@ -35,6 +40,7 @@ test('the bench runs and reports every figure', { timeout: 240_000 }, async () =
       'memory.residentMb', 'memory.perSessionKb',
       'create.paytone.cpuPercent.paytone', 'create.paytone.cpuPercent.generator', 'create.paytone.cpuPercent.receiver',
       'sessions.cpuPercent.paytone', 'keypress.cpuPercent.paytone',
+      'create.cpuMultipleOfBare', 'keypad.wholePhaseKeypressesPerSecond', 'keypad.p99Ms',
     ];
     const found = new Map(numbers(report));
     for (const figure of figures) {
@@ -50,6 +56,23 @@ test('the bench runs and reports every figure', { timeout: 240_000 }, async () =
     assert.equal(report.callbacks.invalidSignatures, 0);
     assert.equal(report.keypress.missing, 0);
     assert.equal(report.minimums.length, 4);
+
+    if (!pg.skip) {
+      // Two processes on PostgreSQL: the same figures, every callback and key, and what each operation cost the database.
+      const [two] = report.clusters;
+      assert.equal(two.processes, 2);
+      for (const figure of figures) assert.ok(Number.isFinite(new Map(numbers(two)).get(figure)), `the cluster's ${figure} is a finite number`);
+      assert.equal(two.sessions.failed, 0);
+      assert.equal(two.callbacks.received, two.callbacks.queued, 'every callback the cluster queued arrived');
+      assert.equal(two.callbacks.invalidSignatures, 0);
+      assert.equal(two.keypad.missing + two.keypress.missing, 0);
+      for (const phase of [two.create.paytone, two.sessions, two.keypad, two.keypress]) {
+        assert.ok(phase.database.roundTrips > 0 && phase.database.statements >= phase.database.roundTrips, 'round trips and statements were counted');
+        assert.ok(Number.isFinite(phase.database.postgresCpuMs), "PostgreSQL's CPU was read");
+      }
+      assert.ok(report.clusterMinimums.length > 0);
+      assert.ok(stdout.includes('2 processes on PostgreSQL'), 'the cluster table is printed');
+    }
 
     // The same figures are printed as one table.
     for (const row of ['payment create, bare node:http', 'payment create, paytone', 'full card sessions', 'keypress -> callback', 'memory']) {
