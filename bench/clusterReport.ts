@@ -20,9 +20,9 @@ export function clusterTable(r: Report): string[] {
     row('full card sessions/s (p99 ms), failed', (x) => `${f(x.sessions.sessionsPerSecond, 1)} (${f(x.sessions.p99Ms, 0)}), ${x.sessions.failed}`),
     row('  per session: paytone + PostgreSQL CPU; round trips / statements', (x) => perOp(x.sessions.database, x.sessions.paytoneCpuMsPerSession)),
     row('callbacks received / queued, bad signatures, duplicates', (x) => `${x.callbacks.received} / ${x.callbacks.queued}, ${x.callbacks.invalidSignatures}, ${x.callbacks.duplicates}`),
-    row(`keys/s at the server's pace, ${r.keypad.sessions} typing (missing)`, (x) => `${f(x.keypad.wholePhaseKeypressesPerSecond, 0)} (${x.keypad.missing})`),
+    row(`keys/s at the server's pace, ${r.keypad.sessions} typing (missing)`, (x) => `${f(x.keypad.wholePhaseKeypressesPerSecond, 0)} (${x.keypad.missing}${x.keypad.unfinished ? `, ${x.keypad.unfinished} cards never ended` : ''})`),
     row('  per key: paytone + PostgreSQL CPU; round trips / statements', (x) => perOp(x.keypad.database, x.keypad.paytoneCpuMsPerKeypress)),
-    row(`keypress -> callback p50 / p99 ms, ${r.keypress.sessions} typing (missing)`, (x) => `${f(x.keypress.p50Ms)} / ${f(x.keypress.p99Ms)} (${x.keypress.missing})`),
+    row(`keypress -> callback p50 / p99 ms, ${r.keypress.sessions} typing (missing)`, (x) => `${f(x.keypress.p50Ms)} / ${f(x.keypress.p99Ms)} (${x.keypress.missing}${x.keypress.unfinished ? `, ${x.keypress.unfinished} cards never ended` : ''})`),
     row('  per key at one a second: paytone + PostgreSQL CPU; round trips / statements', (x) => perOp(x.keypress.database, x.keypress.paytoneCpuMsPerKeypress)),
     row(`resident MB, ${r.memory.openSessions} open sessions (all processes)`, (x) => f(x.memory.residentMb, 0)),
   ];

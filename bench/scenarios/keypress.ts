@@ -35,6 +35,8 @@ export interface KeypressFigures {
   allP99Ms: number;
   /** Every key of every session over the phase, from the first keypad request to the last field's end. */
   wholePhaseKeypressesPerSecond: number;
+  /** Sessions whose card number never ended (no field-end callback within two minutes of the last key). */
+  unfinished: number;
   /** Per-digit callbacks that never arrived. */
   missing: number;
   cpuPercent: CpuShares;
@@ -70,7 +72,9 @@ export async function benchKeypress(p: { paytone: Paytone; receiver: Receiver; p
   const ended = waiting.map(({ sid }) => p.receiver.arrival(sid, capture, typingMs + 120_000));
   await fixedConcurrency({ concurrency: KEYPAD_CONCURRENCY, count, seconds: 600 }, (i) => agent.type(waiting[i]!.callSid, digits).then(() => undefined));
   const allTyping = epochMs();
-  const ends = await Promise.all(ended);
+  // A card number that never ends is reported (`unfinished`, its digits `missing`), not taken for a failed run.
+  const ends = (await Promise.allSettled(ended)).flatMap((end) => (end.status === 'fulfilled' ? [end.value] : []));
+  if (ends.length === 0) throw new Error('no card number ended');
   const cpuPercent = cpu.stop();
   const phaseEnd = epochMs();
   const database = await traffic.stop(cpuPercent, (phaseEnd - started) / 1000, count * digits.length);
@@ -112,6 +116,7 @@ export async function benchKeypress(p: { paytone: Paytone; receiver: Receiver; p
     p99Ms: percentile(headline, 99),
     maxMs: percentile(headline, 100),
     allKeypresses: all.length,
+    unfinished: count - ends.length,
     wholePhaseKeypressesPerSecond: (count * digits.length) / (Math.max(lastEnd - started, 1) / 1000),
     allP99Ms: percentile(all, 99),
     missing,

@@ -16,3 +16,14 @@ export const sealedKeypresses: Migration = {
     await db.schema.alterTable('sandbox_keypresses').addColumn('key_sealed', 'text', (c) => c.notNull()).execute();
   },
 };
+
+/**
+ * The queue in the order keys fall due: every claim takes the due heads by `play_at`, and every pass asks when the
+ * next key is due. Without it each was a scan and a sort of the whole queue, which made PostgreSQL's CPU the
+ * cluster's limit once many keys were queued (with 17,000 queued, a claim took 59 ms, 0.16 ms with the index).
+ */
+export const keypressesByDue: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.createIndex('keypresses_by_due').on('sandbox_keypresses').columns(['play_at', 'id']).execute();
+  },
+};
