@@ -3,12 +3,16 @@
  * an operation costs the database, and the issue's minimums for a cluster.
  */
 import type { DatabaseCost } from './cost.js';
+import type { KeypressFigures } from './scenarios/keypress.js';
 import { f, type Figures, type Minimum, type Report, markdownTable, minimumsTable } from './report.js';
 
 type Cluster = Report['clusters'][number];
 
 const perOp = (cost: DatabaseCost | undefined, paytoneMs: number) =>
   cost ? `${f(paytoneMs, 2)} + ${f(cost.postgresCpuMs, 2)} ms; ${f(cost.roundTrips, 1)} / ${f(cost.statements, 1)}` : `${f(paytoneMs, 2)} ms; none`;
+
+/** Digits whose callback never came, and the card numbers refused or never ended that explain them. */
+const lost = (k: KeypressFigures) => [`${k.missing}`, k.refused ? `${k.refused} cards refused` : '', k.unfinished ? `${k.unfinished} never ended` : ''].filter(Boolean).join(', ');
 
 /** One row per figure: the embedded value, then each cluster's. */
 export function clusterTable(r: Report): string[] {
@@ -20,9 +24,9 @@ export function clusterTable(r: Report): string[] {
     row('full card sessions/s (p99 ms), failed', (x) => `${f(x.sessions.sessionsPerSecond, 1)} (${f(x.sessions.p99Ms, 0)}), ${x.sessions.failed}`),
     row('  per session: paytone + PostgreSQL CPU; round trips / statements', (x) => perOp(x.sessions.database, x.sessions.paytoneCpuMsPerSession)),
     row('callbacks received / queued, bad signatures, duplicates', (x) => `${x.callbacks.received} / ${x.callbacks.queued}, ${x.callbacks.invalidSignatures}, ${x.callbacks.duplicates}`),
-    row(`keys/s at the server's pace, ${r.keypad.sessions} typing (missing)`, (x) => `${f(x.keypad.wholePhaseKeypressesPerSecond, 0)} (${x.keypad.missing}${x.keypad.unfinished ? `, ${x.keypad.unfinished} cards never ended` : ''})`),
+    row(`keys/s at the server's pace, ${r.keypad.sessions} typing (missing)`, (x) => `${f(x.keypad.wholePhaseKeypressesPerSecond, 0)} (${lost(x.keypad)})`),
     row('  per key: paytone + PostgreSQL CPU; round trips / statements', (x) => perOp(x.keypad.database, x.keypad.paytoneCpuMsPerKeypress)),
-    row(`keypress -> callback p50 / p99 ms, ${r.keypress.sessions} typing (missing)`, (x) => `${f(x.keypress.p50Ms)} / ${f(x.keypress.p99Ms)} (${x.keypress.missing}${x.keypress.unfinished ? `, ${x.keypress.unfinished} cards never ended` : ''})`),
+    row(`keypress -> callback p50 / p99 ms, ${r.keypress.sessions} typing (missing)`, (x) => `${f(x.keypress.p50Ms)} / ${f(x.keypress.p99Ms)} (${lost(x.keypress)})`),
     row('  per key at one a second: paytone + PostgreSQL CPU; round trips / statements', (x) => perOp(x.keypress.database, x.keypress.paytoneCpuMsPerKeypress)),
     row(`resident MB, ${r.memory.openSessions} open sessions (all processes)`, (x) => f(x.memory.residentMb, 0)),
   ];

@@ -101,6 +101,9 @@ export async function startPaytone(options: PaytoneOptions): Promise<PaytoneProc
       // One account drives the whole load: the per-account limit (a guard against a runaway client) would
       // measure itself, not paytone.
       PAYTONE_RATE_LIMIT: 'off',
+      // The keypress phases ask 1,000 callers for their card numbers before any types: on a slow server that takes
+      // longer than the first key's default 15 s, and fields would end before their keys are typed.
+      PAYTONE_FIRST_DIGIT_TIMEOUT: '600',
       ...(options.cluster ? { DATABASE_URL: options.cluster.databaseUrl, PAYTONE_VAULT_KEY: options.cluster.vaultKey } : {}),
     },
     stdio: ['ignore', out, out],

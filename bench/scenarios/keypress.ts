@@ -35,6 +35,8 @@ export interface KeypressFigures {
   allP99Ms: number;
   /** Every key of every session over the phase, from the first keypad request to the last field's end. */
   wholePhaseKeypressesPerSecond: number;
+  /** Card numbers that ended refused (an `ErrorType`): cut short, their missing digits counted in `missing`. */
+  refused: number;
   /** Sessions whose card number never ended (no field-end callback within two minutes of the last key). */
   unfinished: number;
   /** Per-digit callbacks that never arrived. */
@@ -117,6 +119,7 @@ export async function benchKeypress(p: { paytone: Paytone; receiver: Receiver; p
     maxMs: percentile(headline, 100),
     allKeypresses: all.length,
     unfinished: count - ends.length,
+    refused: ends.filter((end) => end.errorType !== '').length,
     wholePhaseKeypressesPerSecond: (count * digits.length) / (Math.max(lastEnd - started, 1) / 1000),
     allP99Ms: percentile(all, 99),
     missing,
