@@ -15,10 +15,10 @@
  *   await keypresses.queue('CA...', '4242#', Date.now(), 150);
  *   const due = await keypresses.claimDue(member.id, Date.now(), 4, 32, { except: [] });
  */
-import { sql } from 'kysely';
-import type { AlongWith } from './changeAtOnce.js';
+import { sql, type Transaction } from 'kysely';
 import { memberIsAlive } from './cluster.js';
 import type { Db } from './database.js';
+import type { Database } from './schema.js';
 import type { Vault } from '../vault/vault.js';
 
 export interface QueuedKeypress {
@@ -39,27 +39,22 @@ export class KeypressStore {
     private readonly vault: Vault,
   ) {}
 
-  /** Queues `keys` (`0-9 * #`, `w` = pause) after whatever the call still has queued, in one statement. */
+  /** Queues `keys` (`0-9 * #`, `w` = pause) after whatever the call still has queued. */
   async queue(callSid: string, keys: string, now: number, intervalMs: number): Promise<void> {
-    const sealed: string[] = [];
-    const offsets: number[] = [];
-    let offset = 0;
-    for (const key of keys) {
-      if (key === 'w') {
-        offset += KEYPAD_PAUSE_MS;
-        continue;
+    await this.db.transaction().execute(async (trx) => {
+      const last = await trx.selectFrom('sandbox_keypresses').select((eb) => eb.fn.max('play_at').as('at')).where('call_sid', '=', callSid).executeTakeFirst();
+      let at = last?.at == null ? now : Math.max(now, Number(last.at) + intervalMs);
+      const rows: Array<{ call_sid: string; key_sealed: string; play_at: number }> = [];
+      for (const key of keys) {
+        if (key === 'w') {
+          at += KEYPAD_PAUSE_MS;
+          continue;
+        }
+        rows.push({ call_sid: callSid, key_sealed: this.vault.seal(key, sealedFor(callSid)), play_at: at });
+        at += intervalMs;
       }
-      sealed.push(this.vault.seal(key, sealedFor(callSid)));
-      offsets.push(offset);
-      offset += intervalMs;
-    }
-    if (sealed.length === 0) return;
-    // The first key is due now, or one interval after the call's last queued key if that is later.
-    await sql`
-      insert into sandbox_keypresses (call_sid, key_sealed, play_at)
-      select ${callSid}, k.sealed, coalesce(greatest(${now}::bigint, (select max(play_at) from sandbox_keypresses where call_sid = ${callSid}) + ${intervalMs}::bigint), ${now}::bigint) + k.offset_ms
-      from unnest(${sealed}::text[], ${offsets}::bigint[]) with ordinality as k(sealed, offset_ms, n)
-      order by k.n`.execute(this.db);
+      if (rows.length > 0) await trx.insertInto('sandbox_keypresses').values(rows).execute();
+    });
   }
 
   /**
@@ -114,11 +109,12 @@ export class KeypressStore {
   }
 
   /**
-   * Takes keypresses out of the queue with the session change they caused (`AlongWith`): the change is refused, and
-   * rolls back, when one of them was already played.
+   * Takes keypresses out of the queue inside the transaction of the session change they caused; throws (so the
+   * change rolls back) when one was already played.
    */
-  consumed(ids: number[]): AlongWith {
-    return { statement: this.db.deleteFrom('sandbox_keypresses').where('id', 'in', ids).compile(), rows: ids.length, refused: 'the keypresses were already played' };
+  async consume(trx: Transaction<Database>, ids: number[]): Promise<void> {
+    const result = await trx.deleteFrom('sandbox_keypresses').where('id', 'in', ids).executeTakeFirst();
+    if (Number(result.numDeletedRows) !== ids.length) throw new Error(`keypresses ${ids.join(', ')} were already played`);
   }
 
   /** Drops keypresses that changed nothing (no field was requested), or every keypress of a call that ended. */

@@ -15,9 +15,8 @@
  *   const [event] = await appendLiveEvents(trx, [{ accountSid, callSid, paymentSid: null, kind: 'call-status', params, at }]);
  *   const missed = await feed.since(accountSid, 41, {}, 500);   // events 42, 43 ... of that account
  */
-import { CompiledQuery, type Kysely, type QueryResult, type Selectable, PostgresAdapter } from 'kysely';
+import { type CompiledQuery, type Kysely, type QueryResult, type Selectable, type Transaction, PostgresAdapter, sql } from 'kysely';
 import { dialectOf, executeInOrder, writeTogether, type Db } from './database.js';
-import { writeAtOnce, type AlongWith } from './changeAtOnce.js';
 import type { Database, LiveEventsTable } from './schema.js';
 import { builtOnce, type Param } from './compiledQuery.js';
 import type { LiveEvent, LiveEventFilter, LiveEventKind, NewLiveEvent } from '../domain/liveEvents.js';
@@ -37,6 +36,7 @@ const insertRow = (db: Kysely<Database>, p: Param<Omit<LiveEventsTable, 'id'>>) 
   db.insertInto('live_events').values({ account_sid: p('account_sid'), call_sid: p('call_sid'), payment_sid: p('payment_sid'), kind: p('kind'), params: p('params'), at: p('at') });
 /** SQLite: an INTEGER PRIMARY KEY is the row id, which the insert reports without a RETURNING clause. */
 const insertFeedRow = builtOnce(insertRow);
+const insertFeedRowReturningId = builtOnce((db, p: Param<Omit<LiveEventsTable, 'id'>>) => insertRow(db, p).returning('id'));
 
 function rowOf(event: NewLiveEvent): Omit<LiveEventsTable, 'id'> {
   return { account_sid: event.accountSid, call_sid: event.callSid, payment_sid: event.paymentSid, kind: event.kind, params: JSON.stringify(event.params), at: event.at };
@@ -65,61 +65,37 @@ function fedEvents(events: NewLiveEvent[], results: QueryResult<unknown>[]): Liv
 
 /**
  * Runs `statements` and writes `events` to the feed, all or nothing, and returns the events with their ids. On the
- * embedded database they go as one write set (`writeTogether`), or with `along` in a transaction; on PostgreSQL as
- * one statement with the feed's lock and notices (store/changeAtOnce.ts).
+ * embedded database they go as one write set (`writeTogether`); on PostgreSQL, or with `alongWith` (writes that
+ * must run first, in the same transaction), in a transaction, with the feed's lock and notices.
  */
-export async function writeWithFeed(db: Db, statements: CompiledQuery[], events: NewLiveEvent[], along?: AlongWith): Promise<LiveEvent[]> {
-  if (dialectOf(db) === 'postgres') return writeAtOnce(db, statements, events, along);
-  if (!along) {
+export async function writeWithFeed(db: Db, statements: CompiledQuery[], events: NewLiveEvent[], alongWith?: (trx: Transaction<Database>) => Promise<void>): Promise<LiveEvent[]> {
+  if (!alongWith && dialectOf(db) === 'sqlite') {
     const results = await writeTogether(db, [...statements, ...feedInserts(db, events)]);
     return fedEvents(events, results.slice(statements.length));
   }
-  const written = await db.transaction().execute(async (trx) => {
-    const [result] = await executeInOrder(trx, [along.statement]);
-    if (Number(result!.numAffectedRows ?? 0) !== along.rows) throw new Error(along.refused);
+  return db.transaction().execute(async (trx) => {
+    await alongWith?.(trx);
     await executeInOrder(trx, statements);
     return appendLiveEvents(trx, events);
   });
-  along.committed = true;
-  return written;
 }
 
 /** Writes events to the feed inside the caller's transaction and returns them with their ids, in order. */
 export async function appendLiveEvents(trx: Kysely<Database>, events: NewLiveEvent[]): Promise<LiveEvent[]> {
   if (events.length === 0) return [];
   if (!(trx.getExecutor().adapter instanceof PostgresAdapter)) return fedEvents(events, await executeInOrder(trx, feedInserts(trx, events)));
-  const feed = feedWrites(events, 1);
-  const { rows } = await trx.executeQuery<{ id: number }>(CompiledQuery.raw(`with ${feed.sql} select id from feed`, feed.parameters));
-  return numbered(events, rows);
-}
-
-/**
- * PostgreSQL: the `with` clauses that write `events` to the feed in one round trip, parameters numbered from
- * `$first`: the feed's lock (taken before any id is drawn: the insert joins the lock's row), the rows in the order
- * given, and a notice for each, built from the row as stored (by id when too large for a notice). `feed` returns
- * each row's id.
- */
-export function feedWrites(events: NewLiveEvent[], first: number): { sql: string; parameters: unknown[] } {
-  const rows = events.map(rowOf);
-  const parameters: unknown[] = [FEED_LOCK_KEY, LIVE_EVENTS_CHANNEL, NOTICE_LIMIT - 400];
-  for (const name of ['account_sid', 'call_sid', 'payment_sid', 'kind', 'params', 'at'] as const) parameters.push(rows.map((row) => row[name]));
-  const $ = (i: number) => `$${first + i}`;
-  const sql = `feed_lock as (select pg_advisory_xact_lock(${$(0)})),
-    feed as (insert into live_events (account_sid, call_sid, payment_sid, kind, params, at)
-      select e.account_sid, e.call_sid, e.payment_sid, e.kind, e.params, e.at
-      from feed_lock, unnest(${$(3)}::varchar[], ${$(4)}::varchar[], ${$(5)}::varchar[], ${$(6)}::varchar[], ${$(7)}::text[], ${$(8)}::bigint[])
-        with ordinality as e(account_sid, call_sid, payment_sid, kind, params, at, n)
-      order by e.n
-      returning id, pg_notify(${$(1)}, case when octet_length(params) < ${$(2)}
-        then json_build_object('accountSid', account_sid, 'callSid', call_sid, 'paymentSid', payment_sid, 'kind', kind, 'params', params::json, 'at', at, 'id', id)::text
-        else json_build_object('id', id, 'accountSid', account_sid)::text end))`;
-  return { sql, parameters };
-}
-
-/** The events with the ids the feed gave them: drawn in insert order, which is the order given. */
-export function numbered(events: NewLiveEvent[], rows: Array<{ id: number | string }>): LiveEvent[] {
-  const ids = rows.map((row) => Number(row.id)).sort((a, b) => a - b);
-  return events.map((event, i) => ({ ...event, id: ids[i]! }));
+  await sql`select pg_advisory_xact_lock(${FEED_LOCK_KEY})`.execute(trx);
+  const written: LiveEvent[] = [];
+  // One insert per row: RETURNING of a multi-row insert does not promise the rows' order.
+  for (const event of events) {
+    const [row] = (await insertFeedRowReturningId.execute(trx, rowOf(event))).rows;
+    const live = { ...event, id: Number(row!.id) };
+    written.push(live);
+    const notice = JSON.stringify(live);
+    const payload = Buffer.byteLength(notice) < NOTICE_LIMIT ? notice : JSON.stringify({ id: live.id, accountSid: live.accountSid });
+    await sql`select pg_notify(${LIVE_EVENTS_CHANNEL}, ${payload})`.execute(trx);
+  }
+  return written;
 }
 
 export class LiveEventStore {

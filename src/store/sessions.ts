@@ -5,8 +5,9 @@
  * are written; the `state` column holds everything else. Once a session ends its secrets are gone from the
  * state, and the sealed column is set to null (secure_delete zeroes the old page content).
  */
-import type { CompiledQuery } from 'kysely';
+import type { CompiledQuery, Transaction } from 'kysely';
 import type { Db } from './database.js';
+import type { Database } from './schema.js';
 import {
   insertEvent,
   insertSession,
@@ -51,9 +52,8 @@ export interface StoredEvent extends SessionEvent {
   nextAttemptAt: number | null;
 }
 
-import type { AlongWith } from './changeAtOnce.js';
-
-export type { AlongWith };
+/** Writes that must commit together with a session change, or not at all (a sandbox keypress leaving its queue). */
+export type AlongWith = (trx: Transaction<Database>) => Promise<void>;
 
 export class SessionStore {
   constructor(
