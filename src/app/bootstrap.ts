@@ -2,7 +2,7 @@
  * The account paytone serves at start-up. With PAYTONE_ACCOUNT_SID and PAYTONE_AUTH_TOKEN set, that account is
  * created or its token updated. With neither, a development account is made on the first start and its
  * credentials shown once; its sid (never its token) is remembered in `dev-account.json` so later starts
- * reuse it quietly.
+ * reuse it, printing its sid and how to get credentials again.
  *
  * The token is printed only to a terminal. When the output is not one (a service manager, a container, a pipe to a
  * log shipper), it would live on in the logs: it goes to `dev-credentials.txt` in the data dir instead (mode 0600),
@@ -51,7 +51,10 @@ export async function bootstrapAccount(options: BootstrapOptions): Promise<{ acc
 async function developmentAccount(options: BootstrapOptions): Promise<{ accountSid: string; created: boolean }> {
   const file = path.join(options.dataDir, DEV_ACCOUNT_FILE);
   const remembered = readDevAccountSid(file);
-  if (remembered !== null && (await options.accounts.getAccount(remembered))) return { accountSid: remembered, created: false };
+  if (remembered !== null && (await options.accounts.getAccount(remembered))) {
+    options.print(reuseNotice(remembered, path.join(options.dataDir, DEV_CREDENTIALS_FILE)));
+    return { accountSid: remembered, created: false };
+  }
   // The sid is written down before the account is created: a crash in between leaves a reservation that the
   // next start fills, never a second development account.
   const sid = remembered ?? newSid('AC');
@@ -98,6 +101,21 @@ function writePrivately(file: string, text: string): void {
   const draft = `${file}.${process.pid}.draft`;
   fs.writeFileSync(draft, text, { mode: 0o600 });
   fs.renameSync(draft, file);
+}
+
+/**
+ * What a later start says: the token was shown once and is not shown again, so the newcomer who lost it learns
+ * the sid and the two ways back in (an API key, or a token of their own choosing).
+ */
+function reuseNotice(sid: string, secretFile: string): string {
+  const stillOnDisk = fs.existsSync(secretFile) ? [`  Its first auth token is still in ${secretFile}: read it, then delete the file.`] : [];
+  return [
+    `paytone is using the development account ${sid}, made on its first start, which showed its auth token once.`,
+    ...stillOnDisk,
+    '  To get credentials again: `npx paytone keys create --account ' + sid + '` prints an API key and its secret,',
+    `  used as twilio('SK...', '<secret>', { accountSid: '${sid}' }); or start paytone with`,
+    `  PAYTONE_ACCOUNT_SID=${sid} and PAYTONE_AUTH_TOKEN set to 32 hex characters of your choosing.`,
+  ].join('\n');
 }
 
 function credentialsBlock(sid: string, authToken: string, env: BootstrapOptions['env']): string {

@@ -167,12 +167,19 @@ function parseChargeAmount(raw: string | undefined): string | null {
   return `${units || '0'}.${cents.padEnd(2, '0')}`;
 }
 
+/**
+ * The ISO 4217 codes of currencies in use, as the runtime's ICU data lists them: `XYZ` has the right shape and
+ * is no currency. Fund, metal and testing codes (`USN`, `XAU`, `XTS`) are not in the list: no card is charged in them.
+ */
+const ISO_4217_CODES: ReadonlySet<string> = new Set(Intl.supportedValuesOf('currency'));
+
 function parseCurrency(raw: string | undefined): string {
   if (raw === undefined) return 'USD';
-  if (!/^[A-Za-z]{3}$/.test(raw)) {
-    throw payError(64020, `Currency must be a 3-letter ISO 4217 code such as USD; got ${shownValue(raw)}.`);
+  const code = /^[A-Za-z]{3}$/.test(raw) ? raw.toUpperCase() : null;
+  if (code === null || !ISO_4217_CODES.has(code)) {
+    throw payError(64020, `Currency must be an ISO 4217 currency code such as USD or EUR; got ${shownValue(raw)}.`);
   }
-  return raw.toUpperCase();
+  return code;
 }
 
 function parseDescription(raw: string | undefined): string | null {

@@ -74,8 +74,23 @@ test('with neither set, the first start creates a development account and prints
   if (process.platform !== 'win32') assert.equal(fs.statSync(file).mode & 0o777, 0o600);
 
   assert.deepEqual(await start({}), { accountSid: first.accountSid, created: false });
-  assert.equal(printed.length, 1);
   assert.equal((await accounts.listAccounts()).length, 1);
+  assert.equal(printed.length, 2);
+  const later = printed[1]!;
+  assert.ok(!later.includes(token), 'a later start never shows the token again');
+  assert.ok(later.includes(`development account ${first.accountSid}`), 'it names the account');
+  assert.ok(later.includes(`npx paytone keys create --account ${first.accountSid}`), 'it says how to get credentials again');
+  assert.ok(later.includes(`PAYTONE_ACCOUNT_SID=${first.accountSid} and PAYTONE_AUTH_TOKEN`), 'or how to choose a token');
+  assert.ok(!later.includes(DEV_CREDENTIALS_FILE), 'no credentials file is mentioned when there is none');
+});
+
+test('a later start whose first one wrote the token to a file reminds where it still is', async () => {
+  const { dataDir, printed, start } = await setup();
+  const { accountSid } = await start({}, false);
+  await start({}, false);
+  assert.equal(printed.length, 2);
+  assert.ok(printed[1]!.includes(accountSid));
+  assert.ok(printed[1]!.includes(`still in ${path.join(dataDir, DEV_CREDENTIALS_FILE)}`));
 });
 
 test('when the output is no terminal (a log may keep it), the token goes to a file only this user can read, and the output says where', async () => {

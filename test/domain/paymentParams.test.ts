@@ -89,9 +89,13 @@ describe('parseCreatePayment', () => {
     });
   });
 
-  it('upper-cases Currency and rejects anything but three letters', () => {
+  it('upper-cases Currency and rejects anything but an ISO 4217 currency code', () => {
     assert.equal(settings({ Currency: 'eur' }).currency, 'EUR');
+    assert.equal(settings({ Currency: 'JPY' }).currency, 'JPY');
+    assert.equal(settings({ Currency: 'kwd' }).currency, 'KWD');
     rejects(() => create({ Currency: 'EURO' }), 64020, 'Currency', '"EURO"');
+    rejects(() => create({ Currency: 'xyz' }), 64020, 'ISO 4217', '"xyz"');
+    rejects(() => create({ Currency: 'XTS' }), 64020, 'ISO 4217', '"XTS"');
   });
 
   it('limits Description to 255 characters without echoing it', () => {

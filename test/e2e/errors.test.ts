@@ -64,6 +64,7 @@ describe('errors through the twilio client', () => {
     for (const amount of [-1, 'abc', 1000000]) await refused(create({ chargeAmount: amount }), 400, 64003, /ChargeAmount/);
     await refused(create({ chargeAmount: 1, paymentConnector: 'nope' }), 400, 64004, /PaymentConnector "nope"/);
     await refused(create({ chargeAmount: 1, bankAccountType: 'consumer-checking' }), 400, 64017, /BankAccountType.*ach-debit/);
+    await refused(create({ chargeAmount: 1, currency: 'xyz' }), 400, 64020, /Currency must be an ISO 4217 currency code.*"xyz"/);
     await refused(create({ timeout: 0 }), 400, 64020, /Timeout.*1 to 600/);
     await refused(create({ timeout: 601 }), 400, 64020, /Timeout/);
     await refused(create({ tokenType: 'forever' }), 400, 64020, /TokenType.*one-time/);
