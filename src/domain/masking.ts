@@ -8,7 +8,7 @@
  * typing a card number where one of them was asked (fieldRules.ts refuses such an entry).
  */
 import { cardGaps } from './cards.js';
-import type { CaptureName, CardType } from './types.js';
+import { BANK_FIELDS, CARD_FIELDS, type CaptureName, type CardType, type MaskedValues } from './types.js';
 
 const CARD_VISIBLE_DIGITS = 4;
 const BANK_ACCOUNT_VISIBLE_DIGITS = 2;
@@ -90,4 +90,30 @@ export function maskedCaptureParams(name: CaptureName, digits: string, cardType:
     case 'bank-account-number':
       return { BankAccountNumber: maskBankAccountNumber(digits, partial) };
   }
+}
+
+/** How each accepted field shows, in its final callback, in the session's JSON and in its summary after the end. */
+const SHOWN: Record<keyof MaskedValues, (digits: string, cardType: CardType | null) => string> = {
+  'payment-card-number': (digits, cardType) => maskCardNumber(digits, cardType, false),
+  'expiration-date': (digits) => digits,
+  'security-code': maskSecurityCode,
+  'postal-code': (digits) => digits,
+  'bank-routing-number': (digits) => digits,
+  'bank-account-number': (digits) => maskBankAccountNumber(digits, false),
+};
+
+/**
+ * The accepted fields among `values`, each masked as its final callback shows it.
+ *
+ * @example
+ *   maskedValues({ 'payment-card-number': visaCardNumber, 'expiration-date': '1230' }, 'visa');
+ *   // { 'payment-card-number': 'xxxx-xxxx-xxxx-4242', 'expiration-date': '1230' }
+ */
+export function maskedValues(values: Partial<Record<CaptureName, string>>, cardType: CardType | null): MaskedValues {
+  const shown: MaskedValues = {};
+  for (const name of [...CARD_FIELDS, ...BANK_FIELDS]) {
+    const digits = values[name];
+    if (digits !== undefined) shown[name] = SHOWN[name](digits, cardType);
+  }
+  return shown;
 }

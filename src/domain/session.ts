@@ -13,7 +13,7 @@
 import { detectCardType, securityCodeLength } from './cards.js';
 import { PaytoneError, payError, type Decision } from './errors.js';
 import { baseField, fieldRule, isMatcher, matcherOf, requestedFields, type FieldContext } from './fieldRules.js';
-import { maskedCaptureParams } from './masking.js';
+import { maskedCaptureParams, maskedValues } from './masking.js';
 import { gatewayRequestFor } from './gatewayRequest.js';
 import { emit, outcomeParams, type EventLog } from './sessionEvents.js';
 import { BANK_FIELDS, CARD_FIELDS, FINAL_STATUSES } from './types.js';
@@ -80,6 +80,7 @@ export function openSession(a: {
     capture: null,
     values: {},
     cardType: null,
+    maskedSummary: null,
     operation: 0,
     confirmationDeadline: null,
     transactionId: null,
@@ -406,11 +407,12 @@ function answerFromGateway(step: Step, answer: GatewayOutcome): Handled {
   return end(step, 'completed', 'success', { paymentToken: answer.token, profileId: answer.profileId });
 }
 
-/** Moves to a final status. PCI: every secret goes now; only the card type survives. */
+/** Moves to a final status. PCI: every secret goes now; only the card type and the masked summary survive. */
 function end(step: Step, status: SessionStatus, result: PayResult | null, details: Partial<SessionOutcome> = {}): Handled {
   const s = step.session;
   s.status = status;
   s.outcome = { ...NO_OUTCOME, ...details, result };
+  s.maskedSummary = maskedValues(s.values, s.cardType);
   s.values = {};
   s.capture = null;
   s.confirmationDeadline = null;

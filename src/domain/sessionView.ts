@@ -1,11 +1,12 @@
 /**
  * The public JSON of a pay session (our GET extension), in Twilio's snake_case. Values are masked exactly
- * as the final capture callbacks show them; once the session has ended they are gone, like the secrets.
+ * as the final capture callbacks show them; once the session has ended, its secrets are gone and the view shows
+ * the masked summary kept at the end, so a finished session still reads as what was captured.
  * The API layer adds Twilio's six resource fields.
  */
-import { maskBankAccountNumber, maskCardNumber, maskSecurityCode } from './masking.js';
+import { maskedValues } from './masking.js';
 import { isFinal, requiredFields } from './session.js';
-import type { CaptureName, Session } from './types.js';
+import type { Session } from './types.js';
 
 /**
  * @example
@@ -13,11 +14,7 @@ import type { CaptureName, Session } from './types.js';
  */
 export function sessionView(session: Session): Record<string, unknown> {
   const { settings, outcome } = session;
-  const shown = (name: CaptureName, mask: (digits: string) => string): string | null => {
-    const digits = session.values[name];
-    return digits === undefined ? null : mask(digits);
-  };
-  const clear = (digits: string): string => digits;
+  const shown = isFinal(session) ? (session.maskedSummary ?? {}) : maskedValues(session.values, session.cardType);
   return {
     status: session.status,
     capture: session.capture?.name ?? null,
@@ -27,13 +24,13 @@ export function sessionView(session: Session): Record<string, unknown> {
     currency: settings.currency,
     token_type: settings.chargeAmount === null ? settings.tokenType : null,
     payment_connector: settings.paymentConnector,
-    payment_card_number: shown('payment-card-number', (digits) => maskCardNumber(digits, session.cardType, false)),
+    payment_card_number: shown['payment-card-number'] ?? null,
     payment_card_type: session.cardType,
-    expiration_date: shown('expiration-date', clear),
-    security_code: shown('security-code', maskSecurityCode),
-    payment_card_postal_code: shown('postal-code', clear),
-    bank_routing_number: shown('bank-routing-number', clear),
-    bank_account_number: shown('bank-account-number', (digits) => maskBankAccountNumber(digits, false)),
+    expiration_date: shown['expiration-date'] ?? null,
+    security_code: shown['security-code'] ?? null,
+    payment_card_postal_code: shown['postal-code'] ?? null,
+    bank_routing_number: shown['bank-routing-number'] ?? null,
+    bank_account_number: shown['bank-account-number'] ?? null,
     result: outcome?.result ?? null,
     payment_confirmation_code: outcome?.paymentConfirmationCode ?? null,
     payment_token: outcome?.paymentToken ?? null,

@@ -15,6 +15,8 @@ export type BankField = (typeof BANK_FIELDS)[number];
 export type MatcherField = `${CardField}-matcher`;
 /** Every value of Twilio's `Capture` enum. */
 export type CaptureName = CardField | BankField | MatcherField;
+/** A field's value as the agent and the app may see it (masking.ts), by field; matchers show none of their own. */
+export type MaskedValues = Partial<Record<CardField | BankField, string>>;
 export const CAPTURE_NAMES: readonly CaptureName[] = [
   ...CARD_FIELDS,
   ...BANK_FIELDS,
@@ -124,6 +126,12 @@ export interface Session {
   values: Partial<Record<CaptureName, string>>;
   /** Detected from the accepted card number; kept after secrets are erased. */
   cardType: CardType | null;
+  /**
+   * Set when the session ends, just before its secrets are erased: each accepted field masked as its final
+   * callback showed it, so a finished session still reads as what was captured. Null while it runs (and in
+   * sessions that ended before it was kept).
+   */
+  maskedSummary: MaskedValues | null;
   /** Counts accepted agent requests (create is 0); idempotent replays compare against it. */
   operation: number;
   /** When the caller must have answered the confirmation prompt (awaiting-confirmation only). */

@@ -251,21 +251,20 @@ function merge(view) {
       (FIELD_VALUES[name] && view[FIELD_VALUES[name][1]] !== null) ||
       (!name.endsWith('-matcher') && (card ? ['payment-card-number', 'expiration-date'] : ['bank-routing-number', 'bank-account-number']).includes(name)),
   );
-  // An ended session's values are erased; the agent keeps seeing what was captured (masked) while it ran.
+  // An ended session's JSON keeps its masked summary (what was captured, as the callbacks showed it), so a tab
+  // opened after the end shows the same rows as the one that watched it; a matcher shows no value of its own.
   const ended = FINAL.includes(view.status);
   for (const name of names) {
     const field = session.fields.get(name) || { state: 'missing', value: '', error: null };
     session.fields.set(name, field);
-    if (ended) {
-      if (field.state === 'waiting' || field.state === 'typing') Object.assign(field, { state: 'missing', value: '' });
-      continue;
-    }
     const value = FIELD_VALUES[name] ? view[FIELD_VALUES[name][1]] : null;
-    if (view.capture === name) {
+    if (ended && name.endsWith('-matcher')) {
+      if (field.state === 'waiting' || field.state === 'typing') Object.assign(field, { state: 'missing', value: '' });
+    } else if (!ended && view.capture === name) {
       if (field.state !== 'typing') Object.assign(field, { state: 'waiting', error: null });
     } else if (value !== null && value !== undefined) {
       Object.assign(field, { state: 'captured', value, error: null, cardType: name === 'payment-card-number' ? view.payment_card_type : null });
-    } else if (name.endsWith('-matcher') && !view.required.includes(name)) {
+    } else if (!ended && name.endsWith('-matcher') && !view.required.includes(name)) {
       Object.assign(field, { state: 'captured', value: 'matches', error: null });
     } else if (field.state !== 'error') {
       Object.assign(field, { state: 'missing', value: '' });
@@ -293,7 +292,8 @@ function render() {
   }
   $('complete').hidden = final;
   $('cancel').hidden = final;
-  $('complete').disabled = !open;
+  // Completing with a field missing or being typed is refused (64019, 64021): the button waits for them.
+  $('complete').disabled = !open || session.required.length > 0 || Boolean(session.capture);
   $('cancel').disabled = !(open || view.status === 'awaiting-confirmation');
   $('new-session').hidden = !final;
   renderResult(view);

@@ -42,19 +42,37 @@ describe('sessionView', () => {
     assert.equal(view.charge_amount, null);
   });
 
-  it('keeps only the card type and the outcome once the session has ended', () => {
+  it('keeps the masked summary, as the final callbacks showed it, once the session has ended', () => {
     const pay = readyCardSession();
+    const shownWhileOpen = sessionView(pay.session);
     pay.complete();
     pay.answer(SUCCESS);
+    assert.deepEqual(pay.session.values, {}, 'the secrets are erased');
     const view = sessionView(pay.session);
     assert.equal(view.status, 'completed');
     assert.deepEqual(view.required, []);
-    assert.equal(view.payment_card_type, 'visa');
-    for (const key of ['payment_card_number', 'expiration_date', 'security_code', 'payment_card_postal_code']) {
-      assert.equal(view[key], null, key);
+    for (const key of ['payment_card_number', 'payment_card_type', 'expiration_date', 'security_code', 'payment_card_postal_code']) {
+      assert.ok(view[key] !== null, key);
+      assert.equal(view[key], shownWhileOpen[key], key);
     }
+    assert.equal(view.payment_card_number, 'xxxx-xxxx-xxxx-4242');
+    assert.equal(view.security_code, 'xxx');
     assert.equal(view.result, 'success');
     assert.equal(view.payment_confirmation_code, 'ch_123');
+  });
+
+  it('keeps what was accepted before a hang-up, and nothing of the field being typed', () => {
+    const pay = new PaySession();
+    pay.enter('payment-card-number', '4242424242424242#');
+    pay.capture('expiration-date');
+    pay.press('12');
+    pay.hangup();
+    const view = sessionView(pay.session);
+    assert.equal(view.status, 'canceled');
+    assert.equal(view.payment_card_number, 'xxxx-xxxx-xxxx-4242');
+    assert.equal(view.payment_card_type, 'visa');
+    assert.equal(view.expiration_date, null);
+    assert.equal(view.security_code, null);
   });
 
   it('shows the connector error of a failed payment', () => {

@@ -84,7 +84,15 @@ describe('how a pay session ends', () => {
     assert.equal(final.Sid, sid);
     const view = await pay.session(callSid, sid);
     assert.equal(view.status, 'canceled');
-    assert.equal(view.payment_card_number, null, 'the card is erased');
+    // The secrets are erased; the masked summary stays, exactly as the final capture callbacks carried it.
+    const shown = (capture: string, parameter: string) =>
+      pay.receiver.forSession(sid).find((r) => r.params.Capture === capture && r.params.PartialResult === 'false')?.params[parameter];
+    assert.equal(view.payment_card_number, 'xxxx-xxxx-xxxx-4242');
+    assert.equal(view.payment_card_number, shown('payment-card-number', 'PaymentCardNumber'));
+    assert.equal(view.payment_card_type, 'visa');
+    assert.equal(view.expiration_date, shown('expiration-date', 'ExpirationDate'));
+    assert.equal(view.security_code, 'xxx');
+    assert.equal(view.payment_card_postal_code, null, 'not asked for');
     assert.equal((await pay.gatewayTransactions(sid)).length, 0);
   });
 
