@@ -10,7 +10,7 @@
  */
 import { decide, isFinal, nextDeadline, openSession } from '../domain/session.js';
 import { gatewayRequestFor } from '../domain/gatewayRequest.js';
-import type { GatewayOutcome, GatewayRequest, PaymentSettings, Session, SessionInput, SessionRules, SessionEvent, SessionStatus } from '../domain/types.js';
+import type { Effects, GatewayOutcome, GatewayRequest, PaymentSettings, Session, SessionInput, SessionRules, SessionStatus } from '../domain/types.js';
 import { payError } from '../domain/errors.js';
 import type { AlongWith, IdempotencyRecord, SessionStore } from '../store/sessions.js';
 import type { Connector } from '../connectors/connector.js';
@@ -107,7 +107,7 @@ export class PaymentSessions {
   /** Starts a session; the caller holds the call's lock and has checked the call and the connector. */
   async open(a: { sid: string; accountSid: string; callSid: string; settings: PaymentSettings; callbackUrl: string }, request: RequestKey, body: (s: Session) => string): Promise<Session> {
     const { session, effects } = openSession({ ...a, now: this.now() });
-    await this.commit(session, effects.events, request, body, null);
+    await this.commit(session, effects, request, body, null);
     return session;
   }
 
@@ -137,7 +137,7 @@ export class PaymentSessions {
       this.arm(session);
       return session;
     }
-    await this.commit(next, effects.events, request?.key ?? null, request?.body ?? null, session.status, alongWith);
+    await this.commit(next, effects, request?.key ?? null, request?.body ?? null, session.status, alongWith);
     // PCI: the input's kind only; a keypress's digit never reaches a log line.
     this.deps.log.debug(
       { paymentSid: next.sid, input: input.kind, status: next.status, capture: next.capture?.name ?? null, events: effects.events.length },
@@ -147,7 +147,7 @@ export class PaymentSessions {
     return next;
   }
 
-  private async commit(session: Session, events: SessionEvent[], key: RequestKey | null, body: ((s: Session) => string) | null, storedStatus: SessionStatus | null, alongWith?: AlongWith): Promise<void> {
+  private async commit(session: Session, { events, asked }: Effects, key: RequestKey | null, body: ((s: Session) => string) | null, storedStatus: SessionStatus | null, alongWith?: AlongWith): Promise<void> {
     const record: IdempotencyRecord | null =
       key && body
         ? {
@@ -161,14 +161,12 @@ export class PaymentSessions {
             body: body(session),
           }
         : null;
-    const live = await this.deps.store.commit(session, events, record, storedStatus, alongWith);
+    const live = await this.deps.store.commit(session, events, record, storedStatus, alongWith, asked);
     this.remember(session);
     this.arm(session);
-    if (events.length > 0) {
-      // A session emits its last callback as it ends (the domain's `ended` event).
-      this.deps.outbox.committed(session.sid, session.accountSid, events, isFinal(session));
-      this.deps.onEvents?.(live);
-    }
+    // A session emits its last callback as it ends (the domain's `ended` event).
+    if (events.length > 0) this.deps.outbox.committed(session.sid, session.accountSid, events, isFinal(session));
+    if (live.length > 0) this.deps.onEvents?.(live);
   }
 
   private remember(session: Session): void {

@@ -100,6 +100,17 @@ export function maxCardNumberLength(digits: string): number {
 }
 
 /**
+ * The shortest and the longest card number of the types a session accepts, for telling the caller what to type.
+ *
+ * @example
+ *   cardNumberLengths(['amex']); // { min: 15, max: 15 }
+ */
+export function cardNumberLengths(validCardTypes: readonly CardType[]): { min: number; max: number } {
+  const lengths = validCardTypes.flatMap((cardType) => typeInfo(cardType).lengths);
+  return lengths.length === 0 ? { min: MAX_CARD_NUMBER_LENGTH, max: MAX_CARD_NUMBER_LENGTH } : { min: Math.min(...lengths), max: Math.max(...lengths) };
+}
+
+/**
  * Where the card's printed groups break (`[4, 8, 12]`, amex `[4, 10]`).
  *
  * @example

@@ -8,7 +8,7 @@
  * they end on `#` or the timeout, and one digit more than they can hold ends them refused (a caller typing the card
  * number where the postal code was asked), before anything of it is shown. The expiry, four digits, ends at four.
  */
-import { checkCardNumber, maxCardNumberLength, securityCodeLength } from './cards.js';
+import { cardNumberLengths, checkCardNumber, maxCardNumberLength, securityCodeLength } from './cards.js';
 import { CARD_FIELDS } from './types.js';
 import type { BankField, CaptureName, CardField, CardType, ErrorType, MatcherField, PaymentSettings, Session } from './types.js';
 
@@ -32,6 +32,8 @@ export interface FieldRule {
 const MATCHER_SUFFIX = '-matcher';
 /** The longest postal code typed on a keypad (a US ZIP+4 is 9 digits; some countries use 10). */
 export const POSTAL_CODE_MAX = 10;
+/** A US bank account number on a keypad. */
+const BANK_ACCOUNT_DIGITS = { min: 4, max: 17 };
 
 function fixedLength(length: number): FieldRule['maxLength'] {
   return () => length;
@@ -91,9 +93,10 @@ export const FIELD_RULES: Readonly<Record<CardField | BankField, FieldRule>> = {
     validate: (digits) => validWhen(isAbaRoutingNumber(digits), 'invalid-bank-routing-number'),
   },
   'bank-account-number': {
-    maxLength: fixedLength(17),
+    maxLength: fixedLength(BANK_ACCOUNT_DIGITS.max),
     endsAtLongest: true,
-    validate: (digits) => validWhen(/^\d{4,17}$/.test(digits), 'invalid-bank-account-number'),
+    validate: (digits) =>
+      validWhen(/^\d+$/.test(digits) && digits.length >= BANK_ACCOUNT_DIGITS.min && digits.length <= BANK_ACCOUNT_DIGITS.max, 'invalid-bank-account-number'),
   },
 };
 
@@ -148,4 +151,31 @@ export function requestedFields(settings: PaymentSettings): CaptureName[] {
   return CARD_FIELDS.filter((field) => isCardFieldAsked(field, settings)).flatMap((field) =>
     settings.requireMatchingInputs.includes(field) ? [field, matcherOf(field)] : [field],
   );
+}
+
+/**
+ * How many digits the caller is asked for, as the phone and the console say it: `4`, `3`, `5-10`, `12-19`.
+ *
+ * @example
+ *   expectedDigits('postal-code', context); // '5-10' with MinPostalCodeLength=5
+ */
+export function expectedDigits(name: CaptureName, context: FieldContext): string {
+  const { min, max } = digitRange(baseField(name), context);
+  return min === max ? String(min) : `${min}-${max}`;
+}
+
+function digitRange(field: CardField | BankField, context: FieldContext): { min: number; max: number } {
+  const { settings, cardType } = context;
+  switch (field) {
+    case 'payment-card-number':
+      return cardNumberLengths(settings.validCardTypes);
+    case 'security-code':
+      return { min: securityCodeLength(cardType), max: securityCodeLength(cardType) };
+    case 'postal-code':
+      return { min: Math.max(1, settings.minPostalCodeLength), max: POSTAL_CODE_MAX };
+    case 'bank-account-number':
+      return BANK_ACCOUNT_DIGITS;
+    default:
+      return { min: FIELD_RULES[field].maxLength('', context), max: FIELD_RULES[field].maxLength('', context) };
+  }
 }

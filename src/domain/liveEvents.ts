@@ -1,19 +1,20 @@
 /**
  * Live events: what the account's event stream carries. Each one mirrors a status callback (a pay session's
  * `started`, `capture`, `completing`, `ended`) or a call's status (`call-status`: placed, ended), with the same
- * masked parameters, and an id that orders the account's events and lets a client resume.
+ * masked parameters, and an id that orders the account's events and lets a client resume. One has no callback
+ * twin: `asking`, a field the agent has just asked for (what the caller's phone and the console show meanwhile).
  *
  * @example
  *   const wire = liveEventJson(event); // { id: 42, kind: 'capture', call_sid: 'CA...', parameters: { ... } }
  */
 import { formatRfc2822 } from './dates.js';
-import type { SessionEvent } from './types.js';
+import type { FieldAsked, SessionEvent } from './types.js';
 import type { CallRecord } from './callView.js';
 import { callStatusParams } from './callEvents.js';
 
-export type LiveEventKind = SessionEvent['kind'] | 'call-status';
+export type LiveEventKind = SessionEvent['kind'] | 'call-status' | 'asking';
 
-export const LIVE_EVENT_KINDS: readonly LiveEventKind[] = ['call-status', 'started', 'capture', 'completing', 'ended'];
+export const LIVE_EVENT_KINDS: readonly LiveEventKind[] = ['call-status', 'started', 'asking', 'capture', 'completing', 'ended'];
 
 export interface LiveEvent {
   /** Increasing over the whole installation; a stream resumes after the last id its client saw. */
@@ -54,9 +55,11 @@ export function liveEventJson(event: LiveEvent): Record<string, unknown> {
   };
 }
 
-/** The live twins of a session's callbacks. */
-export function sessionLiveEvents(s: { accountSid: string; callSid: string; sid: string }, events: SessionEvent[]): NewLiveEvent[] {
-  return events.map((e) => ({ accountSid: s.accountSid, callSid: s.callSid, paymentSid: s.sid, kind: e.kind, params: e.params, at: e.at }));
+/** The live twins of a session's callbacks, then the field just asked for, if any. */
+export function sessionLiveEvents(s: { accountSid: string; callSid: string; sid: string }, events: SessionEvent[], asked: FieldAsked | null = null): NewLiveEvent[] {
+  const live: NewLiveEvent[] = events.map((e) => ({ accountSid: s.accountSid, callSid: s.callSid, paymentSid: s.sid, kind: e.kind, params: e.params, at: e.at }));
+  if (asked) live.push({ accountSid: s.accountSid, callSid: s.callSid, paymentSid: s.sid, kind: 'asking', params: asked.params, at: asked.at });
+  return live;
 }
 
 /** A call's status (placed, ended) as a live event, worded like Twilio's call status callback. */

@@ -12,7 +12,7 @@
  */
 import { detectCardType, securityCodeLength } from './cards.js';
 import { PaytoneError, payError, type Decision } from './errors.js';
-import { baseField, fieldRule, isMatcher, matcherOf, requestedFields, type FieldContext } from './fieldRules.js';
+import { baseField, expectedDigits, fieldRule, isMatcher, matcherOf, requestedFields, type FieldContext } from './fieldRules.js';
 import { maskedCaptureParams, maskedValues } from './masking.js';
 import { gatewayRequestFor } from './gatewayRequest.js';
 import { emit, outcomeParams, type EventLog } from './sessionEvents.js';
@@ -22,6 +22,7 @@ import type {
   CaptureName,
   Effects,
   ErrorType,
+  FieldAsked,
   GatewayOutcome,
   GatewayRequest,
   PaymentSettings,
@@ -37,6 +38,7 @@ import type {
 interface Step extends EventLog {
   rules: SessionRules;
   gateway: GatewayRequest | null;
+  asked: FieldAsked | null;
 }
 
 /** A refusal, an input that did not apply, or a change to the step's session. */
@@ -89,7 +91,7 @@ export function openSession(a: {
   };
   const log: EventLog = { session, now: a.now, events: [] };
   emit(log, 'started', {});
-  return { session, effects: { events: log.events, gateway: null } };
+  return { session, effects: { events: log.events, gateway: null, asked: null } };
 }
 
 /**
@@ -105,11 +107,11 @@ export function decide(
   now: number,
   rules: SessionRules,
 ): Decision<{ session: Session; effects: Effects }> {
-  const step: Step = { session: draft(session), now, rules, events: [], gateway: null };
+  const step: Step = { session: draft(session), now, rules, events: [], gateway: null, asked: null };
   const handled = handle(step, input);
   if (handled instanceof PaytoneError) return { ok: false, error: handled };
   if (handled === 'changed') step.session.dateUpdated = now;
-  return { ok: true, value: { session: step.session, effects: { events: step.events, gateway: step.gateway } } };
+  return { ok: true, value: { session: step.session, effects: { events: step.events, gateway: step.gateway, asked: step.asked } } };
 }
 
 /**
@@ -212,13 +214,18 @@ function requestCapture(step: Step, name: CaptureName, callbackUrl: string): Han
     });
     return 'changed';
   }
-  s.capture = {
-    name,
-    digits: '',
-    startedAt: step.now,
-    // The first digit never gets less time than the ones after it.
-    deadline: step.now + Math.max(step.rules.firstDigitTimeoutSeconds, s.settings.timeoutSeconds) * 1000,
-    operation: s.operation,
+  // The first digit never gets less time than the ones after it.
+  const firstDigitSeconds = Math.max(step.rules.firstDigitTimeoutSeconds, s.settings.timeoutSeconds);
+  s.capture = { name, digits: '', startedAt: step.now, deadline: step.now + firstDigitSeconds * 1000, operation: s.operation };
+  step.asked = {
+    at: step.now,
+    params: {
+      Capture: name,
+      ExpectedDigits: expectedDigits(name, fieldContext(step)),
+      // Seconds for the first digit, then for each next one; `#` ends the entry.
+      FirstDigitTimeout: String(firstDigitSeconds),
+      Timeout: String(s.settings.timeoutSeconds),
+    },
   };
   return 'changed';
 }

@@ -196,8 +196,20 @@ export type SessionInput =
   | { kind: 'hangup' }
   | { kind: 'gateway-answer'; outcome: GatewayOutcome };
 
+/**
+ * A field the agent has just asked for, as the caller's phone and the console are told it: a live event only,
+ * never a status callback (Twilio sends none when a capture starts). Its parameters name the field, the digits
+ * expected and the seconds the caller has.
+ */
+export interface FieldAsked {
+  params: Record<string, string>;
+  at: number;
+}
+
 export interface Effects {
   events: SessionEvent[];
+  /** Present when an agent's request has just started a field. */
+  asked: FieldAsked | null;
   /** Present when the session has just started completing: the adapter calls the connector. */
   gateway: GatewayRequest | null;
 }

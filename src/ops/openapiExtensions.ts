@@ -121,7 +121,7 @@ export const EXTENSION_PATHS: Record<string, Record<string, Operation>> = {
   '/v1/Accounts/{AccountSid}/Events': {
     get: {
       operationId: 'StreamEvents',
-      summary: "Live events of the account's pay sessions and calls as Server-Sent Events; each mirrors a status callback, masked the same way. Resume with Last-Event-ID.",
+      summary: "Live events of the account's pay sessions and calls as Server-Sent Events; each mirrors a status callback, masked the same way, except `asking` (a field the agent has just asked for: Capture, ExpectedDigits, FirstDigitTimeout, Timeout). Resume with Last-Event-ID.",
       parameters: [
         accountSid,
         queryParameter('CallSid', sid('CA'), 'Only this call.'),

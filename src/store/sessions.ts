@@ -21,7 +21,7 @@ import {
   UNFINISHED,
 } from './sessionStatements.js';
 import type { Vault } from '../vault/vault.js';
-import type { Session, SessionEvent, SessionStatus } from '../domain/types.js';
+import type { FieldAsked, Session, SessionEvent, SessionStatus } from '../domain/types.js';
 import { nextDeadline } from '../domain/session.js';
 import { sessionLiveEvents, type LiveEvent } from '../domain/liveEvents.js';
 import { writeWithFeed } from './liveEvents.js';
@@ -90,11 +90,11 @@ export class SessionStore {
 
   /**
    * Writes a session, the events it emitted and (optionally) the idempotency record of the request that
-   * caused them, all or nothing. `storedStatus` is the status of the stored row, null for a new session. Returns
-   * the events' live twins, numbered by the feed.
+   * caused them, all or nothing. `storedStatus` is the status of the stored row, null for a new session; `asked`,
+   * the field the change has just asked for, goes to the live feed only. Returns the live events, numbered by the feed.
    */
-  async commit(session: Session, events: SessionEvent[], idempotency: IdempotencyRecord | null, storedStatus: SessionStatus | null, alongWith?: AlongWith): Promise<LiveEvent[]> {
-    return writeWithFeed(this.db, this.changeStatements(session, events, idempotency, storedStatus), sessionLiveEvents(session, events), alongWith);
+  async commit(session: Session, events: SessionEvent[], idempotency: IdempotencyRecord | null, storedStatus: SessionStatus | null, alongWith?: AlongWith, asked: FieldAsked | null = null): Promise<LiveEvent[]> {
+    return writeWithFeed(this.db, this.changeStatements(session, events, idempotency, storedStatus), sessionLiveEvents(session, events, asked), alongWith);
   }
 
   private changeStatements(session: Session, events: SessionEvent[], idempotency: IdempotencyRecord | null, storedStatus: SessionStatus | null): CompiledQuery[] {

@@ -1,7 +1,7 @@
 // The agent console: live calls, starting a pay session, asking for each field, following what the caller types
 // (masked, as the callbacks show it) and finishing. Everything comes from paytone's API and live events; the
 // page never receives a digit beyond the masks.
-import { ApiError, PaytoneClient, formatClock, h, showConnection, signIn, signOutWhenIdle } from '/ui/paytone.js';
+import { ApiError, FieldWait, PaytoneClient, formatClock, h, showConnection, signIn, signOutWhenIdle } from '/ui/paytone.js';
 
 const FIELD_LABELS = {
   'payment-card-number': 'Card number',
@@ -68,7 +68,10 @@ function start(signedIn) {
   stream = client.follow({}, { onEvent, onState: (state) => showConnection($('connection'), state) });
   loadCalls();
   loadConnectors();
-  ticker = setInterval(renderCallTimes, 1000);
+  ticker = setInterval(() => {
+    renderCallTimes();
+    renderWaits();
+  }, 1000);
   signOutWhenIdle(signOut);
 }
 
@@ -302,7 +305,7 @@ function render() {
 function fieldRow(name, field, open) {
   const words = {
     missing: 'Not captured',
-    waiting: "Caller's turn",
+    waiting: 'Waiting for the caller',
     typing: 'Caller is typing…',
     captured: 'Captured',
     error: ERROR_WORDS[field.error] || field.error,
@@ -313,13 +316,27 @@ function fieldRow(name, field, open) {
     { dataset: { field: name, state: field.state } },
     h('th', { scope: 'row' }, labelOf(name)),
     h('td', { class: 'value' }, h('output', {}, field.value), field.cardType ? h('span', { class: 'card-type' }, field.cardType) : null),
-    h('td', { class: 'state' }, words[field.state], field.state === 'error' ? h('code', { class: 'error-type' }, field.error) : null),
+    h(
+      'td',
+      { class: 'state' },
+      words[field.state],
+      field.state === 'error' ? h('code', { class: 'error-type' }, field.error) : null,
+      field.wait && (field.state === 'waiting' || field.state === 'typing') ? h('span', { class: 'field-wait', dataset: { field: name } }, ` · ${field.wait.describe()}`) : null,
+    ),
     h(
       'td',
       {},
       h('button', { type: 'button', disabled: !open, onclick: () => requestCapture(name), 'aria-label': `${asked ? 'Ask again for' : 'Ask for'} ${labelOf(name)}` }, asked ? 'Ask again' : 'Ask for it'),
     ),
   );
+}
+
+/** The seconds left of the field being typed, once a second. */
+function renderWaits() {
+  for (const element of document.querySelectorAll('.field-wait')) {
+    const field = session && session.fields.get(element.dataset.field);
+    if (field && field.wait) element.textContent = ` · ${field.wait.describe()}`;
+  }
 }
 
 function renderResult(view) {
@@ -403,9 +420,20 @@ function onEvent(event) {
     return;
   }
   if (!session || session.sid !== event.payment_sid) return;
+  if (event.kind === 'asking') return onAsking(p);
   if (event.kind === 'capture') return onCapture(p);
   if (event.kind === 'ended') log(p.Result ? `Session ended: ${p.Result}` : 'Session canceled');
   act(refresh);
+}
+
+/** The field the agent asked for is now the caller's: what is expected of them, and for how long. */
+function onAsking(p) {
+  const field = session.fields.get(p.Capture) || { state: 'missing', value: '', error: null };
+  session.fields.set(p.Capture, field);
+  for (const [name, other] of session.fields) if (name !== p.Capture && (other.state === 'typing' || other.state === 'waiting')) Object.assign(other, { state: 'missing', value: '', wait: null });
+  Object.assign(field, { state: 'waiting', value: '', error: null, cardType: null, wait: new FieldWait(p) });
+  session.capture = p.Capture;
+  render();
 }
 
 function onCapture(p) {
@@ -414,13 +442,14 @@ function onCapture(p) {
   session.fields.set(name, field);
   const shown = FIELD_VALUES[name] ? p[FIELD_VALUES[name][0]] : undefined;
   if (p.PartialResult === 'true') {
+    if (field.wait) field.wait.typed();
     Object.assign(field, { state: 'typing', value: shown || '', error: null, cardType: p.PaymentCardType || null });
   } else if (p.ErrorType) {
-    Object.assign(field, { state: 'error', value: '', error: p.ErrorType, cardType: null });
+    Object.assign(field, { state: 'error', value: '', error: p.ErrorType, cardType: null, wait: null });
     $('announce').textContent = `${labelOf(name)}: ${ERROR_WORDS[p.ErrorType] || p.ErrorType}`;
     log(`${labelOf(name)}: ${ERROR_WORDS[p.ErrorType] || p.ErrorType}`);
   } else {
-    Object.assign(field, { state: 'captured', value: shown || (name.endsWith('-matcher') ? 'matches' : ''), error: null, cardType: p.PaymentCardType || null });
+    Object.assign(field, { state: 'captured', value: shown || (name.endsWith('-matcher') ? 'matches' : ''), error: null, cardType: p.PaymentCardType || null, wait: null });
     $('announce').textContent = `${labelOf(name)} captured${shown ? `: ${shown}` : ''}`;
     log(`${labelOf(name)} captured ${shown || ''} ${p.PaymentCardType || ''}`.trim());
   }

@@ -6,7 +6,7 @@ const SIGN_IN_KEY = 'paytone.sign-in';
 const IDLE_MINUTES = 15;
 const SIGNED_OUT_IDLE_KEY = 'paytone.signed-out-idle';
 const ACTIVITY_EVENTS = ['pointerdown', 'pointermove', 'keydown', 'wheel', 'touchstart'];
-const LIVE_EVENT_KINDS = ['call-status', 'started', 'capture', 'completing', 'ended'];
+const LIVE_EVENT_KINDS = ['call-status', 'started', 'asking', 'capture', 'completing', 'ended'];
 
 /** A refusal from paytone: Twilio's error envelope. */
 export class ApiError extends Error {
@@ -213,4 +213,27 @@ export function showConnection(element, state) {
 export function formatClock(ms) {
   const seconds = Math.max(0, Math.floor(ms / 1000));
   return `${String(Math.floor(seconds / 60)).padStart(2, '0')}:${String(seconds % 60).padStart(2, '0')}`;
+}
+
+/**
+ * A field being asked for, as both pages show it: the digits expected (from the `asking` event) and the seconds
+ * left before the field times out, counted from the caller's last key (the first digit gets FirstDigitTimeout).
+ */
+export class FieldWait {
+  constructor(asking) {
+    this.capture = asking.Capture;
+    this.expected = asking.ExpectedDigits;
+    this.timeout = Number(asking.Timeout);
+    this.deadline = Date.now() + Number(asking.FirstDigitTimeout) * 1000;
+  }
+
+  /** The caller pressed a key: the next one has Timeout seconds. */
+  typed() {
+    this.deadline = Date.now() + this.timeout * 1000;
+  }
+
+  describe() {
+    const left = Math.max(0, Math.ceil((this.deadline - Date.now()) / 1000));
+    return `${this.expected} digits · ${left} s left`;
+  }
 }

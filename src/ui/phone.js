@@ -1,6 +1,6 @@
 // The sandbox caller's phone: place a call, press keys (click, or type 0-9 * #), hang up. It hears what a caller
 // would hear from the payment prompts: whether an entry was taken and how the payment ended.
-import { ApiError, PaytoneClient, formatClock, showConnection, signIn, signOutWhenIdle } from '/ui/paytone.js';
+import { ApiError, FieldWait, PaytoneClient, formatClock, showConnection, signIn, signOutWhenIdle } from '/ui/paytone.js';
 
 const FIELD_WORDS = {
   'payment-card-number': 'card number',
@@ -18,6 +18,8 @@ let call = null;
 let stream = null;
 let keysSent = 0;
 let timer = null;
+/** The field the agent asked for, while the caller is entering it. */
+let wait = null;
 /** Keypresses go one after another, in the order pressed, however fast the clicks come. */
 let sending = Promise.resolve();
 
@@ -47,6 +49,7 @@ function render() {
   if (!call) $('call-state').textContent = 'Ready to call';
   else if (inCall) $('call-state').textContent = `In call with ${call.to} · ${formatClock(Date.now() - call.since)}`;
   else $('call-state').textContent = `Call ended · ${formatClock(call.endedAt - call.since)}`;
+  $('asked').textContent = inCall && wait ? wait.describe() : '';
 }
 
 async function act(task) {
@@ -104,6 +107,10 @@ function ended() {
   $('dial-form').querySelector('button').focus();
 }
 
+function fieldWords(capture) {
+  return FIELD_WORDS[capture.replace(/-matcher$/, '')] || capture;
+}
+
 /** What the caller hears, from the masked events of this call. */
 function onEvent(event) {
   if (!call || event.call_sid !== call.sid) return;
@@ -113,15 +120,27 @@ function onEvent(event) {
     return ended();
   }
   if (event.kind === 'started') $('prompt').textContent = 'The agent started a payment. Enter each detail when asked.';
+  if (event.kind === 'asking') {
+    wait = new FieldWait(p);
+    const again = p.Capture.endsWith('-matcher') ? ' again' : '';
+    $('prompt').textContent = `Enter your ${fieldWords(p.Capture)}${again}, then #`;
+  }
   if (event.kind === 'capture') {
-    const field = FIELD_WORDS[p.Capture.replace(/-matcher$/, '')] || p.Capture;
-    if (p.PartialResult === 'true') $('prompt').textContent = `Entering your ${field}… end with #.`;
-    else $('prompt').textContent = p.ErrorType ? `That ${field} was not accepted (${p.ErrorType}).` : `Thank you, your ${field} was received.`;
+    const field = fieldWords(p.Capture);
+    if (p.PartialResult === 'true') {
+      if (wait && wait.capture === p.Capture) wait.typed();
+      $('prompt').textContent = `Entering your ${field}… end with #.`;
+    } else {
+      wait = null;
+      $('prompt').textContent = p.ErrorType ? `That ${field} was not accepted (${p.ErrorType}).` : `Thank you, your ${field} was received.`;
+    }
   }
   if (event.kind === 'ended') {
+    wait = null;
     const words = { success: 'Your payment was successful.', 'payment-connector-error': 'Your payment could not be processed.', 'caller-interrupted-with-star': 'You cancelled the payment.' };
     $('prompt').textContent = words[p.Result] || 'The payment was cancelled.';
   }
+  render();
 }
 
 signIn($('sign-in'), start);

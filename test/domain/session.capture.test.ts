@@ -5,6 +5,41 @@ import {
   ACCOUNT, AMEX, achSettings, cardSettings, DISCOVER, MASTERCARD, PaySession, RULES, ROUTING, START, VISA,
 } from './sessionDriver.js';
 
+describe('asking for a field', () => {
+  it('tells the live feed, not the app: the field, the digits expected and the seconds the caller has', () => {
+    const pay = new PaySession(cardSettings({ timeoutSeconds: 5, minPostalCodeLength: 5, validCardTypes: ['visa', 'mastercard', 'amex'] }));
+    assert.deepEqual(pay.capture('payment-card-number'), [], 'no status callback: Twilio sends none');
+    assert.deepEqual(pay.asked, [{
+      at: START,
+      params: { Capture: 'payment-card-number', ExpectedDigits: '15-19', FirstDigitTimeout: String(Math.max(RULES.firstDigitTimeoutSeconds, 5)), Timeout: '5' },
+    }]);
+    pay.press(`${VISA}#`);
+    assert.equal(pay.asked.length, 1, 'typing asks nothing');
+    for (const [field, expected] of [['expiration-date', '4'], ['security-code', '3'], ['postal-code', '5-10']] as const) {
+      pay.capture(field);
+      assert.equal(pay.asked.at(-1)!.params.ExpectedDigits, expected, field);
+    }
+  });
+
+  it('says 4 digits for an amex security code, and nothing when the field cannot start', () => {
+    const pay = new PaySession(cardSettings({ validCardTypes: ['amex'] }));
+    pay.capture('security-code');
+    assert.equal(pay.asked.length, 0, 'the card number must come first: an error, not a field');
+    pay.capture('payment-card-number');
+    assert.equal(pay.asked[0]!.params.ExpectedDigits, '15');
+    pay.press(AMEX);
+    pay.capture('security-code');
+    assert.equal(pay.asked[1]!.params.ExpectedDigits, '4');
+  });
+
+  it('names the bank fields of an ach-debit session', () => {
+    const pay = new PaySession(achSettings());
+    pay.capture('bank-routing-number');
+    pay.capture('bank-account-number');
+    assert.deepEqual(pay.asked.map((a) => [a.params.Capture, a.params.ExpectedDigits]), [['bank-routing-number', '9'], ['bank-account-number', '4-17']]);
+  });
+});
+
 describe('typing a card number', () => {
   it('emits nothing when the capture starts, then one partial event per digit that shows no digit', () => {
     const pay = new PaySession();

@@ -8,6 +8,7 @@ import type { PaytoneError } from '../../src/domain/errors.js';
 import type {
   CaptureName,
   Effects,
+  FieldAsked,
   GatewayOutcome,
   GatewayRequest,
   PaymentSettings,
@@ -60,6 +61,8 @@ export class PaySession {
   now = START;
   readonly events: SessionEvent[] = [];
   readonly gatewayRequests: GatewayRequest[] = [];
+  /** The fields asked for, as the live feed is told. */
+  readonly asked: FieldAsked[] = [];
 
   constructor(settings: PaymentSettings = cardSettings()) {
     const opened = openSession({ sid: 'PK00000000000000000000000000000001', accountSid: 'AC00000000000000000000000000000001', callSid: 'CA00000000000000000000000000000001', settings, callbackUrl: CALLBACK, now: this.now });
@@ -135,6 +138,7 @@ export class PaySession {
   private record(effects: Effects): SessionEvent[] {
     this.events.push(...effects.events);
     if (effects.gateway) this.gatewayRequests.push(effects.gateway);
+    if (effects.asked) this.asked.push(effects.asked);
     return effects.events;
   }
 }

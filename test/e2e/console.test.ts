@@ -112,12 +112,33 @@ describe('agent console and caller phone in Chromium', { skip }, () => {
     for (const key of keys) await phone.locator(`#keypad button[data-key="${key}"]`).click();
   }
 
+  /** How the phone names a field, and the digits it expects (a pattern). */
+  interface Asked {
+    words: string;
+    digits: string;
+  }
+
+  /**
+   * Once the agent has asked for a field, the phone names it and the console waits for the caller; both say how many
+   * digits are expected and the seconds left before the field times out.
+   */
+  async function checkAsked(agent: Page, phone: Page, field: string, { words, digits }: Asked): Promise<void> {
+    await until(`the phone to ask for the ${words}`, async () => (await phone.locator('#prompt').textContent()) === `Enter your ${words}, then #`);
+    assert.match((await phone.locator('#asked').textContent()) ?? '', new RegExp(`^${digits} digits · \\d+ s left$`));
+    let state = '';
+    await until(
+      () => `the console to wait for the caller (${state})`,
+      async () => new RegExp(`^Waiting for the caller · ${digits} digits · \\d+ s left$`).test((state = (await rowOf(agent, field)).stateText)),
+    );
+  }
+
   /**
    * The agent asks for a field, the caller types it wrong, the agent asks again (by keyboard), the caller types it
    * right. Returns the row as the agent saw it after the mistake and at the end.
    */
-  async function captureWithMistake(agent: Page, phone: Page, field: string, wrong: string, right: string, by: 'keyboard' | 'keypad' = 'keyboard') {
+  async function captureWithMistake(agent: Page, phone: Page, field: string, asked: Asked, wrong: string, right: string, by: 'keyboard' | 'keypad' = 'keyboard') {
     await askFor(agent, field);
+    await checkAsked(agent, phone, field, asked);
     await press(phone, wrong, by);
     const mistake = await untilRow(agent, field, 'error');
     assert.equal(mistake.value, '', 'an invalid entry leaves no value');
@@ -180,7 +201,7 @@ describe('agent console and caller phone in Chromium', { skip }, () => {
     await until('the phone to hear that a payment started', async () => /started a payment/.test((await phone.locator('#prompt').textContent()) ?? ''));
 
     // Card number: a typo (Luhn fails), then the right number.
-    const card = await captureWithMistake(agent, phone, 'payment-card-number', '4242424242424241#', '4242424242424242#');
+    const card = await captureWithMistake(agent, phone, 'payment-card-number', { words: 'card number', digits: '\\d+-19' }, '4242424242424241#', '4242424242424242#');
     assert.match(card.mistake.stateText, /Invalid card number/);
     assert.match(card.mistake.stateText, /invalid-card-number/);
     assert.equal(card.captured.value, 'xxxx-xxxx-xxxx-4242');
@@ -189,16 +210,17 @@ describe('agent console and caller phone in Chromium', { skip }, () => {
     assert.equal(await required(agent), 'Still needed: Expiry (MMYY), Security code, Postal code');
 
     const expiry = futureExpiry();
-    const date = await captureWithMistake(agent, phone, 'expiration-date', '1399', expiry, 'keypad');
+    const date = await captureWithMistake(agent, phone, 'expiration-date', { words: 'expiry date', digits: '4' }, '1399', expiry, 'keypad');
     assert.match(date.mistake.stateText, /Invalid expiry date/);
     assert.equal(date.captured.value, expiry);
 
-    const code = await captureWithMistake(agent, phone, 'security-code', '12#', '123');
+    const code = await captureWithMistake(agent, phone, 'security-code', { words: 'security code', digits: '3' }, '12#', '123');
     assert.match(code.mistake.stateText, /Invalid security code/);
     assert.equal(code.captured.value, 'xxx');
 
     // Postal code: shorter than the 5 digits asked for, then right. docs/console-mid-session.png is taken at the mistake.
     await askFor(agent, 'postal-code');
+    await checkAsked(agent, phone, 'postal-code', { words: 'postal code', digits: '5-10' });
     await press(phone, '123#', 'keyboard');
     assert.match((await untilRow(agent, 'postal-code', 'error')).stateText, /Invalid postal code/);
     assert.equal(await required(agent), 'Still needed: Postal code');
@@ -259,12 +281,12 @@ describe('agent console and caller phone in Chromium', { skip }, () => {
     assert.equal(await agent.locator('#session-what').textContent(), 'Bank account · 40.00 USD · Default');
     assert.equal(await required(agent), 'Still needed: Routing number, Account number');
 
-    const routing = await captureWithMistake(agent, phone, 'bank-routing-number', '123456789#', '110000000#', 'keypad');
+    const routing = await captureWithMistake(agent, phone, 'bank-routing-number', { words: 'routing number', digits: '9' }, '123456789#', '110000000#', 'keypad');
     assert.match(routing.mistake.stateText, /Invalid routing number/);
     assert.equal(routing.captured.value, '110000000');
     assert.equal(await required(agent), 'Still needed: Account number');
 
-    const account = await captureWithMistake(agent, phone, 'bank-account-number', '12#', '000123456789#');
+    const account = await captureWithMistake(agent, phone, 'bank-account-number', { words: 'account number', digits: '4-17' }, '12#', '000123456789#');
     assert.match(account.mistake.stateText, /Invalid account number/);
     assert.equal(account.captured.value, '**********89');
 

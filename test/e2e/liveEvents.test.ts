@@ -49,12 +49,20 @@ describe('live event stream', () => {
     await stream.next((e) => e.event === 'ended' && e.data.payment_sid === sid);
 
     const log = await pay.events(callSid, sid);
-    const live = ofSession(stream, sid);
+    const everything = ofSession(stream, sid);
+    const live = everything.filter((e) => e.event !== 'asking');
     assert.deepEqual(
       live.map((e) => [e.event, e.data.parameters]),
       log.map((e) => [e.kind, e.parameters]),
       'one live event per callback, same kind and parameters',
     );
+    // Besides: each field asked for, just before the caller's first key of it (Twilio sends no callback then).
+    const asked = everything.flatMap((e, i) => (e.event === 'asking' ? [[e.data.parameters, everything[i + 1]!.data.parameters.Capture]] : []));
+    assert.deepEqual(
+      asked.map(([p, next]) => [p.Capture, p.ExpectedDigits, next]),
+      [['payment-card-number', '15-19', 'payment-card-number'], ['expiration-date', '4', 'expiration-date'], ['security-code', '3', 'security-code'], ['postal-code', '1-10', 'postal-code']],
+    );
+    for (const [p] of asked) assert.match(`${p.FirstDigitTimeout} ${p.Timeout}`, /^\d+ \d+$/);
     assert.deepEqual(live.map((e) => e.data.id), [...live.map((e) => e.data.id)].sort((a, b) => a - b));
     live.forEach((e) => assert.equal(e.id, String(e.data.id), 'the SSE id is the event id'));
     const typed = live.filter((e) => e.data.parameters.Capture === 'payment-card-number').map((e) => e.data.parameters.PaymentCardNumber);
@@ -196,7 +204,11 @@ describe('live event stream', () => {
     await pay.capture(callSid, sid, 'expiration-date', futureExpiry());
     await resumed.next((e: StreamEvent) => e.data.parameters.Capture === 'expiration-date' && e.data.parameters.PartialResult === 'false');
     const card = resumed.events.filter((e) => e.data.payment_sid === sid && e.data.parameters.Capture === 'payment-card-number');
-    assert.equal(card.length, 17, '16 digits and the end of the field, committed before the restart');
+    assert.deepEqual(
+      card.map((e) => e.event),
+      ['asking', ...Array(17).fill('capture')],
+      'the field asked for, its 16 digits and its end, committed before the restart',
+    );
     const ids = resumed.events.map((e) => Number(e.id));
     assert.deepEqual(ids, [...ids].sort((a, b) => a - b));
     assert.ok(ids[0]! > Number(started.id));
