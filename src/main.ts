@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   // SIP first: an explicit PAYTONE_SIP_LISTEN that cannot be had stops start-up before the API takes requests.
   const sip = config.sip ? await SipService.start(config.sip, log) : null;
   if (sip) {
-    const calls = new RealCalls({ sip, lifecycle: app.callProgress, runner: app.callRunner, phoneNumbers: app.phoneNumbers, auditLog: app.auditLog, trunk: config.sip!.trunk, log, taps: (callSid) => new CallKeypad(callSid, app.callerKeys) });
+    const calls = new RealCalls({ sip, lifecycle: app.callProgress, runner: app.callRunner, phoneNumbers: app.phoneNumbers, auditLog: app.auditLog, trunk: config.sip!.trunk, log, taps: (callSid) => new CallKeypad(callSid, app.callerKeys), voices: app.callVoices });
     sip.serve(calls);
     app.outboundDialer = calls;
   }

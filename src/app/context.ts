@@ -48,6 +48,10 @@ import { CALLBACK_RETRY } from '../callbacks/retryPolicy.js';
 import { Authenticator } from './credentials.js';
 import { AuthFailureLog } from '../domain/authFailureLog.js';
 import { CallerKeys } from '../telephony/callerKeys.js';
+import { PlayFiles } from '../telephony/prompts/playFiles.js';
+import { TimedVoice } from '../telephony/prompts/timedVoice.js';
+import type { CallVoices } from '../telephony/sipCall.js';
+import { spokenLiveEvent } from '../domain/liveEvents.js';
 
 /** What the HTTP layer needs; storage, vault, outbox and timers stay behind these. */
 export interface AppContext {
@@ -73,6 +77,8 @@ export interface AppContext {
   telephony: SandboxTelephony;
   /** Real calls' keypads: each key to the call's open pay session, or to the call's IVR (subscribe). */
   callerKeys: CallerKeys;
+  /** How real calls say `<Say>` and play `<Play>` to their callers. */
+  callVoices: CallVoices;
   liveEvents: LiveEventFeed;
   eventTokens: EventTokens;
   callbackPolicy: CallbackPolicy;
@@ -171,7 +177,17 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
   const notifications = new NotificationStore(db);
   const voiceWebhook = new VoiceWebhook({ authTokenFor: (sid) => signingKey(accounts, sid), policy: config.callbackPolicy, timeoutMs: config.callbackRetry.timeoutMs });
   const notify = twimlProblemReporter({ notifications, log, now });
-  const interpreter = new TwimlInterpreter({ fetchTwiml: (sid, request) => voiceWebhook.fetch(sid, request), notify, clock: systemClock, policy: config.callbackPolicy });
+  const playFiles = new PlayFiles({ policy: config.callbackPolicy, timeoutMs: config.callbackRetry.timeoutMs });
+  const timedVoice = new TimedVoice({ clock: systemClock, files: playFiles });
+  const interpreter = new TwimlInterpreter({
+    fetchTwiml: (sid, request) => voiceWebhook.fetch(sid, request),
+    notify,
+    async narrate(call, kind, params) {
+      await liveEvents.record([spokenLiveEvent(call, kind, params, now())]).catch((err: unknown) => log.warn({ err, callSid: call.sid }, 'what the call says could not reach its live feed'));
+    },
+    clock: systemClock,
+    policy: config.callbackPolicy,
+  });
   const callRunner = new TwimlCallRunner(interpreter, notify, log);
   const telephony = new SandboxTelephony({ progress: callProgress, caller: payments, dtmfIntervalMs: config.dtmfIntervalMs, log, now, storedKeypad });
   // In a cluster nothing is resumed wholesale: the sweep takes over only what no live process is doing.
@@ -200,6 +216,7 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
     connectors,
     telephony,
     callerKeys,
+    callVoices: () => timedVoice,
     liveEvents,
     eventTokens: new EventTokens(vault.deriveKey('event-tokens')),
     callbackPolicy: config.callbackPolicy,
@@ -221,6 +238,7 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
       connectors.close();
       await outbox.stop();
       await voiceWebhook.close();
+      await playFiles.close();
       await cluster?.leave();
       await db.destroy();
     },

@@ -12,7 +12,7 @@
  *   // later
  *   stop();
  */
-import { matchesFilter, type LiveEvent, type LiveEventFilter } from '../domain/liveEvents.js';
+import { matchesFilter, type LiveEvent, type LiveEventFilter, type NewLiveEvent } from '../domain/liveEvents.js';
 import type { LiveEventStore } from '../store/liveEvents.js';
 
 export type LiveEventListener = (events: LiveEvent[]) => void;
@@ -63,6 +63,11 @@ export class LiveEventFeed {
     private readonly store: LiveEventStore,
     readonly bus: LiveEventBus,
   ) {}
+
+  /** Writes and publishes events that come with no other change (what a call's TwiML says). */
+  async record(events: NewLiveEvent[]): Promise<void> {
+    this.bus.publish(await this.store.append(events));
+  }
 
   /**
    * Sends the account's events that pass `filter` to `send`: first, when `afterId` is given, the stored ones after

@@ -118,6 +118,11 @@ export class VoiceWebhook {
 
 /** The body as text, cut off (and the rest discarded) past `limit` bytes. */
 async function bodyUpTo(answer: Dispatcher.ResponseData, limit: number): Promise<string> {
+  return (await bodyBytesUpTo(answer, limit)).subarray(0, limit).toString('utf8');
+}
+
+/** The body's bytes; past `limit` bytes the rest is discarded (what was read may run a little over `limit`). */
+export async function bodyBytesUpTo(answer: Dispatcher.ResponseData, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of answer.body) {
@@ -128,7 +133,7 @@ async function bodyUpTo(answer: Dispatcher.ResponseData, limit: number): Promise
       break;
     }
   }
-  return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 /** A short, stable reason, never an error's whole message. */

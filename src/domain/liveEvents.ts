@@ -1,8 +1,9 @@
 /**
  * Live events: what the account's event stream carries. Each one mirrors a status callback (a pay session's
  * `started`, `capture`, `completing`, `ended`) or a call's status (`call-status`: placed, ended), with the same
- * masked parameters, and an id that orders the account's events and lets a client resume. One has no callback
- * twin: `asking`, a field the agent has just asked for (what the caller's phone and the console show meanwhile).
+ * masked parameters, and an id that orders the account's events and lets a client resume. Three have no callback
+ * twin: `asking`, a field the agent has just asked for (what the caller's phone and the console show meanwhile),
+ * and `said` / `played`, what the call's TwiML says (`Text`, `Voice`, `Language`) or plays (`Url`) to the caller.
  *
  * @example
  *   const wire = liveEventJson(event); // { id: 42, kind: 'capture', call_sid: 'CA...', parameters: { ... } }
@@ -12,9 +13,9 @@ import type { FieldAsked, SessionEvent } from './types.js';
 import type { CallRecord } from './callView.js';
 import { callStatusParams } from './callEvents.js';
 
-export type LiveEventKind = SessionEvent['kind'] | 'call-status' | 'asking';
+export type LiveEventKind = SessionEvent['kind'] | 'call-status' | 'asking' | 'said' | 'played';
 
-export const LIVE_EVENT_KINDS: readonly LiveEventKind[] = ['call-status', 'started', 'asking', 'capture', 'completing', 'ended'];
+export const LIVE_EVENT_KINDS: readonly LiveEventKind[] = ['call-status', 'started', 'asking', 'capture', 'completing', 'ended', 'said', 'played'];
 
 export interface LiveEvent {
   /** Increasing over the whole installation; a stream resumes after the last id its client saw. */
@@ -65,4 +66,9 @@ export function sessionLiveEvents(s: { accountSid: string; callSid: string; sid:
 /** A call's status (placed, ended) as a live event, worded like Twilio's call status callback. */
 export function callLiveEvent(call: CallRecord): NewLiveEvent {
   return { accountSid: call.accountSid, callSid: call.sid, paymentSid: null, kind: 'call-status', params: callStatusParams(call), at: call.dateUpdated };
+}
+
+/** What a call's TwiML says or plays to the caller, as a live event ("paytone said: …" on the console). */
+export function spokenLiveEvent(call: Pick<CallRecord, 'accountSid' | 'sid'>, kind: 'said' | 'played', params: Record<string, string>, at: number): NewLiveEvent {
+  return { accountSid: call.accountSid, callSid: call.sid, paymentSid: null, kind, params, at };
 }

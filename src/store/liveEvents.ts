@@ -101,6 +101,11 @@ export async function appendLiveEvents(trx: Kysely<Database>, events: NewLiveEve
 export class LiveEventStore {
   constructor(private readonly db: Kysely<Database>) {}
 
+  /** Writes events that come with no other change (what a call's TwiML says), returned with their ids. */
+  append(events: NewLiveEvent[]): Promise<LiveEvent[]> {
+    return writeWithFeed(this.db, [], events);
+  }
+
   /** The account's events after `afterId`, oldest first, at most `limit`. */
   async since(accountSid: string, afterId: number, filter: LiveEventFilter, limit: number): Promise<LiveEvent[]> {
     let query = this.db.selectFrom('live_events').selectAll().where('account_sid', '=', accountSid).where('id', '>', afterId);

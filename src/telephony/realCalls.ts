@@ -21,7 +21,7 @@ import type { CallLifecycle, CallRunner, OutboundDialer } from './callPorts.js';
 import type { DialTarget } from '../twiml/callControl.js';
 import { NO_TAP, type CallerTaps } from './callerAudio.js';
 import { Dialing, RingingCall } from './dialing.js';
-import { SipCall } from './sipCall.js';
+import { SipCall, type CallVoices } from './sipCall.js';
 import { answerOffer } from './media/sdp.js';
 import { parseUri, type NameAddr } from './sip/headers.js';
 import type { InboundLeg } from './sip/inboundLeg.js';
@@ -39,6 +39,8 @@ export interface RealCallsDeps {
   log: Logger;
   /** Where each call's caller audio and keys go first (DTMF receivers, masker); none by default. */
   taps?: CallerTaps;
+  /** How each call says `<Say>` and plays `<Play>` to its caller. */
+  voices: CallVoices;
 }
 
 const AUDIT_INTERVAL_MS = 60_000;
@@ -141,7 +143,7 @@ export class RealCalls implements SipHandlers, OutboundDialer {
   }
 
   private callDeps() {
-    return { sip: this.deps.sip, lifecycle: this.deps.lifecycle, dialing: this.dialing, log: this.deps.log };
+    return { sip: this.deps.sip, lifecycle: this.deps.lifecycle, dialing: this.dialing, log: this.deps.log, voices: this.deps.voices };
   }
 
   /** The number as dialed, or with the `+` a PBX or carrier may have left off. */

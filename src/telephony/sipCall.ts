@@ -21,12 +21,18 @@ import { RingingCall, type Dialing } from './dialing.js';
 import { InboundLeg } from './sip/inboundLeg.js';
 import type { SipLeg } from './sip/leg.js';
 import type { SipService } from './sipService.js';
+import type { CallVoice } from '../twiml/speech.js';
+import type { MediaLeg } from './media/mediaLeg.js';
+
+/** A call's voice, given the call's media toward the caller (null until the call is answered, and after it ends). */
+export type CallVoices = (callerMedia: () => MediaLeg | null) => CallVoice;
 
 export interface SipCallDeps {
   sip: SipService;
   lifecycle: CallLifecycle;
   dialing: Dialing;
   log: Logger;
+  voices: CallVoices;
 }
 
 /** Twilio's default `<Dial timeLimit>`: four hours. */
@@ -40,6 +46,7 @@ export class SipCall implements CallControl {
   private refusedAs: FinalCallStatus | null = null;
   /** Child calls being rung or bridged: the caller's hang-up ends them. */
   private readonly children = new Set<RingingCall>();
+  readonly voice: CallVoice;
 
   private constructor(
     private readonly record: CallRecord,
@@ -49,6 +56,7 @@ export class SipCall implements CallControl {
     private readonly tap: CallerTap,
   ) {
     this.audio = new CallerAudio(tap.stages);
+    this.voice = deps.voices(() => (this.media !== null && !leg.isOver ? this.media.leg : null));
     leg.onInfo = (type, body) => tap.info?.(type, body);
     if (media) this.listen(media);
     void leg.ended.then(() => {

@@ -8,6 +8,7 @@
  *   const outcome = await control.dial([{ kind: 'sip', uri: 'sip:agent@10.0.0.5' }], { timeoutSeconds: 30, callerId: null });
  */
 import type { ChildStatusCallback } from '../telephony/callPorts.js';
+import type { CallVoice } from './speech.js';
 
 /** A `<Dial>` noun: a SIP URI, or a number dialed through the trunk (`PAYTONE_SIP_TRUNK`). */
 export type DialTarget = ({ kind: 'sip'; uri: string } | { kind: 'number'; number: string }) & {
@@ -52,4 +53,6 @@ export interface CallControl {
   dial(targets: DialTarget[], options: DialOptions): Promise<DialOutcome>;
   /** Fires when the far end hangs up (or the call ends any other way). */
   readonly hungUp: AbortSignal;
+  /** How the call says `<Say>` and plays `<Play>` (src/twiml/speech.ts). */
+  readonly voice: CallVoice;
 }

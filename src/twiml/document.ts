@@ -18,6 +18,8 @@ export interface TwimlElement {
   attributes: Record<string, string>;
   /** The element's own text, trimmed (a `<Sip>`'s URI, a `<Redirect>`'s URL); '' when it has none. */
   text: string;
+  /** All the text inside it, its children's too, in document order (a `<Say>` with SSML in it). */
+  allText: string;
   children: TwimlElement[];
 }
 
@@ -67,7 +69,12 @@ function elementsOf(nodes: Ordered): TwimlElement[] {
     if (name === undefined) continue;
     const inner = (node[name] as Ordered | undefined) ?? [];
     const text = inner.flatMap((n) => (typeof n['#text'] === 'string' ? [n['#text']] : [])).join(' ').trim();
-    elements.push({ name, attributes: { ...((node[':@'] as Record<string, string> | undefined) ?? {}) }, text, children: elementsOf(inner) });
+    const children = elementsOf(inner);
+    const parts: string[] = [];
+    let child = 0;
+    for (const n of inner) parts.push(typeof n['#text'] === 'string' ? n['#text'] : (children[child++]?.allText ?? ''));
+    const allText = parts.filter((p) => p !== '').join(' ').trim();
+    elements.push({ name, attributes: { ...((node[':@'] as Record<string, string> | undefined) ?? {}) }, text, allText, children });
   }
   return elements;
 }

@@ -32,6 +32,8 @@ export interface InterpreterDeps {
   fetchTwiml(accountSid: string, request: Pick<NextRequest, 'url' | 'method' | 'params'>): Promise<FetchedTwiml>;
   /** Records a problem on the call: a notification and a log line. */
   notify(call: CallRecord, problem: TwimlProblem, request: ProblemRequest | null): Promise<void>;
+  /** Tells the call's live feed what paytone says or plays (never throws). */
+  narrate(call: CallRecord, kind: 'said' | 'played', params: Record<string, string>): Promise<void>;
   clock: Clock;
   policy: CallbackPolicy;
 }
@@ -82,7 +84,15 @@ export class TwimlInterpreter {
   constructor(private readonly deps: InterpreterDeps) {}
 
   async run(call: CallRecord, control: CallControl, first: TwimlSource, redirects: CallRedirects = new CallRedirects()): Promise<void> {
-    const run: VerbRun = { call, control, clock: this.deps.clock, answered: call.status === 'in-progress', stop: control.hungUp };
+    const run: VerbRun = {
+      call,
+      control,
+      clock: this.deps.clock,
+      answered: call.status === 'in-progress',
+      stop: control.hungUp,
+      narrate: (kind, params) => this.deps.narrate(call, kind, params),
+      notify: (problem) => this.deps.notify(call, problem, null),
+    };
     let next: TwimlSource | 'done' | 'ended' = first;
     for (let documents = 0; typeof next === 'object'; documents += 1) {
       if (documents === MAX_DOCUMENTS) {

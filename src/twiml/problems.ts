@@ -18,6 +18,15 @@ export const TWIML_PROBLEM_CODES = {
   13212: 'Dial: Invalid timeout value',
   13214: 'Dial: Invalid callerId value',
   13224: 'Dial: Invalid phone number',
+  13310: 'Gather: Invalid finishOnKey value',
+  13313: 'Gather: Invalid timeout value',
+  13314: 'Gather: Invalid numDigits value',
+  13320: 'Gather: Invalid nested verb',
+  13510: 'Say: Invalid loop value',
+  13511: 'Say: Invalid language value',
+  13520: 'Say: Invalid text',
+  13610: 'Play: Invalid loop value',
+  13617: 'Play: Invalid content type',
   13910: 'Pause: Invalid length value',
 } as const;
 

@@ -36,6 +36,10 @@ export interface VerbRun {
   answered: boolean;
   /** Fires when the verb must stop: the caller hung up, or the API redirected the call to other TwiML. */
   stop: AbortSignal;
+  /** Tells the call's live feed what paytone says (`said`, with Text, Voice, Language) or plays (`played`, with Url). */
+  narrate(kind: 'said' | 'played', params: Record<string, string>): Promise<void>;
+  /** Records a problem that does not end the call (a `<Play>` that cannot be fetched): a notification and a log line. */
+  notify(problem: TwimlProblem): Promise<void>;
 }
 
 /** A request for the next document: a `<Redirect>`, or a `<Dial>`'s action with the dial's outcome. */

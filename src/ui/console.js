@@ -415,6 +415,8 @@ function onEvent(event) {
     return;
   }
   if (event.call_sid !== selectedCall) return;
+  if (event.kind === 'said') return log(`paytone said: ${p.Text}`);
+  if (event.kind === 'played') return log(`paytone played: ${p.Url}`);
   if (event.kind === 'started' && (!session || session.sid !== event.payment_sid)) {
     act(async () => showSession(await client.request('GET', client.account(`/Calls/${event.call_sid}/Payments/${event.payment_sid}.json`))));
     return;

@@ -6,7 +6,7 @@ const SIGN_IN_KEY = 'paytone.sign-in';
 const IDLE_MINUTES = 15;
 const SIGNED_OUT_IDLE_KEY = 'paytone.signed-out-idle';
 const ACTIVITY_EVENTS = ['pointerdown', 'pointermove', 'keydown', 'wheel', 'touchstart'];
-const LIVE_EVENT_KINDS = ['call-status', 'started', 'asking', 'capture', 'completing', 'ended'];
+const LIVE_EVENT_KINDS = ['call-status', 'started', 'asking', 'capture', 'completing', 'ended', 'said', 'played'];
 
 /** A refusal from paytone: Twilio's error envelope. */
 export class ApiError extends Error {

@@ -119,6 +119,7 @@ function onEvent(event) {
     $('prompt').textContent = 'The call has ended.';
     return ended();
   }
+  if (event.kind === 'said') $('prompt').textContent = `paytone said: ${p.Text}`;
   if (event.kind === 'started') $('prompt').textContent = 'The agent started a payment. Enter each detail when asked.';
   if (event.kind === 'asking') {
     wait = new FieldWait(p);

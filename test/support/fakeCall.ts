@@ -9,16 +9,20 @@
  */
 import type { CallControl, DialOptions, DialOutcome, DialTarget } from '../../src/twiml/callControl.js';
 import type { Clock } from '../../src/twiml/clock.js';
+import { sayingMs } from '../../src/twiml/speech.js';
 
 export interface FakeCall {
   control: CallControl;
   clock: Clock & { slept: number[] };
-  /** What was done to the call, in order: `answer`, `reject busy`, `hangUp`, `dial <targets>`. */
+  /** What was done to the call, in order: `answer`, `reject busy`, `hangUp`, `dial <targets>`, `say <text>`, `play <url>`. */
   actions: string[];
   dials: Array<{ targets: DialTarget[]; options: DialOptions }>;
   /** The far end hangs up. */
   hangUpFarEnd(): void;
 }
+
+/** A `<Play>` of a URL ending in this is answered 404. */
+export const MISSING_FILE = '/missing.wav';
 
 export function fakeCall(script: { dial?: (targets: DialTarget[], options: DialOptions, call: FakeCall) => Promise<DialOutcome> } = {}): FakeCall {
   const farEnd = new AbortController();
@@ -55,6 +59,18 @@ export function fakeCall(script: { dial?: (targets: DialTarget[], options: DialO
         actions.push(`dial ${targets.map((t) => (t.kind === 'sip' ? t.uri : t.number)).join(' ')}`);
         dials.push({ targets, options });
         return script.dial ? script.dial(targets, options, call) : { status: 'completed', childCallSid: 'CA' + 'c'.repeat(32), durationSeconds: 42 };
+      },
+      voice: {
+        async say(say, signal) {
+          actions.push(`say ${say.text}`);
+          await call.clock.sleep(sayingMs(say.text), signal);
+        },
+        async play(url, signal) {
+          if (url.endsWith(MISSING_FILE)) return { code: 11200, message: `<Play> ${url} could not be played: HTTP 404.` };
+          actions.push(`play ${url}`);
+          await call.clock.sleep(3000, signal);
+          return null;
+        },
       },
     },
   };

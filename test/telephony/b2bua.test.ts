@@ -18,7 +18,13 @@ import { until } from '../support/poll.js';
 import { agent, caller } from '../support/sippScenarios.js';
 import { framesHeard, peersOrSkip, readWav, RtpEndpoint, scratchDir, startBaresipAgent, startSipp, testSignal, writeWav } from '../support/sipPeers.js';
 
+import { TimedVoice } from '../../src/telephony/prompts/timedVoice.js';
+import { PlayFiles } from '../../src/telephony/prompts/playFiles.js';
+import { systemClock } from '../../src/twiml/clock.js';
+import { ANY_CALLBACK } from '../../src/domain/callbackPolicy.js';
+
 const skip = peersOrSkip();
+const voice = new TimedVoice({ clock: systemClock, files: new PlayFiles({ policy: ANY_CALLBACK, timeoutMs: 5000 }) });
 const NUMBER = '+15551230001';
 
 interface Moves {
@@ -49,6 +55,7 @@ before(async () => {
     phoneNumbers: { findByNumber: async (phoneNumber) => (phoneNumber === NUMBER ? { sid: 'PN1', accountSid: 'AC' + '1'.repeat(32), phoneNumber } : null) },
     auditLog: { append: async (entry) => void audits.push(entry) },
     runner: { run: (call, control) => script(call, control) },
+    voices: () => voice,
     lifecycle: {
       async inbound(a) {
         const sid = `CA-in-${++n}`;
@@ -221,6 +228,7 @@ test('an untrusted source gets 403, no call, and one audit entry on the account 
       phoneNumbers: { findByNumber: async (phoneNumber) => (phoneNumber === NUMBER ? { sid: 'PN1', accountSid: 'AC' + '1'.repeat(32), phoneNumber } : null) },
       auditLog: { append: async (entry) => void refused.push(entry) },
       runner: { run: async () => assert.fail('no call runs') },
+      voices: () => voice,
       lifecycle: { inbound: async () => assert.fail('no call is made'), child: async () => assert.fail(), ringing: async () => undefined, answered: async () => undefined, ended: async () => undefined },
     }),
   );

@@ -53,6 +53,7 @@ function sipLikeControl(app: AppContext, call: CallRecord): CallControl & { acti
       await app.callProgress.ended(child.sid, 'completed');
       return { status: 'completed', childCallSid: child.sid, durationSeconds: 0 };
     },
+    voice: app.callVoices(() => null),
   };
 }
 
@@ -142,8 +143,8 @@ describe('a real call, its SIP side played by a test', () => {
   });
 
   it('a verb paytone does not run ends the call with a notification, listed per call and per account', async () => {
-    documents['/say'] = '<Response><Say>Welcome</Say></Response>';
-    await api('POST', `/2010-04-01/Accounts/${AC}/IncomingPhoneNumbers.json`, { PhoneNumber: '+15551230002', VoiceUrl: `${appUrl}/say` });
+    documents['/record'] = '<Response><Record/></Response>';
+    await api('POST', `/2010-04-01/Accounts/${AC}/IncomingPhoneNumbers.json`, { PhoneNumber: '+15551230002', VoiceUrl: `${appUrl}/record` });
     const number = (await app.phoneNumbers.findByNumber('+15551230002'))!;
     const call = await app.callProgress.inbound({ accountSid: AC, to: number.phoneNumber, from: '+15559870002', phoneNumberSid: number.sid, sipCallId: 'b@127.0.0.1', sipSourceIp: '127.0.0.1' });
     const control = sipLikeControl(app, call);
@@ -158,7 +159,7 @@ describe('a real call, its SIP side played by a test', () => {
     const item = listed.body.notifications[0];
     assert.equal(item.error_code, '12200');
     assert.equal(item.call_sid, call.sid);
-    assert.match(new URLSearchParams(item.message_text).get('Msg')!, /does not run <Say> yet/);
+    assert.match(new URLSearchParams(item.message_text).get('Msg')!, /does not run <Record> yet/);
 
     const one = await api('GET', `/2010-04-01/Accounts/${AC}/Calls/${call.sid}/Notifications/${item.sid}.json`);
     const validInstance = validatorFor('api.v2010.account.call.call_notification-instance');

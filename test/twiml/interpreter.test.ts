@@ -5,54 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CallRedirects, TwimlInterpreter, type FetchedTwiml, type TwimlSource } from '../../src/twiml/interpreter.js';
-import type { TwimlProblem } from '../../src/twiml/problems.js';
-import { ANY_CALLBACK, parseCallbackPolicy } from '../../src/domain/callbackPolicy.js';
-import type { CallRecord } from '../../src/domain/callView.js';
-import type { DialOutcome } from '../../src/twiml/callControl.js';
+import { CallRedirects, type TwimlSource } from '../../src/twiml/interpreter.js';
+import { parseCallbackPolicy } from '../../src/domain/callbackPolicy.js';
 import twilio from 'twilio';
 import { callRecord } from '../support/callRecords.js';
-import { fakeCall, type FakeCall } from '../support/fakeCall.js';
-
-const APP = 'https://app.example';
-const inbound = callRecord({ status: 'ringing', direction: 'inbound', answerTime: null, url: `${APP}/voice`, sipCallId: 'a84b@10.0.0.1', sipSourceIp: '10.0.0.1' });
-
-interface Run {
-  call: FakeCall;
-  requests: Array<{ url: string; method: string; params: Record<string, string> }>;
-  problems: TwimlProblem[];
-}
-
-/** Runs `first` on the call with an app that answers each URL with its document (or a fetch problem). */
-async function runCall(
-  documents: Record<string, string | TwimlProblem>,
-  options: { record?: CallRecord; first?: TwimlSource; dial?: (call: FakeCall) => Promise<DialOutcome>; policy?: typeof ANY_CALLBACK; redirects?: CallRedirects } = {},
-): Promise<Run> {
-  const record = options.record ?? inbound;
-  const call = fakeCall(options.dial ? { dial: (_t, _o, c) => options.dial!(c) } : {});
-  const requests: Run['requests'] = [];
-  const problems: TwimlProblem[] = [];
-  const interpreter = new TwimlInterpreter({
-    clock: call.clock,
-    policy: options.policy ?? ANY_CALLBACK,
-    async fetchTwiml(_accountSid, request): Promise<FetchedTwiml> {
-      requests.push({ url: request.url, method: request.method, params: request.params });
-      const answer = documents[request.url];
-      const shown = { url: request.url, method: request.method, params: request.params };
-      if (answer === undefined) return { ok: false, problem: { code: 11200, message: `404 from ${request.url}` }, request: shown };
-      if (typeof answer !== 'string') return { ok: false, problem: answer, request: shown };
-      return { ok: true, text: answer, request: shown };
-    },
-    async notify(_call, problem) {
-      problems.push(problem);
-    },
-  });
-  const first = options.first ?? { kind: 'request', url: `${APP}/voice`, method: 'POST', fallback: null, params: {}, evenIfHungUp: false };
-  await interpreter.run(record, call.control, first, options.redirects);
-  return { call, requests, problems };
-}
-
-const twiml = (body: string) => `<?xml version="1.0" encoding="UTF-8"?><Response>${body}</Response>`;
+import { APP, inbound, runCall, twiml } from '../support/twimlRun.js';
 
 describe('TwiML interpreter', () => {
   it('asks the VoiceUrl with the voice parameters, dials, posts the outcome to action and runs its TwiML', async () => {
@@ -158,11 +115,11 @@ describe('TwiML interpreter', () => {
   });
 
   it('a verb paytone does not run yet, or no verb at all, ends the call there and says which', async () => {
-    const say = await runCall({ [`${APP}/voice`]: twiml('<Pause length="1"/><Say>Hello</Say><Pause length="9"/>') });
-    assert.deepEqual(say.call.actions, ['answer', 'hangUp']);
-    assert.deepEqual(say.call.clock.slept, [1000]);
-    assert.equal(say.problems[0]!.code, 12200);
-    assert.match(say.problems[0]!.message, /does not run <Say> yet/);
+    const record = await runCall({ [`${APP}/voice`]: twiml('<Pause length="1"/><Record/><Pause length="9"/>') });
+    assert.deepEqual(record.call.actions, ['answer', 'hangUp']);
+    assert.deepEqual(record.call.clock.slept, [1000]);
+    assert.equal(record.problems[0]!.code, 12200);
+    assert.match(record.problems[0]!.message, /does not run <Record> yet/);
     const foo = await runCall({ [`${APP}/voice`]: twiml('<Foo/>') });
     assert.match(foo.problems[0]!.message, /<Foo> is not a TwiML verb/);
   });
