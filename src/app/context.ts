@@ -168,7 +168,7 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
     waitingKeys: { pressedBy: async (callSid, at) => callerKeys.pressedBy(callSid, at) || (await telephony.pressedBy(callSid, at)) },
   });
   const payments = new PaymentRequests(sessions, sessionStore, calls, config.callbackPolicy);
-  const callerKeys = new CallerKeys({ sessions: payments, log });
+  const callerKeys = new CallerKeys({ sessions: payments, log, masking: keyMaskingRules(config, payments, calls, accounts) });
   const storedKeypad = cluster
     ? new StoredKeypad({ store: new KeypressStore(db, vault), caller: payments, memberId: cluster.memberId, intervalMs: config.dtmfIntervalMs, log, now })
     : undefined;
@@ -251,4 +251,19 @@ async function signingKey(accounts: AccountStore, accountSid: string): Promise<s
   const token = await accounts.authToken(accountSid);
   if (token === null) throw new Error(`account ${accountSid} has no auth token`);
   return token;
+}
+
+/**
+ * How real calls' keys are masked from agents: `PAYTONE_DTMF_MASK`'s sound; a key is masked while a pay session may
+ * be open on its call, and always when the call's account says `keys_masked = always`.
+ */
+function keyMaskingRules(config: Config, payments: PaymentRequests, calls: CallStore, accounts: AccountStore) {
+  return {
+    sound: config.sip?.dtmfMask ?? 'flat',
+    payMayBeOpen: (callSid: string) => payments.payMayBeOpen(callSid),
+    async masksEveryKey(callSid: string): Promise<boolean> {
+      const call = await calls.getBySid(callSid);
+      return call === null || (await accounts.getAccount(call.accountSid))?.keysMasked !== 'pay-sessions';
+    },
+  } as const;
 }

@@ -171,6 +171,11 @@ export class PaymentRequests {
     return sid !== null;
   }
 
+  /** Whether a key heard on the call now may be a pay session's (a cluster cannot tell at once: then yes). */
+  payMayBeOpen(callSid: string): boolean {
+    return this.sessions.mayHaveOpenSession(callSid);
+  }
+
   /** Under the call's lock, so a session being created as the caller hangs up is ended too. */
   async hangup(callSid: string): Promise<void> {
     await this.sessions.serialize(callSid, async () => {

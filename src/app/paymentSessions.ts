@@ -185,6 +185,14 @@ export class PaymentSessions {
    * The call's session that has not ended, if any. From memory when this process is the only one writing sessions:
    * every commit and every resumed session passes through `remember`, so what it holds is the whole truth.
    */
+  /**
+   * Whether the call may have a session that has not ended, answered at once (the masker decides within a frame):
+   * false only when this process alone writes sessions and holds none open on the call.
+   */
+  mayHaveOpenSession(callSid: string): boolean {
+    return this.deps.coordination !== undefined || this.openByCall.has(callSid);
+  }
+
   async unfinishedSessionOf(callSid: string): Promise<string | null> {
     if (this.deps.coordination) return this.deps.store.unfinishedSidOfCall(callSid);
     return this.openByCall.get(callSid) ?? null;

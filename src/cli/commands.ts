@@ -8,7 +8,7 @@
  */
 import { parseArgs } from 'node:util';
 import { isSecret, isSid } from '../domain/sids.js';
-import type { AccountRecord, AccountStore, ApiKeyRecord } from '../store/accounts.js';
+import { KEYS_MASKED, type AccountRecord, type AccountStore, type ApiKeyRecord, type KeysMasked } from '../store/accounts.js';
 
 const EXIT_OK = 0;
 const EXIT_FAILED = 1;
@@ -40,6 +40,7 @@ const OPTIONS = {
   sid: { type: 'string' },
   'auth-token': { type: 'string' },
   account: { type: 'string' },
+  'mask-keys': { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -53,6 +54,7 @@ const OPTION_FORMS: Partial<Record<OptionName, { test: (value: string) => boolea
   sid: AC_SID,
   account: AC_SID,
   'auth-token': { test: isSecret, form: '32 hex characters' },
+  'mask-keys': { test: (v) => (KEYS_MASKED as readonly string[]).includes(v), form: 'pay-sessions (keys typed during a pay session) or always (every key of a real call)' },
 };
 
 interface Invocation {
@@ -126,6 +128,19 @@ const COMMANDS: Command[] = [
           'The auth token is shown only now: store it somewhere safe.',
         ].join('\n'),
       );
+    },
+  },
+  {
+    words: 'accounts update',
+    usage: 'paytone accounts update --account AC... --mask-keys pay-sessions|always [--json]',
+    summary: "which keys of a real call the agent must not hear: those typed during a pay session (the default), or always every key",
+    options: ['account', 'mask-keys', 'json'],
+    required: ['account', 'mask-keys'],
+    async run({ values, accounts, out }) {
+      const accountSid = await existingAccount(accounts, values.account);
+      const account = (await accounts.setKeysMasked(accountSid, values['mask-keys'] as KeysMasked))!;
+      if (values.json) return out(json(accountJson(account)));
+      out(`Account ${account.sid} masks ${account.keysMasked === 'always' ? 'every key' : 'the keys typed during a pay session'} on real calls that start from now on.`);
     },
   },
   {
@@ -268,7 +283,7 @@ async function existingAccount(accounts: AccountStore, sid: string | undefined):
 }
 
 function accountJson(a: AccountRecord): Record<string, unknown> {
-  return { sid: a.sid, friendly_name: a.friendlyName, status: a.status, date_created: isoDate(a.dateCreated), date_updated: isoDate(a.dateUpdated) };
+  return { sid: a.sid, friendly_name: a.friendlyName, status: a.status, keys_masked: a.keysMasked, date_created: isoDate(a.dateCreated), date_updated: isoDate(a.dateUpdated) };
 }
 
 function keyJson(k: ApiKeyRecord): Record<string, unknown> {

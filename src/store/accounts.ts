@@ -29,7 +29,12 @@ export interface AccountRecord {
   status: string;
   dateCreated: number;
   dateUpdated: number;
+  /** Which of a real call's keys the agent must not hear: those typed during a pay session, or every one. */
+  keysMasked: KeysMasked;
 }
+
+export type KeysMasked = 'pay-sessions' | 'always';
+export const KEYS_MASKED: readonly KeysMasked[] = ['pay-sessions', 'always'];
 
 export interface ApiKeyRecord {
   sid: string;
@@ -80,6 +85,7 @@ export class AccountStore {
       status: 'active',
       date_created: now,
       date_updated: now,
+      keys_masked: 'pay-sessions',
     };
     await this.#db.insertInto('accounts').values(row).execute();
     this.#authTokens.set(sid, authToken);
@@ -121,6 +127,12 @@ export class AccountStore {
   async getAccount(sid: string): Promise<AccountRecord | null> {
     const row = await this.#accountRow(sid);
     return row ? toAccount(row) : null;
+  }
+
+  /** Sets which of a real call's keys the account masks from the agent (calls that start from now on). */
+  async setKeysMasked(sid: string, keysMasked: KeysMasked): Promise<AccountRecord | null> {
+    await this.#db.updateTable('accounts').set({ keys_masked: keysMasked, date_updated: this.#now() }).where('sid', '=', sid).execute();
+    return this.getAccount(sid);
   }
 
   /** Every account, oldest first. @example for (const a of await accounts.listAccounts()) console.log(a.sid); */
@@ -251,6 +263,7 @@ function toAccount(row: Selectable<AccountsTable>): AccountRecord {
     // PostgreSQL hands bigint columns back as strings.
     dateCreated: Number(row.date_created),
     dateUpdated: Number(row.date_updated),
+    keysMasked: row.keys_masked === 'always' ? 'always' : 'pay-sessions',
   };
 }
 

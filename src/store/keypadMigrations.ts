@@ -18,6 +18,16 @@ export const sealedKeypresses: Migration = {
 };
 
 /**
+ * Which keys of a real call an account masks from the agent: those typed during a pay session (the default), or
+ * every key, IVR menus and talk with the agent included (`paytone accounts update --mask-keys always`).
+ */
+export const accountKeysMasked: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('accounts').addColumn('keys_masked', 'varchar(16)', (c) => c.notNull().defaultTo('pay-sessions')).execute();
+  },
+};
+
+/**
  * The queue in the order keys fall due: every claim takes the due heads by `play_at`, and every pass asks when the
  * next key is due. Without it each was a scan and a sort of the whole queue, which made PostgreSQL's CPU the
  * cluster's limit once many keys were queued (with 17,000 queued, a claim took 59 ms, 0.16 ms with the index).

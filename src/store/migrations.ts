@@ -3,7 +3,7 @@
  */
 import { type Kysely, type Migration, type MigrationProvider, PostgresAdapter, sql } from 'kysely';
 import { notifications, phoneNumbers, realCalls } from './callMigrations.js';
-import { keypressesByDue, sealedKeypresses } from './keypadMigrations.js';
+import { accountKeysMasked, keypressesByDue, sealedKeypresses } from './keypadMigrations.js';
 
 const initial: Migration = {
   async up(db: Kysely<any>) {
@@ -281,6 +281,7 @@ export const migrations: Record<string, Migration> = {
   '0010_notifications': notifications,
   '0011_sealed_keypresses': sealedKeypresses,
   '0013_keypresses_by_due': keypressesByDue,
+  '0014_account_keys_masked': accountKeysMasked,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -12,6 +12,8 @@ export interface AccountsTable {
   status: string;
   date_created: number;
   date_updated: number;
+  /** Which of a real call's keys the agent must not hear: `pay-sessions` (those typed during one) or `always`. */
+  keys_masked: Generated<string>;
 }
 
 export interface ApiKeysTable {

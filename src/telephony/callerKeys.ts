@@ -5,6 +5,11 @@
  * applies unchanged), and otherwise to whatever subscribed on the call (an IVR verb reading the keypad).
  * A key is given to one of them, never both, and is not kept once delivered.
  *
+ * It also answers, for each call's keypad, which keys the agent must not hear (`maskingOf`): every key while a pay
+ * session may be open on the call, and every key outside one too when the call's account asks for it
+ * (`paytone accounts update --mask-keys always`, read as the call's keypad opens). Until the account's answer is
+ * in, or if it cannot be read, every key is masked: the safe side.
+ *
  * Keys heard together reach the session in one change (at most `KEYS_PER_CHANGE`). A session's deadline waits
  * for a key heard before it and still on its way (`pressedBy`), as it does for the sandbox keypad's.
  *
@@ -15,6 +20,7 @@
  */
 import type { Logger } from '../log.js';
 import { KEYS_PER_CHANGE } from './sandboxCalls.js';
+import type { KeyMasking, MaskSound } from './keypad/keyMasker.js';
 
 export type KeyTransport = 'rfc4733' | 'sip-info' | 'in-band';
 
@@ -34,6 +40,18 @@ export interface SessionKeypad {
   keypress(callSid: string, keys: string, pressedAt: readonly number[]): Promise<boolean>;
 }
 
+/** What decides a call's masking: the setting, the open session, the call's account. */
+export interface MaskingRules {
+  sound: MaskSound;
+  /** Whether a pay session may be open on the call now, answered at once (the masker decides within a frame). */
+  payMayBeOpen(callSid: string): boolean;
+  /** Whether the call's account masks every key, pay session or not. */
+  masksEveryKey(callSid: string): Promise<boolean>;
+}
+
+/** With no rules given, every key is masked with a flat beep. */
+const MASK_EVERY_KEY: KeyMasking = { sound: 'flat', masks: () => true };
+
 interface CallKeys {
   waiting: Array<{ key: string; info: CallerKeyInfo }>;
   listeners: Set<CallerKeyListener>;
@@ -45,7 +63,19 @@ interface CallKeys {
 export class CallerKeys {
   private readonly calls = new Map<string, CallKeys>();
 
-  constructor(private readonly deps: { sessions: SessionKeypad; log: Logger }) {}
+  constructor(private readonly deps: { sessions: SessionKeypad; log: Logger; masking?: MaskingRules }) {}
+
+  /** The masking of a call's keys (asked once, as its keypad opens). */
+  maskingOf(callSid: string): KeyMasking {
+    const rules = this.deps.masking;
+    if (rules === undefined) return MASK_EVERY_KEY;
+    let everyKey = true;
+    rules.masksEveryKey(callSid).then(
+      (always) => (everyKey = always),
+      (err: unknown) => this.deps.log.error({ err, callSid }, "the account's key masking could not be read: every key is masked"),
+    );
+    return { sound: rules.sound, masks: () => everyKey || rules.payMayBeOpen(callSid) };
+  }
 
   /** Keys of the call from now on that no pay session takes; the returned function stops them. */
   subscribe(callSid: string, listener: CallerKeyListener): () => void {

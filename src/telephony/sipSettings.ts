@@ -8,6 +8,7 @@
  * | `PAYTONE_RTP_PORTS` | `20000-20999` | the range of RTP/RTCP port pairs, one pair per call leg |
  * | `PAYTONE_SIP_TRUST` | `127.0.0.1/32` | addresses (CIDR list) whose INVITEs are taken; others get 403 |
  * | `PAYTONE_SIP_TRUNK` | unset | `sip:host:port` that plain numbers are dialed through |
+ * | `PAYTONE_DTMF_MASK` | `flat` | what an agent hears for a masked key: `flat` (one identical beep per key) or `silence` |
  *
  * Left at its default, a busy SIP port (a softphone on the same laptop) is a warning and paytone runs without
  * SIP; set explicitly, it stops start-up (`explicit`).
@@ -18,6 +19,7 @@
 import net from 'node:net';
 import ipaddr from 'ipaddr.js';
 import { parseHostPort, parseUri } from './sip/headers.js';
+import { MASK_SOUNDS, type MaskSound } from './keypad/keyMasker.js';
 
 export interface SipSettings {
   listen: { host: string; port: number };
@@ -29,6 +31,8 @@ export interface SipSettings {
   trust: string[];
   /** URI of the trunk for plain numbers, or null. */
   trunk: string | null;
+  /** What an agent hears for a masked key. */
+  dtmfMask: MaskSound;
 }
 
 export const SIP_DEFAULTS = { listen: '127.0.0.1:5060', rtpPorts: '20000-20999', trust: '127.0.0.1/32' };
@@ -43,6 +47,10 @@ export function readSipSettings(text: (name: string) => string | undefined, prob
   const rtpText = text('PAYTONE_RTP_PORTS');
   const trustText = text('PAYTONE_SIP_TRUST');
   const trunkText = text('PAYTONE_SIP_TRUNK');
+  const maskText = text('PAYTONE_DTMF_MASK');
+  if (maskText !== undefined && !(MASK_SOUNDS as readonly string[]).includes(maskText)) {
+    problems.push(`PAYTONE_DTMF_MASK must be flat (the agent hears one identical short beep per key) or silence; got "${maskText}".`);
+  }
   if (listenText === 'off') return null;
 
   const listen = parseListen(listenText ?? SIP_DEFAULTS.listen);
@@ -72,6 +80,7 @@ export function readSipSettings(text: (name: string) => string | undefined, prob
     rtpPorts: rtpPorts ?? { first: 20000, last: 20999 },
     trust,
     trunk,
+    dtmfMask: maskText === 'silence' ? 'silence' : 'flat',
   };
 }
 

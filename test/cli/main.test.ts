@@ -96,6 +96,24 @@ test('keys of an account that does not exist are refused with exit code 1', asyn
   assert.match(run.stderr, /account AC3{32} does not exist/);
 });
 
+test('accounts update --mask-keys sets which keys of a real call the agent must not hear', async () => {
+  const dataDir = tempDataDir();
+  const sid = 'AC' + '7'.repeat(32);
+  assert.equal((await paytone(dataDir, ['accounts', 'create', '--sid', sid])).code, 0);
+  const listed = async () => (JSON.parse((await paytone(dataDir, ['accounts', 'list', '--json'])).stdout) as { accounts: Array<Record<string, unknown>> }).accounts[0]!;
+  assert.equal((await listed()).keys_masked, 'pay-sessions', 'by default, keys typed during a pay session');
+  const updated = await paytone(dataDir, ['accounts', 'update', '--account', sid, '--mask-keys', 'always']);
+  assert.equal(updated.code, 0, updated.stderr);
+  assert.match(updated.stdout, /masks every key on real calls that start from now on/);
+  assert.equal((await listed()).keys_masked, 'always');
+  const back = JSON.parse((await paytone(dataDir, ['accounts', 'update', '--account', sid, '--mask-keys', 'pay-sessions', '--json'])).stdout) as Record<string, unknown>;
+  assert.equal(back.keys_masked, 'pay-sessions');
+  const wrong = await paytone(dataDir, ['accounts', 'update', '--account', sid, '--mask-keys', 'never']);
+  assert.equal(wrong.code, 2);
+  assert.match(wrong.stderr, /--mask-keys must be pay-sessions .* or always/);
+  assert.equal((await listed()).keys_masked, 'pay-sessions', 'nothing changed');
+});
+
 test('bad arguments print a usage line and exit 2 without touching the data dir', async () => {
   const dataDir = tempDataDir();
   const cases: Array<[string[], RegExp]> = [
@@ -123,7 +141,7 @@ test('help lists every command and exits 0', async () => {
   for (const args of [['help'], ['--help'], ['-h']]) {
     const run = await paytone(tempDataDir(), args);
     assert.equal(run.code, 0);
-    for (const command of ['accounts create', 'accounts list', 'keys create', 'keys list', 'keys delete', 'mcp']) {
+    for (const command of ['accounts create', 'accounts update', 'accounts list', 'keys create', 'keys list', 'keys delete', 'mcp']) {
       assert.match(run.stdout, new RegExp(`paytone ${command}`));
     }
   }

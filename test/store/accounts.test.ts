@@ -26,7 +26,7 @@ test('a created account gets an AC sid and a 32-hex auth token; the database hol
   const { account, authToken } = await accounts.createAccount({ friendlyName: 'Support desk' });
   assert.match(account.sid, /^AC[0-9a-f]{32}$/);
   assert.match(authToken, /^[0-9a-f]{32}$/);
-  assert.deepEqual(account, { sid: account.sid, friendlyName: 'Support desk', status: 'active', dateCreated: clock.now, dateUpdated: clock.now });
+  assert.deepEqual(account, { sid: account.sid, friendlyName: 'Support desk', status: 'active', dateCreated: clock.now, dateUpdated: clock.now, keysMasked: 'pay-sessions' });
   assert.deepEqual(await accounts.getAccount(account.sid), account);
   const row = await db.selectFrom('accounts').selectAll().executeTakeFirstOrThrow();
   assert.ok(!JSON.stringify(row).includes(authToken));

@@ -115,6 +115,34 @@ export function espeakSpeech(seconds: number): Int16Array {
   return throughMulaw(all.subarray(0, Math.min(total, seconds * RATE)));
 }
 
+/**
+ * The beeps in `samples`: runs of 10 ms windows where one tone at `hz` holds most of the energy, apart by 30 ms and
+ * more (a frame a receiver's jitter buffer dropped or concealed inside a beep does not make it two).
+ */
+export function beepsAt(samples: Int16Array, hz: number): number {
+  const window = 80;
+  const coefficient = 2 * Math.cos((2 * Math.PI * hz) / RATE);
+  const floor = (ZERO_DBM0_PEAK * 10 ** (-35 / 20)) ** 2 / 2;
+  let beeps = 0;
+  let quiet = Infinity;
+  for (let at = 0; at + window <= samples.length; at += window) {
+    let s1 = 0;
+    let s2 = 0;
+    let energy = 0;
+    for (let i = at; i < at + window; i++) {
+      const s = samples[i]! + coefficient * s1 - s2;
+      s2 = s1;
+      s1 = s;
+      energy += samples[i]! * samples[i]!;
+    }
+    const power = (2 * (s1 * s1 + s2 * s2 - coefficient * s1 * s2)) / (window * window);
+    const beep = power > floor && power * window > 0.7 * energy;
+    if (beep && quiet >= 3) beeps++;
+    quiet = beep ? 0 : quiet + 1;
+  }
+  return beeps;
+}
+
 /** The keys `multimon-ng` decodes from `samples` (8000 Hz). */
 export function multimonKeys(samples: Int16Array): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paytone-multimon-'));

@@ -30,8 +30,10 @@ test('defaults: SIP on 127.0.0.1:5060 (not explicit), RTP 20000-20999, only loop
     rtpPorts: { first: 20000, last: 20999 },
     trust: ['127.0.0.1/32'],
     trunk: null,
+    dtmfMask: 'flat',
   });
   assert.equal(loadConfig({ PAYTONE_SIP_LISTEN: 'off' }).sip, null);
+  assert.equal(loadConfig({ PAYTONE_DTMF_MASK: 'silence' }).sip!.dtmfMask, 'silence');
   const set = loadConfig({
     PAYTONE_SIP_LISTEN: '0.0.0.0:5080',
     PAYTONE_SIP_PUBLIC_ADDRESS: 'sbc.example.com:5090',
@@ -52,11 +54,13 @@ test('each bad SIP setting is one line naming the variable, the value and what i
     PAYTONE_RTP_PORTS: '20001-20001',
     PAYTONE_SIP_TRUST: '10.0.0.0/8,everyone',
     PAYTONE_SIP_TRUNK: 'sip:alice@trunk',
+    PAYTONE_DTMF_MASK: 'beep',
   });
   assert.match(message, /^PAYTONE_SIP_LISTEN must be an IP address and port .* got "localhost"\.$/m);
   assert.match(message, /^PAYTONE_RTP_PORTS must be a range .* got "20001-20001"\.$/m);
   assert.match(message, /^PAYTONE_SIP_TRUST .* "everyone" is neither\.$/m);
   assert.match(message, /^PAYTONE_SIP_TRUNK must be a SIP URI .* got "sip:alice@trunk"\.$/m);
+  assert.match(message, /^PAYTONE_DTMF_MASK must be flat \(.*\) or silence; got "beep"\.$/m);
   assert.match(problems({ PAYTONE_SIP_LISTEN: '0.0.0.0:5060' }), /^PAYTONE_SIP_PUBLIC_ADDRESS must be set when PAYTONE_SIP_LISTEN listens on every address/m);
   assert.equal(loadConfig({ PAYTONE_SIP_TRUNK: 'sip:trunk.example.com' }).unknownVariables.length, 0);
 });

@@ -8,6 +8,9 @@
  * are not on its audio's timeline (SIPp's `play_dtmf` restarts them at 24400 each time) has its events placed where
  * they arrived too, keeping their durations.
  *
+ * The caller's audio then passes the masker (`KeyMasker`, an 80 ms look-ahead delay line) on its way to an agent:
+ * each key is masked when the call's masking (`CallerKeys.maskingOf`) says so as it is heard.
+ *
  * @example
  *   const keypad = new CallKeypad(callSid, callerKeys);
  *   SipCall.inbound(record, leg, deps, keypad);
@@ -21,6 +24,7 @@ import { KeyTimeline, timeDiff, type HeardKey } from './keyTimeline.js';
 import { TelephoneEvents } from './telephoneEvents.js';
 import { readInfoKey } from './sipInfoKeys.js';
 import { BLOCK_SAMPLES, ToneDetector } from './toneDetector.js';
+import { HANG, KeyMasker, STEP_BACK, type KeyMasking, type MaskCounts } from './keyMasker.js';
 
 const SAMPLES_PER_MS = 8;
 /** An event timestamp this far (samples) from the audio's media time is on a timeline of its own. */
@@ -49,6 +53,8 @@ export class CallKeypad implements CallerTap {
   private readonly detector: ToneDetector;
   private lastFrame: { time: number; at: number } | null = null;
   private closed = false;
+  private readonly masking: KeyMasking;
+  private readonly masker: KeyMasker;
 
   constructor(
     private readonly callSid: string,
@@ -61,7 +67,10 @@ export class CallKeypad implements CallerTap {
       onReject: () => this.counts.rejected++,
     });
     // The detector always runs, whatever else carries the keys: senders put keys in the audio and in events both.
-    this.stages = [(next) => this.listen(next)];
+    // It listens in front of the masker's delay line, so it has heard 60 ms and more past each frame released.
+    this.masking = keys.maskingOf(callSid);
+    this.masker = new KeyMasker(this.masking.sound);
+    this.stages = [(next) => this.listen(next), this.masker.stage];
     this.events = new TelephoneEvents({
       onKey: (key, ssrc, timestamp, duration) => this.eventStarted(key, ssrc, timestamp, duration),
       onSpan: (ssrc, timestamp, duration) => this.eventLasts(ssrc, timestamp, duration),
@@ -79,7 +88,13 @@ export class CallKeypad implements CallerTap {
     this.report(read.key, 'sip-info', start, (start + read.durationMs * SAMPLES_PER_MS) >>> 0);
   }
 
+  /** Keys masked on this call and the audio they took from the agent (counts only, never a key). */
+  get maskCounts(): MaskCounts {
+    return this.masker.counts;
+  }
+
   close(): void {
+    this.masker.clear();
     this.closed = true;
     this.event = null;
     this.tone = null;
@@ -112,6 +127,7 @@ export class CallKeypad implements CallerTap {
 
   private toneEnded(end: number): void {
     if (this.tone !== null && timeDiff(end, this.tone.end) > 0) this.tone.end = end;
+    if (this.tone !== null) this.masker.ended(this.tone, (end + HANG) >>> 0);
     this.tone = null;
   }
 
@@ -127,11 +143,13 @@ export class CallKeypad implements CallerTap {
     if (event === null || event.ssrc !== ssrc || event.timestamp !== timestamp) return;
     const end = (timestamp + event.offset + duration) >>> 0;
     if (timeDiff(end, event.heard.end) > 0) event.heard.end = end;
+    if (this.masking.masks()) this.masker.cover(event.heard, (timestamp + event.offset) >>> 0, (end + HANG) >>> 0);
   }
 
   /** Counts a transport's report; a new key goes on to the session or the IVR. */
   private report(key: string, transport: KeyTransport, start: number, end: number): HeardKey {
     const { heard, fresh } = this.timeline.offer(key, transport, start, end);
+    this.mask(heard, transport, start, end);
     if (!fresh) {
       this.counts.sameKeyAgain++;
       return heard;
@@ -141,5 +159,20 @@ export class CallKeypad implements CallerTap {
     else this.counts.inBand++;
     this.keys.heard(this.callSid, key, { transport, mediaTime: start, at: this.clock.now() });
     return heard;
+  }
+
+  /**
+   * Masks a key as it is reported, when the call's keys are masked now: an in-band key from 45 ms before its start
+   * for as long as it is heard, an event (or INFO) over its span plus 20 ms; a key reported again only widens.
+   */
+  private mask(heard: HeardKey, transport: KeyTransport, start: number, end: number): void {
+    if (!this.masking.masks()) return;
+    if (transport === 'in-band') this.masker.cover(heard, (start - STEP_BACK) >>> 0, start, true);
+    else this.masker.cover(heard, start, (end + HANG) >>> 0, false, this.audioIdle());
+  }
+
+  /** No caller audio for three frames' time: a phone that stops its audio while it sends events, or SIPp. */
+  private audioIdle(): boolean {
+    return this.lastFrame === null || this.clock.monotonic() - this.lastFrame.at > 60;
   }
 }
