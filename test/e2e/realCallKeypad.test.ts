@@ -3,6 +3,9 @@
  * CallSid through the official twilio client, and SIPp types the card: by RFC 4733 (its own `play_dtmf` packets),
  * by in-band tones (`rtp_stream` of a µ-law file), by both at once, and by SIP INFO. Each session ends
  * `Result=success` with, field for field, the same callbacks a sandbox call typed on the sandbox keypad gets.
+ *
+ * The caller is bridged to a baresip agent that records what it hears: `multimon-ng` and paytone's own detector
+ * read no key from it, and with the default `PAYTONE_DTMF_MASK=flat` it holds exactly one beep per key typed.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +18,9 @@ import path from 'node:path';
 import alawmulaw from 'alawmulaw';
 import { typingCaller, type TypingStep } from '../support/sippScenarios.js';
 import { peersOrSkip, scratchDir, startSipp } from '../support/sipPeers.js';
-import { keyTones } from '../support/dtmfSignals.js';
+import { beepsAt, keyTones, multimonKeys } from '../support/dtmfSignals.js';
+import { freePort, readWav, startBaresipAgent, writeWav } from '../support/sipPeers.js';
+import { ToneDetector } from '../../src/telephony/keypad/toneDetector.js';
 import { futureExpiry } from './flows.js';
 
 const skip = peersOrSkip();
@@ -28,11 +33,17 @@ let paytone: PaytoneProcess;
 let app: TwimlApp;
 let receiver: CallbackReceiver;
 let keyCount = 0;
+let agentPort = 0;
+let agentSays = '';
 
 before(async () => {
   if (skip) return;
   receiver = await startReceiver(AUTH_TOKEN);
-  app = await startTwimlApp(AUTH_TOKEN, { '/voice': '<Response><Pause length="60"/></Response>' });
+  agentPort = await freePort();
+  agentSays = path.join(scratchDir(), 'agent.wav');
+  // baresip hangs up when its file ends: it says nothing for longer than any call here.
+  writeWav(agentSays, new Int16Array(8000 * 120));
+  app = await startTwimlApp(AUTH_TOKEN, { '/voice': `<Response><Dial><Sip>sip:agent@127.0.0.1:${agentPort}</Sip></Dial></Response>` });
   paytone = await startPaytoneProcess();
   await paytone.client().incomingPhoneNumbers.create({ phoneNumber: NUMBER, voiceUrl: `${app.url}/voice` });
 });
@@ -96,9 +107,10 @@ function toneFile(keys: string, leadMs = 0): string {
  */
 const PLAY_DTMF_DELAY_MS = 400 + 2 * KEY_MS;
 
-/** SIPp calls in and types card, expiry and code as `how` says; the agent's app takes the payment. */
-async function realPayment(how: (digits: string) => TypingStep[]): Promise<{ callSid: string; callbacks: Array<Record<string, string>> }> {
+/** SIPp calls in and types card, expiry and code as `how` says; the agent's app takes the payment; what the agent heard. */
+async function realPayment(how: (digits: string) => TypingStep[]): Promise<{ callSid: string; callbacks: Array<Record<string, string>>; agentHeard: Int16Array }> {
   const client = paytone.client();
+  const agent = await startBaresipAgent(agentSays, agentPort, 120);
   // Each field is typed after a pause long enough for the last one's keys to be sent and the agent to ask for it.
   const field = (digits: string) => [...how(digits), { pause: PLAY_DTMF_DELAY_MS + digits.length * 2 * KEY_MS + 3000 }];
   const steps = [{ pause: 4000 }, ...field(`${CARD}#`), ...field(`${EXPIRY}#`), ...field(`${CODE}#`)];
@@ -110,16 +122,34 @@ async function realPayment(how: (digits: string) => TypingStep[]): Promise<{ cal
   const real = await pay(call!.sid, async () => undefined);
   const run = await sipp.done;
   assert.equal(run.code, 0, run.log);
-  return { callSid: call!.sid, callbacks: real.callbacks };
+  await until('the agent leg to end', async () => (await client.calls.list({ parentCallSid: call!.sid })).every((c) => c.status === 'completed'));
+  await agent.stop();
+  const recording = agent.heardFile();
+  assert.ok(recording !== null, 'the agent recorded the call');
+  return { callSid: call!.sid, callbacks: real.callbacks, agentHeard: readWav(recording) };
 }
 
-async function assertLikeSandbox(real: { callSid: string; callbacks: Array<Record<string, string>> }): Promise<void> {
+const TYPED_KEYS = `${CARD}#${EXPIRY}#${CODE}#`.length;
+
+/** What the agent heard: no key by multimon-ng nor by paytone's detector; one beep per key the caller typed. */
+function assertAgentHeardNoKey(heard: Int16Array): void {
+  assert.ok(heard.length >= 8000 * 10, `${heard.length / 8000} s recorded`);
+  assert.equal(multimonKeys(heard), '', 'multimon-ng reads no key from the agent leg');
+  let keys = '';
+  const detector = new ToneDetector({ onKey: (key) => (keys += key), onEnd: () => undefined });
+  for (let at = 0; at + 160 <= heard.length; at += 160) detector.write(heard.subarray(at, at + 160), at);
+  assert.equal(keys, '', "paytone's detector reads no key from the agent leg");
+  assert.equal(beepsAt(heard, 1000), TYPED_KEYS, 'one beep per key typed');
+}
+
+async function assertLikeSandbox(real: { callSid: string; callbacks: Array<Record<string, string>>; agentHeard: Int16Array }): Promise<void> {
   const final = real.callbacks.at(-1)!;
   assert.equal(final.Result, 'success', JSON.stringify(final));
   assert.equal(final.CallSid, real.callSid);
   assert.deepEqual(comparable(real.callbacks), comparable(await sandboxCallbacks()));
   const everything = JSON.stringify(real.callbacks) + paytone.output();
   assert.ok(!everything.includes(CARD), 'the card number is in no callback and no log line');
+  assertAgentHeardNoKey(real.agentHeard);
 }
 
 test('SIPp types a card by RFC 4733 (card, expiry) and SIP INFO (code): the sandbox keypad\'s callbacks, Result=success', { skip }, async () => {

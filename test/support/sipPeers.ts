@@ -214,8 +214,8 @@ export function writeWav(file: string, samples: Int16Array): void {
   fs.writeFileSync(file, Buffer.concat([header, Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength)]));
 }
 
-/** baresip as an agent: answers at once, plays `play`, records what it hears into `dir` (sndfile). */
-export async function startBaresipAgent(play: string, sipPort?: number): Promise<{ port: number; dir: string; child: ChildProcess; heardFile(): string | null; stop(): Promise<void> }> {
+/** baresip as an agent: answers at once, plays `play`, records what it hears into `dir` (sndfile); gone after `seconds`. */
+export async function startBaresipAgent(play: string, sipPort?: number, seconds = 60): Promise<{ port: number; dir: string; child: ChildProcess; heardFile(): string | null; stop(): Promise<void> }> {
   const dir = scratchDir();
   const port = sipPort ?? (await freePort());
   fs.writeFileSync(
@@ -243,7 +243,7 @@ export async function startBaresipAgent(play: string, sipPort?: number): Promise
     ].join('\n'),
   );
   fs.writeFileSync(path.join(dir, 'accounts'), `<sip:agent@127.0.0.1:${port}>;regint=0;answermode=auto;audio_codecs=PCMU\n`);
-  const child = spawn('timeout', ['60', 'baresip', '-f', dir], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('timeout', [String(seconds), 'baresip', '-f', dir], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
