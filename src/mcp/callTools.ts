@@ -5,7 +5,6 @@
  * @example
  *   find_call({ number: '+15551230200' }) // { call_sid: 'CA...', status: 'in-progress', open_payment_sid: null, ... }
  */
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { payError } from '../domain/errors.js';
 import type { CallRecord } from '../domain/callView.js';
@@ -34,9 +33,8 @@ async function newestInProgress(tools: ToolRunner, number: string): Promise<Call
   return to.dateCreated >= from.dateCreated ? to : from;
 }
 
-export function registerCallTools(mcp: McpServer, tools: ToolRunner): void {
+export function registerCallTools(tools: ToolRunner): void {
   tools.register(
-    mcp,
     'find_call',
     {
       title: "Find the caller's call",

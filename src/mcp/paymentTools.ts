@@ -8,10 +8,9 @@
  *   start_payment({ call_sid, action: 'charge', amount: '12.50' }) // { payment_sid: 'PK...', status: 'in-progress', next_step: 'ask_caller for payment-card-number ...' }
  */
 import { randomUUID } from 'node:crypto';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { payError } from '../domain/errors.js';
-import type { FormValues } from '../domain/form.js';
+import { maskDigitRuns, type FormValues } from '../domain/form.js';
 import { TOKEN_TYPES, type CaptureName } from '../domain/types.js';
 import type { ToolRunner } from './toolCall.js';
 import { callSid, captureField, paymentSid } from './schemas.js';
@@ -30,7 +29,12 @@ const startInput = z
     method: z.enum(['card', 'ach']).default('card').describe('card: a payment card; ach: a US bank account (routing and account number)'),
     token_type: z.enum(TOKEN_TYPES).optional().describe('For tokenize: one-time, reusable (the default) or payment-method'),
     connector: z.string().max(64).optional().describe("The account's payment connector to use (Default when not given)"),
-    description: z.string().max(255).optional().describe('What the payment is for, passed to the connector'),
+    description: z
+      .string()
+      .max(255)
+      .refine((text) => maskDigitRuns(text) === text, { message: 'must not hold a card or account number: the caller types those on the keypad, never you' })
+      .optional()
+      .describe('What the payment is for, passed to the connector (words, no card or account number)'),
     ask_security_code: z.boolean().optional().describe('Whether to ask for the card security code (default true)'),
     ask_postal_code: z.boolean().optional().describe('Whether to ask for the billing postal code (default true)'),
     confirmation: z.boolean().optional().describe('Whether the caller must press 1 to confirm before the payment is made (default false)'),
@@ -86,9 +90,8 @@ async function update(tools: ToolRunner, sid: string, change: FormValues) {
   return { result: await readState(tools, sid), callSid: session.callSid, paymentSid: sid };
 }
 
-export function registerPaymentTools(mcp: McpServer, tools: ToolRunner): void {
+export function registerPaymentTools(tools: ToolRunner): void {
   tools.register(
-    mcp,
     'start_payment',
     {
       title: 'Start a payment',
@@ -108,7 +111,6 @@ export function registerPaymentTools(mcp: McpServer, tools: ToolRunner): void {
   );
 
   tools.register(
-    mcp,
     'ask_caller',
     {
       title: 'Ask the caller for a field',
@@ -135,7 +137,6 @@ export function registerPaymentTools(mcp: McpServer, tools: ToolRunner): void {
   );
 
   tools.register(
-    mcp,
     'complete_payment',
     {
       title: 'Complete the payment',
@@ -149,7 +150,6 @@ export function registerPaymentTools(mcp: McpServer, tools: ToolRunner): void {
   );
 
   tools.register(
-    mcp,
     'cancel_payment',
     {
       title: 'Cancel the payment',

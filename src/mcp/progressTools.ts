@@ -68,7 +68,6 @@ function nextEvent(tools: ToolRunner, sid: string, ms: number, signal: AbortSign
 
 export function registerProgressTools(mcp: McpServer, tools: ToolRunner): void {
   tools.register(
-    mcp,
     'get_payment',
     {
       title: 'Read the payment',
@@ -85,7 +84,6 @@ export function registerProgressTools(mcp: McpServer, tools: ToolRunner): void {
   );
 
   tools.register(
-    mcp,
     'wait_for_update',
     {
       title: 'Wait for the caller',

@@ -21,9 +21,10 @@ export const MCP_SERVER_VERSION = '0.1.0';
 export function createMcpServer(app: AppContext, caller: McpCaller): McpServer {
   const mcp = new McpServer({ name: MCP_SERVER_NAME, version: MCP_SERVER_VERSION }, { instructions: SAFE_WORKFLOW });
   const tools = new ToolRunner(app, caller);
-  registerCallTools(mcp, tools);
-  registerPaymentTools(mcp, tools);
+  registerCallTools(tools);
+  registerPaymentTools(tools);
   registerProgressTools(mcp, tools);
+  tools.serve(mcp);
   registerPrompts(mcp);
   return mcp;
 }

@@ -5,17 +5,24 @@
  * message saying what to do. Anything unexpected is logged (its message, never the arguments) and answered as
  * 20500; a tool never throws into the SDK and never leaves a request hanging.
  *
+ * The runner answers `tools/list` and `tools/call` itself rather than through the SDK's `registerTool`: the SDK
+ * refuses arguments outside a tool's schema before any code of ours runs, with no error code and no audit entry,
+ * and arguments outside the schema are just what a model talked into passing a card number would send. Here they
+ * are a 64020 that names the argument (never its value), written to the audit trail like every other call.
+ *
  * @example
- *   tools.register(mcp, 'get_payment', { title, description, input: z.object({ payment_sid: paymentSid }).strict() },
+ *   tools.register('get_payment', { title, description, input: z.object({ payment_sid: paymentSid }).strict() },
  *     async ({ payment_sid }) => ({ result: await state(payment_sid), paymentSid: payment_sid }));
+ *   tools.serve(mcp);
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
-import type { z } from 'zod';
+import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult, type Tool, type ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
 import type { AppContext } from '../app/context.js';
 import type { Principal } from '../app/credentials.js';
 import { auditedToolArguments } from '../domain/audit.js';
 import { PaytoneError, payError } from '../domain/errors.js';
+import { maskDigitRuns } from '../domain/form.js';
 import { isSid } from '../domain/sids.js';
 
 /** Who is calling: the proved credential and where the request came from. */
@@ -62,8 +69,35 @@ const sidArgument = (args: Record<string, unknown>, name: string, prefix: 'CA' |
   return typeof value === 'string' && isSid(prefix, value) ? value : null;
 };
 
-/** Registers tools that run as one caller of one account. */
+interface RegisteredTool {
+  listed: Tool;
+  input: z.ZodObject;
+  run: (args: Record<string, unknown>, signal: AbortSignal) => Promise<ToolOutcome>;
+}
+
+/** What the audit keeps of arguments a tool does not take: that they were given, never their value. */
+const NOT_AN_ARGUMENT = '[not an argument]';
+
+/**
+ * Why `args` do not fit the tool's schema, in words for the model: the argument's name and what it must be, never
+ * the value given (which may be a card number the model was talked into passing).
+ */
+function argumentRefusal(name: string, tool: RegisteredTool, issues: readonly z.core.$ZodIssue[]): PaytoneError {
+  const declared = Object.keys(tool.input.shape);
+  const problems = issues.map((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      const names = issue.keys.map((key) => JSON.stringify(key.slice(0, 64))).join(', ');
+      return `${names} ${issue.keys.length > 1 ? 'are not arguments' : 'is not an argument'} of ${name} (no tool takes a card number, security code or account number: the caller types them on the keypad)`;
+    }
+    return `${issue.path.join('.') || 'the arguments'}: ${issue.message}`;
+  });
+  return payError(64020, maskDigitRuns(`${problems.join('; ')}. ${name} takes ${declared.join(', ')}.`));
+}
+
+/** Registers tools that run as one caller of one account, and serves them on an MCP server. */
 export class ToolRunner {
+  readonly #tools = new Map<string, RegisteredTool>();
+
   constructor(
     readonly app: AppContext,
     readonly caller: McpCaller,
@@ -73,17 +107,41 @@ export class ToolRunner {
     return this.caller.principal.accountSid;
   }
 
-  register<S extends z.ZodObject>(mcp: McpServer, name: string, definition: ToolDefinition<S>, run: (args: z.infer<S>, signal: AbortSignal) => Promise<ToolOutcome>): void {
-    const config = { title: definition.title, description: definition.description, inputSchema: definition.input, annotations: definition.annotations };
-    const callback = async (args: z.infer<S>, extra: { signal: AbortSignal }): Promise<CallToolResult> => this.#call(name, args, () => run(args, extra.signal));
-    (mcp.registerTool as (name: string, config: unknown, callback: unknown) => void)(name, config, callback);
+  register<S extends z.ZodObject>(name: string, definition: ToolDefinition<S>, run: (args: z.infer<S>, signal: AbortSignal) => Promise<ToolOutcome>): void {
+    const inputSchema = z.toJSONSchema(definition.input, { target: 'draft-7', io: 'input' }) as Tool['inputSchema'];
+    this.#tools.set(name, {
+      listed: { name, title: definition.title, description: definition.description, inputSchema, annotations: definition.annotations },
+      input: definition.input,
+      run: run as RegisteredTool['run'],
+    });
   }
 
-  async #call(name: string, args: Record<string, unknown>, run: () => Promise<ToolOutcome>): Promise<CallToolResult> {
+  /** Answers `tools/list` and `tools/call` on `mcp` with the registered tools. */
+  serve(mcp: McpServer): void {
+    mcp.server.registerCapabilities({ tools: {} });
+    mcp.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: [...this.#tools.values()].map((tool) => tool.listed) }));
+    mcp.server.setRequestHandler(CallToolRequestSchema, (request, extra) => this.#call(request.params.name, request.params.arguments ?? {}, extra.signal));
+  }
+
+  async #call(name: string, args: Record<string, unknown>, signal: AbortSignal): Promise<CallToolResult> {
+    const tool = this.#tools.get(name);
+    if (tool === undefined) {
+      const refusal = payError(64020, maskDigitRuns(`There is no tool named ${JSON.stringify(name.slice(0, 64))}; the tools are ${[...this.#tools.keys()].join(', ')}.`));
+      await this.#audit('unknown-tool', {}, null, refusal);
+      return toolError(refusal);
+    }
+    const parsed = tool.input.safeParse(args);
+    if (!parsed.success) {
+      const shape = tool.input.shape as Record<string, unknown>;
+      const given = Object.fromEntries(Object.entries(args).map(([key, value]) => [key, Object.hasOwn(shape, key) ? value : NOT_AN_ARGUMENT]));
+      const refusal = argumentRefusal(name, tool, parsed.error.issues);
+      await this.#audit(name, given, null, refusal);
+      return toolError(refusal);
+    }
     let outcome: ToolOutcome | null = null;
     let failure: PaytoneError | null = null;
     try {
-      outcome = await run();
+      outcome = await tool.run(parsed.data, signal);
     } catch (err) {
       if (err instanceof PaytoneError) failure = err;
       else {
@@ -91,7 +149,7 @@ export class ToolRunner {
         failure = payError(20500, 'paytone could not complete the tool call; it has been logged. Try again.');
       }
     }
-    await this.#audit(name, args, outcome, failure);
+    await this.#audit(name, parsed.data as Record<string, unknown>, outcome, failure);
     return failure ? toolError(failure) : result(outcome!.result);
   }
 

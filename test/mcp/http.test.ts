@@ -72,13 +72,41 @@ describe('refusals an agent can act on: tool errors with Twilio codes, nothing c
     await agent.call('cancel_payment', { payment_sid: started.payment_sid });
   });
 
-  it('arguments outside the schema are refused by the SDK, and no card value is echoed', async () => {
+  it('arguments outside the schema: 64020 naming the argument, never its value, and audited', async () => {
     const callSid = await pay.startCall();
-    const result = await agent.client.callTool({ name: 'start_payment', arguments: { call_sid: callSid, action: 'charge', amount: '5', card_number: CARD } });
-    agent.seen.push(JSON.stringify(result));
-    assert.equal(result.isError, true);
-    assert.doesNotMatch(JSON.stringify(result), new RegExp(CARD));
+    const refusal = await agent.refused('start_payment', { call_sid: callSid, action: 'charge', amount: '5', card_number: CARD });
+    assert.equal(refusal.code, 64020);
+    assert.match(refusal.message, /"card_number" is not an argument of start_payment/);
+    assert.doesNotMatch(JSON.stringify(agent.seen.at(-1)), new RegExp(CARD));
     assert.equal((await agent.call('find_call', { call_sid: callSid })).open_payment_sid, null, 'nothing was started');
+    const { body } = await pay.paytone.get(`/v1/Accounts/${ACCOUNT_SID}/AuditLog.json?CallSid=${callSid}`);
+    const entry = body.entries.find((e: { action: string }) => e.action === 'mcp.start_payment');
+    assert.equal(entry.error_code, 64020);
+    assert.deepEqual(entry.parameters, { call_sid: callSid, action: 'charge', amount: '5', card_number: '[not an argument]' });
+    const late = await agent.refused('wait_for_update', { payment_sid: 'PK' + '0'.repeat(32), timeout_seconds: 600 });
+    assert.equal(late.code, 64020);
+    assert.match(late.message, /^timeout_seconds: Too big: expected number to be <=25\./);
+  });
+
+  it("a connector's refusal names what it cannot do, before the caller types anything", async () => {
+    const made = await pay.paytone.post(`/v1/Accounts/${ACCOUNT_SID}/PayConnectors.json`, {
+      UniqueName: 'CardsInUsdOnly', Type: 'sandbox', SupportsTokenize: 'false', PaymentMethods: 'credit-card', Currencies: 'USD',
+    });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    const callSid = await pay.startCall();
+    for (const [args, code, words] of [
+      [{ action: 'tokenize' }, 64005, /cannot tokenize/],
+      [{ action: 'charge', amount: '5', method: 'ach' }, 64013, /does not take PaymentMethod=ach-debit/],
+      [{ action: 'charge', amount: '5', currency: 'EUR' }, 64011, /does not take Currency=EUR; it takes USD/],
+    ] as Array<[Record<string, unknown>, number, RegExp]>) {
+      const refusal = await agent.refused('start_payment', { call_sid: callSid, connector: 'CardsInUsdOnly', ...args });
+      assert.equal(refusal.code, code, JSON.stringify(args));
+      assert.match(refusal.message, words);
+    }
+    assert.equal((await agent.call('find_call', { call_sid: callSid })).open_payment_sid, null, 'nothing was started');
+    const started = await agent.call('start_payment', { call_sid: callSid, connector: 'CardsInUsdOnly', action: 'charge', amount: '5' });
+    assert.equal(started.connector, 'CardsInUsdOnly');
+    await agent.call('cancel_payment', { payment_sid: started.payment_sid });
   });
 });
 
