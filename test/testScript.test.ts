@@ -28,6 +28,8 @@ test('npm test names every compiled test file and no other file', () => {
   const compiled = filesUnder('dist/test').filter((file) => file.endsWith('.js'));
   assert.deepEqual(listed.filter((file) => !file.endsWith('.test.js')), [], 'only test files run');
   assert.deepEqual(compiled.filter((file) => file.endsWith('.test.js') && !listed.includes(file)), [], 'every test file runs');
+  assert.equal(new Set(listed).size, listed.length, 'each file runs once');
+  assert.equal(listed[0], 'dist/test/cluster/e2eSuite.test.js', 'the longest file starts first, not when the others are done');
   assert.ok(listed.includes('dist/test/docs.test.js') && listed.includes('dist/test/e2e/cardSession.test.js'));
   assert.ok(compiled.includes('dist/test/chaos/main.js') && !listed.includes('dist/test/chaos/main.js'));
 });

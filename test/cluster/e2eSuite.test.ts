@@ -12,8 +12,9 @@
  * own kill test is killOneProcess.test.ts). The
  * browser console and the cross-site browser test are left to the one-process pass (a headless Chromium beside
  * three servers is too much for this machine); the live event stream the console reads is tested across processes
- * by liveEvents.test.ts here. The SIP tests (sipFuzz, realCalls) are left out too: a call's SIP legs and media
- * belong to the one process that holds them.
+ * by liveEvents.test.ts here. The SIP tests (sipFuzz, realCalls, realCallKeypad) are left out too: a call's SIP
+ * legs and media belong to the one process that holds them, and these suites start that one process themselves,
+ * so here they would only repeat the one-process pass.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -21,24 +22,33 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { postgresForTests } from '../support/postgres.js';
+import { migratedTemplate, postgresForTests } from '../support/postgres.js';
 
 const E2E = fileURLToPath(new URL('../e2e/', import.meta.url));
 // operations.test runs here too: it scrapes every member, sums their counters and checks that the gauges read
 // from the database agree between processes.
-const PER_PROCESS = new Set(['httpFuzz', 'limits', 'tls', 'hostileCallers', 'shutdown', 'leak', 'console', 'crossSite', 'authFlood', 'chaos', 'sipFuzz', 'realCalls']);
+const PER_PROCESS = new Set(['httpFuzz', 'limits', 'tls', 'hostileCallers', 'shutdown', 'leak', 'console', 'crossSite', 'authFlood', 'chaos', 'sipFuzz', 'realCalls', 'realCallKeypad']);
 const files = fs
   .readdirSync(E2E)
   .filter((name) => name.endsWith('.test.js') && !PER_PROCESS.has(name.replace('.test.js', '')))
   .map((name) => path.join(E2E, name));
 const pg = await postgresForTests();
+/**
+ * How many e2e files run at once, each on a cluster of its own: two, so that while one file waits on its servers
+ * (a start, a callback, a timeout) the other has the CPU. Each cluster holds about 15 PostgreSQL connections at rest
+ * and up to 3 x 18 at a burst: set 1 where the server allows few.
+ */
+const CONCURRENCY = Number(process.env.PAYTONE_TEST_CLUSTER_CONCURRENCY ?? 2);
 
 it('runs every e2e suite against three processes sharing one PostgreSQL database', { skip: pg.skip ?? false, timeout: 10 * 60_000 }, async (t) => {
+  // Every cluster of the run starts on a copy of one database that `paytone migrate` made.
+  const template = await migratedTemplate();
+  t.after(() => template.drop());
   const output: string[] = [];
   const code = await new Promise<number | null>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=tap', ...files], {
+    const child = spawn(process.execPath, ['--test', `--test-concurrency=${CONCURRENCY}`, '--test-reporter=tap', ...files], {
       // Without the outer runner's NODE_TEST_CONTEXT, the inner one reports on its own (TAP on stdout).
-      env: { ...process.env, NODE_TEST_CONTEXT: undefined, PAYTONE_TEST_CLUSTER: '3' },
+      env: { ...process.env, NODE_TEST_CONTEXT: undefined, PAYTONE_TEST_CLUSTER: '3', PAYTONE_TEST_POSTGRES_TEMPLATE: template.name },
       stdio: ['ignore', 'pipe', 'pipe'],
       // Its own process group: on a timeout the inner runner, its test files and their servers all go, instead of
       // keeping this file, and so the whole suite, from ever ending.

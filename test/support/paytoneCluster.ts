@@ -1,7 +1,7 @@
 /**
- * A paytone cluster for tests: a fresh PostgreSQL database (migrated with `paytone migrate`), N server processes
- * on it, and a round-robin balancer in front, behind the one-process `PaytoneProcess` interface. `baseUrl` is the
- * balancer, so every request a suite makes (twilio client, keypad, GETs) lands on the next process in turn.
+ * A paytone cluster for tests: a fresh PostgreSQL database (a copy of one migrated with `paytone migrate`), N server
+ * processes on it, and a round-robin balancer in front, behind the one-process `PaytoneProcess` interface. `baseUrl`
+ * is the balancer, so every request a suite makes (twilio client, keypad, GETs) lands on the next process in turn.
  *
  * `kill()` and `restart()` act on every member (a whole-cluster crash); `members` gives each process for tests that
  * kill one of them. `stop()` stops the processes and the balancer; the database is dropped when the test file's
@@ -11,13 +11,10 @@
  *   const cluster = await startPaytoneCluster({ size: 3 });
  *   await cluster.members[1]!.kill('SIGKILL');   // the others go on serving through the same baseUrl
  */
-import { fileURLToPath } from 'node:url';
 import { startPaytoneProcess, paytoneHttp, type PaytoneProcess } from './paytone.js';
 import { postgresForTests, type ScratchDatabase } from './postgres.js';
 import { startRoundRobin, type RoundRobin } from './roundRobin.js';
-import { runNode } from './run.js';
 
-const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 /** The vault key every member shares (a cluster needs one key for all its processes). */
 export const CLUSTER_VAULT_KEY = '5a'.repeat(32);
 
@@ -38,10 +35,8 @@ export interface PaytoneCluster extends PaytoneProcess {
 export async function startPaytoneCluster(options: { size: number; env?: Record<string, string> }): Promise<PaytoneCluster> {
   const pg = await postgresForTests();
   if (pg.skip) throw new Error(pg.skip);
-  const database = await pg.createDatabase();
+  const database = await pg.createMigratedDatabase();
   const env = { ...options.env, DATABASE_URL: database.url, PAYTONE_VAULT_KEY: CLUSTER_VAULT_KEY };
-  const migrated = await runNode(CLI, ['migrate'], { DATABASE_URL: database.url });
-  if (migrated.code !== 0) throw new Error(`paytone migrate failed: ${migrated.stderr}`);
   const captured = Array.from({ length: options.size }, () => [] as string[]);
   const startMember = (index: number, dataDir?: string) => startPaytoneProcess({ env, captured: captured[index], dataDir });
   // A member that fails to start fails the cluster, and the members that did start are stopped: left running, their
