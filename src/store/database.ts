@@ -17,6 +17,7 @@ import { type CompiledQuery, Kysely, Migrator, PostgresAdapter, PostgresDialect,
 import { GroupCommitSqliteDialect } from './sqliteDriver.js';
 import { migrationProvider } from './migrations.js';
 import type { DatabaseTraffic } from './databaseTraffic.js';
+import { pipelinedTransaction } from './pipelinedTransaction.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -111,7 +112,8 @@ export function durable(db: Db): Promise<void> {
 /**
  * Runs statements that commit together or not at all, and resolves with their results in order once they have
  * committed. On the embedded database they run back to back in one savepoint of the open batch, without a
- * transaction's bookkeeping (sqliteDriver.ts); elsewhere in an ordinary transaction.
+ * transaction's bookkeeping (sqliteDriver.ts); on PostgreSQL as one transaction in one round trip
+ * (pipelinedTransaction.ts).
  *
  * @example
  *   const [session, event] = await writeTogether(db, [updateSession.compile(db, change), insertEvent.compile(db, row)]);
@@ -120,6 +122,8 @@ export function writeTogether(db: Db, queries: readonly CompiledQuery[]): Promis
   const embedded = embeddedDialects.get(db);
   if (embedded) return embedded.runTogether(queries);
   if (queries.length === 1) return db.executeQuery(queries[0]!).then((result) => [result]);
+  const pool = postgresPools.get(db);
+  if (pool) return pipelinedTransaction(pool, queries);
   return db.transaction().execute((trx) => executeInOrder(trx, queries));
 }
 
@@ -149,8 +153,15 @@ export function postgresPool(databaseUrl: string, max: number, more: pg.PoolConf
   return pool;
 }
 
+/** The query pool of each PostgreSQL database, whose connections pipeline (`pipelinedTransaction`). */
+const postgresPools = new WeakMap<Db, pg.Pool>();
+
 function openPostgres(databaseUrl: string, maxConnections: number, traffic?: DatabaseTraffic): Db {
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: postgresPool(databaseUrl, maxConnections, {}, traffic) }) });
+  // Pipelining changes nothing for a caller that awaits each query (Kysely does); it lets a transaction go as one.
+  const pool = postgresPool(databaseUrl, maxConnections, { pipeline: true } as pg.PoolConfig, traffic);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  postgresPools.set(db, pool);
+  return db;
 }
 
 export function dialectOf(db: Db): 'sqlite' | 'postgres' {

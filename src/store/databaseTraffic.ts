@@ -1,6 +1,7 @@
 /**
  * What one process asks of PostgreSQL, counted in the driver: round trips (each `query` a connection sends and
- * waits for) and SQL statements (a round trip may carry several, as `BEGIN; SELECT ...` does). Per operation they
+ * waits for; queries written while others are still on their way, as a pipelined transaction's are, share their
+ * round trip) and SQL statements (a round trip may carry several, as `BEGIN; SELECT ...` does). Per operation they
  * say where a request's time goes in a cluster, and how many connections a load needs (docs/scaling.md).
  *
  * @example
@@ -17,10 +18,14 @@ export class DatabaseTraffic {
   /** Counts what `client` sends from now on. */
   watch(client: pg.Client | pg.PoolClient): void {
     const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    let onTheWay = 0;
     (client as { query: unknown }).query = (...args: unknown[]) => {
-      this.roundTrips += 1;
+      if (onTheWay === 0) this.roundTrips += 1;
       this.statements += statementsIn(args[0]);
-      return query(...args);
+      const answer = query(...args);
+      if (!(answer instanceof Promise)) return answer;
+      onTheWay += 1;
+      return answer.finally(() => (onTheWay -= 1));
     };
   }
 }

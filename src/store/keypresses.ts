@@ -15,10 +15,11 @@
  *   await keypresses.queue('CA...', '4242#', Date.now(), 150);
  *   const due = await keypresses.claimDue(member.id, Date.now(), 4, 32, { except: [] });
  */
-import { sql, type Transaction } from 'kysely';
+import { sql } from 'kysely';
 import { memberIsAlive } from './cluster.js';
 import type { Db } from './database.js';
-import type { Database } from './schema.js';
+import type { AlongWith } from './liveEvents.js';
+import { builtOnce, type Param } from './compiledQuery.js';
 import type { Vault } from '../vault/vault.js';
 
 export interface QueuedKeypress {
@@ -109,12 +110,12 @@ export class KeypressStore {
   }
 
   /**
-   * Takes keypresses out of the queue inside the transaction of the session change they caused; throws (so the
-   * change rolls back) when one was already played.
+   * Takes keypresses out of the queue with the session change they caused (`AlongWith`): when one of them was already
+   * played, the statement fails (a division by zero: SQL has no other way to refuse from a plain query), and the
+   * change with it.
    */
-  async consume(trx: Transaction<Database>, ids: number[]): Promise<void> {
-    const result = await trx.deleteFrom('sandbox_keypresses').where('id', 'in', ids).executeTakeFirst();
-    if (Number(result.numDeletedRows) !== ids.length) throw new Error(`keypresses ${ids.join(', ')} were already played`);
+  consumed(ids: number[]): AlongWith {
+    return { statement: consumeKeypresses.compile(this.db, { ids, count: ids.length }), refused: `keypresses ${ids.join(', ')} were already played` };
   }
 
   /** Drops keypresses that changed nothing (no field was requested), or every keypress of a call that ended. */
@@ -123,6 +124,13 @@ export class KeypressStore {
     await ('ids' in filter ? query.where('id', 'in', filter.ids) : query.where('call_sid', '=', filter.callSid)).execute();
   }
 }
+
+const consumeKeypresses = builtOnce((db, p: Param<{ ids: number[]; count: number }>) =>
+  db
+    .with('played', (w) => w.deleteFrom('sandbox_keypresses').where('id', '=', sql<number>`any(${p('ids')}::bigint[])`).returning('id'))
+    .selectFrom('played')
+    .select(sql<number>`1 / (count(*) = ${p('count')})::int`.as('consumed')),
+);
 
 /** The vault context of a call's queued keys: a key sealed for one call does not unseal for another. */
 const sealedFor = (callSid: string) => `keypad:${callSid}`;

@@ -15,7 +15,7 @@
  *   const [event] = await appendLiveEvents(trx, [{ accountSid, callSid, paymentSid: null, kind: 'call-status', params, at }]);
  *   const missed = await feed.since(accountSid, 41, {}, 500);   // events 42, 43 ... of that account
  */
-import { type CompiledQuery, type Kysely, type QueryResult, type Selectable, type Transaction, PostgresAdapter, sql } from 'kysely';
+import { type CompiledQuery, type Kysely, type QueryResult, type Selectable, PostgresAdapter, sql } from 'kysely';
 import { dialectOf, executeInOrder, writeTogether, type Db } from './database.js';
 import type { Database, LiveEventsTable } from './schema.js';
 import { builtOnce, type Param } from './compiledQuery.js';
@@ -36,7 +36,6 @@ const insertRow = (db: Kysely<Database>, p: Param<Omit<LiveEventsTable, 'id'>>) 
   db.insertInto('live_events').values({ account_sid: p('account_sid'), call_sid: p('call_sid'), payment_sid: p('payment_sid'), kind: p('kind'), params: p('params'), at: p('at') });
 /** SQLite: an INTEGER PRIMARY KEY is the row id, which the insert reports without a RETURNING clause. */
 const insertFeedRow = builtOnce(insertRow);
-const insertFeedRowReturningId = builtOnce((db, p: Param<Omit<LiveEventsTable, 'id'>>) => insertRow(db, p).returning('id'));
 
 function rowOf(event: NewLiveEvent): Omit<LiveEventsTable, 'id'> {
   return { account_sid: event.accountSid, call_sid: event.callSid, payment_sid: event.paymentSid, kind: event.kind, params: JSON.stringify(event.params), at: event.at };
@@ -64,38 +63,76 @@ function fedEvents(events: NewLiveEvent[], results: QueryResult<unknown>[]): Liv
 }
 
 /**
- * Runs `statements` and writes `events` to the feed, all or nothing, and returns the events with their ids. On the
- * embedded database they go as one write set (`writeTogether`); on PostgreSQL, or with `alongWith` (writes that
- * must run first, in the same transaction), in a transaction, with the feed's lock and notices.
+ * PostgreSQL: the statements that write `events` to the feed, to run last in their transaction: the feed's lock, then
+ * one insert per row (RETURNING of a multi-row insert does not promise the rows' order), each announcing its row
+ * with NOTIFY as stored, id included (by id alone when too large for a notice).
  */
-export async function writeWithFeed(db: Db, statements: CompiledQuery[], events: NewLiveEvent[], alongWith?: (trx: Transaction<Database>) => Promise<void>): Promise<LiveEvent[]> {
-  if (!alongWith && dialectOf(db) === 'sqlite') {
+function feedStatements(db: Kysely<Database>, events: NewLiveEvent[]): CompiledQuery[] {
+  if (events.length === 0) return [];
+  return [takeFeedLock.compile(db, { key: FEED_LOCK_KEY }), ...events.map((event) => insertAnnounced.compile(db, { ...rowOf(event), channel: LIVE_EVENTS_CHANNEL, limit: NOTICE_LIMIT - 400 }))];
+}
+
+const takeFeedLock = builtOnce((db, p: Param<{ key: number }>) => db.selectNoFrom(sql<void>`pg_advisory_xact_lock(${p('key')})`.as('locked')));
+const insertAnnounced = builtOnce((db, p: Param<Omit<LiveEventsTable, 'id'> & { channel: string; limit: number }>) =>
+  insertRow(db, p).returning([
+    'id',
+    sql<void>`pg_notify(${p('channel')}, case when octet_length(params) < ${p('limit')}
+      then json_build_object('id', id, 'accountSid', account_sid, 'callSid', call_sid, 'paymentSid', payment_sid, 'kind', kind, 'params', params::json, 'at', at)::text
+      else json_build_object('id', id, 'accountSid', account_sid)::text end)`.as('announced'),
+  ]),
+);
+
+/** The events with the ids their inserts returned (`results`, one per event, in order). */
+function announcedEvents(events: NewLiveEvent[], results: QueryResult<unknown>[]): LiveEvent[] {
+  return events.map((event, i) => ({ ...event, id: Number((results[i]!.rows[0] as { id: number }).id) }));
+}
+
+/** A write that must commit with a change, or not at all: `statement` fails when the change must not commit. */
+export interface AlongWith {
+  statement: CompiledQuery;
+  /** The error thrown when it fails (never a secret: it may reach a log). */
+  refused: string;
+  /** Set once the change it went with has committed. */
+  committed?: boolean;
+}
+
+/**
+ * Runs `along`, then `statements`, and writes `events` to the feed, all or nothing, and returns the events with their
+ * ids. On the embedded database they go as one write set (`writeTogether`), or in a transaction with `along`; on
+ * PostgreSQL as one transaction in one round trip, the feed's lock held only while PostgreSQL runs and commits it.
+ */
+export async function writeWithFeed(db: Db, statements: CompiledQuery[], events: NewLiveEvent[], along?: AlongWith): Promise<LiveEvent[]> {
+  const postgres = dialectOf(db) === 'postgres';
+  if (!along && !postgres) {
     const results = await writeTogether(db, [...statements, ...feedInserts(db, events)]);
     return fedEvents(events, results.slice(statements.length));
   }
-  return db.transaction().execute(async (trx) => {
-    await alongWith?.(trx);
-    await executeInOrder(trx, statements);
-    return appendLiveEvents(trx, events);
-  });
+  let written: LiveEvent[];
+  try {
+    if (postgres) {
+      const first = [...(along ? [along.statement] : []), ...statements];
+      const results = await writeTogether(db, [...first, ...feedStatements(db, events)]);
+      written = announcedEvents(events, results.slice(first.length + 1));
+    } else {
+      written = await db.transaction().execute(async (trx) => {
+        await trx.executeQuery(along!.statement);
+        await executeInOrder(trx, statements);
+        return appendLiveEvents(trx, events);
+      });
+    }
+  } catch (err) {
+    if (along) throw new Error(along.refused, { cause: err });
+    throw err;
+  }
+  if (along) along.committed = true;
+  return written;
 }
 
 /** Writes events to the feed inside the caller's transaction and returns them with their ids, in order. */
 export async function appendLiveEvents(trx: Kysely<Database>, events: NewLiveEvent[]): Promise<LiveEvent[]> {
   if (events.length === 0) return [];
   if (!(trx.getExecutor().adapter instanceof PostgresAdapter)) return fedEvents(events, await executeInOrder(trx, feedInserts(trx, events)));
-  await sql`select pg_advisory_xact_lock(${FEED_LOCK_KEY})`.execute(trx);
-  const written: LiveEvent[] = [];
-  // One insert per row: RETURNING of a multi-row insert does not promise the rows' order.
-  for (const event of events) {
-    const [row] = (await insertFeedRowReturningId.execute(trx, rowOf(event))).rows;
-    const live = { ...event, id: Number(row!.id) };
-    written.push(live);
-    const notice = JSON.stringify(live);
-    const payload = Buffer.byteLength(notice) < NOTICE_LIMIT ? notice : JSON.stringify({ id: live.id, accountSid: live.accountSid });
-    await sql`select pg_notify(${LIVE_EVENTS_CHANNEL}, ${payload})`.execute(trx);
-  }
-  return written;
+  return announcedEvents(events, (await executeInOrder(trx, feedStatements(trx, events))).slice(1));
 }
 
 export class LiveEventStore {

@@ -5,9 +5,8 @@
  * are written; the `state` column holds everything else. Once a session ends its secrets are gone from the
  * state, and the sealed column is set to null (secure_delete zeroes the old page content).
  */
-import type { CompiledQuery, Transaction } from 'kysely';
+import type { CompiledQuery } from 'kysely';
 import type { Db } from './database.js';
-import type { Database } from './schema.js';
 import {
   insertEvent,
   insertSession,
@@ -24,7 +23,7 @@ import type { Vault } from '../vault/vault.js';
 import type { FieldAsked, Session, SessionEvent, SessionStatus } from '../domain/types.js';
 import { nextDeadline } from '../domain/session.js';
 import { sessionLiveEvents, type LiveEvent } from '../domain/liveEvents.js';
-import { writeWithFeed } from './liveEvents.js';
+import { writeWithFeed, type AlongWith } from './liveEvents.js';
 
 interface SessionSecrets {
   values: Session['values'];
@@ -53,7 +52,7 @@ export interface StoredEvent extends SessionEvent {
 }
 
 /** Writes that must commit together with a session change, or not at all (a sandbox keypress leaving its queue). */
-export type AlongWith = (trx: Transaction<Database>) => Promise<void>;
+export type { AlongWith };
 
 export class SessionStore {
   constructor(

@@ -130,15 +130,12 @@ export class StoredKeypad {
   /** Plays keys in one change; false when they could not be played now (their lease runs out and they are played again). */
   private async play(callSid: string, keys: QueuedKeypress[]): Promise<boolean> {
     const ids = keys.map((k) => k.id);
-    let consumed = false;
+    const consumed = this.deps.store.consumed(ids);
     try {
       const pressed = keys.map((k) => k.key).join('');
-      await this.deps.caller.keypress(callSid, pressed, keys.map((k) => k.playAt), async (trx) => {
-        await this.deps.store.consume(trx, ids);
-        consumed = true;
-      });
+      await this.deps.caller.keypress(callSid, pressed, keys.map((k) => k.playAt), consumed);
       // Keys that changed nothing committed nothing: they are played all the same.
-      if (!consumed) await this.deps.store.discard({ ids });
+      if (!consumed.committed) await this.deps.store.discard({ ids });
       return true;
     } catch (err) {
       // PCI: the call only, never the keys.
