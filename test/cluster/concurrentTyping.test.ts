@@ -75,6 +75,9 @@ describe('many callers typing at once on three processes', { skip: pg.skip ?? fa
     cluster = await startPaytoneCluster({ size: 3, env });
   });
   after(async () => {
+    // What the processes logged as errors says why a request failed (the logs carry no card data).
+    const errors = cluster?.output().split('\n').filter((line) => /"level":(50|60)/.test(line)) ?? [];
+    if (errors.length > 0) process.stderr.write(`errors logged by the cluster:\n${errors.slice(0, 20).join('\n')}\n`);
     await cluster?.stop();
     await receiver?.close();
   });
