@@ -69,7 +69,10 @@ export interface OutboxOptions {
  * keep them off the rows this one is sending; the in-memory claim of the in-flight map is enough otherwise.
  */
 export interface OutboxClaims {
-  /** Due session heads not in `inFlight`, at most `limit`, claimed for this process; and when the next head falls due. */
+  /**
+   * Due session heads not in `inFlight`, at most `limit`, claimed for this process, each followed by the callbacks of
+   * its session that may go with it (each session's rows together, in seq order); and when the next head falls due.
+   */
   claimDue(inFlight: string[], limit: number, now: number): Promise<{ due: CallbackRow[]; nextDueAt: number | null }>;
   /** Gives back claimed rows this process will not send now. */
   release(rows: CallbackRow[]): Promise<void>;
@@ -94,7 +97,7 @@ const MAX_IN_FLIGHT_PER_ORIGIN = 64;
 /** How many session heads one pass looks at; more than fit in flight, so a saturated origin does not hide others. */
 const HEADS_PER_PASS = 512;
 /** The most callbacks of one session sent as one sequence (a card number's keys and the field's end fit). */
-const MAX_SEQUENCE = 32;
+export const MAX_SEQUENCE = 32;
 
 export const HEAD_COLUMNS = ['session_sid', 'seq', 'account_sid', 'kind', 'params', 'url', 'method', 'at', 'attempts', 'next_attempt_at'] as const;
 
@@ -357,7 +360,10 @@ export class CallbackOutbox {
     return this.nextFullPassAt;
   }
 
-  /** Cluster: every pass claims due heads from the whole outbox, leased to this process (see OutboxClaims). */
+  /**
+   * Cluster: every pass claims due heads from the whole outbox, leased to this process, each with the callbacks that
+   * may follow it as one sequence (see OutboxClaims).
+   */
   private async dispatchClaimed(claims: OutboxClaims, now: number): Promise<number> {
     // The claim reads the whole outbox each pass: the sessions to follow up are in it.
     this.followUp.clear();
@@ -365,15 +371,16 @@ export class CallbackOutbox {
     if (this.inFlight.size >= MAX_IN_FLIGHT) return pollAt;
     const { due, nextDueAt } = await claims.claimDue([...this.inFlight.keys()], HEADS_PER_PASS, now);
     const notNow: CallbackRow[] = [];
-    for (const head of due) {
+    for (const sequence of bySession(due)) {
+      const head = sequence[0]!;
       const { origin } = this.receivers.of(head.url);
       const busy = this.inFlightByOrigin.get(origin) ?? 0;
       if (this.stopped || this.inFlight.size >= MAX_IN_FLIGHT || busy >= MAX_IN_FLIGHT_PER_ORIGIN) {
-        notNow.push(head);
+        notNow.push(...sequence);
         continue;
       }
       this.inFlightByOrigin.set(origin, busy + 1);
-      this.inFlight.set(head.session_sid, this.deliver([outgoing(head)], origin));
+      this.inFlight.set(head.session_sid, this.deliver(sequence.map(outgoing), origin));
     }
     if (notNow.length > 0) await claims.release(notNow);
     return nextDueAt === null ? pollAt : Math.min(nextDueAt, pollAt);
@@ -603,6 +610,17 @@ const recordAttempt = builtOnce((db, p: Param<AttemptRecord & { session_sid: str
     .where('delivery_status', '=', 'pending')
     .where('attempts', '=', p('attempts_read')),
 );
+
+/** Claimed rows (each session's together, in seq order) as one sequence per session. */
+function bySession(rows: CallbackRow[]): CallbackRow[][] {
+  const sequences: CallbackRow[][] = [];
+  for (const row of rows) {
+    const last = sequences.at(-1);
+    if (last?.[0]!.session_sid === row.session_sid) last.push(row);
+    else sequences.push([row]);
+  }
+  return sequences;
+}
 
 function outgoing(row: CallbackRow): OutgoingCallback {
   return { ...row, params: readParams(row.params) };

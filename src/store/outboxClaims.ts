@@ -9,7 +9,7 @@
  *   const outbox = new CallbackOutbox({ db, ..., claims: new LeasedOutboxClaims(db, member.id, 20_000) });
  */
 import { sql } from 'kysely';
-import { HEAD_COLUMNS, type CallbackRow, type OutboxClaims } from '../callbacks/outbox.js';
+import { HEAD_COLUMNS, MAX_SEQUENCE, type CallbackRow, type OutboxClaims } from '../callbacks/outbox.js';
 import { memberIsAlive } from './cluster.js';
 import type { Db } from './database.js';
 
@@ -22,10 +22,12 @@ export class LeasedOutboxClaims implements OutboxClaims {
   ) {}
 
   async claimDue(inFlight: string[], limit: number, now: number): Promise<{ due: CallbackRow[]; nextDueAt: number | null }> {
+    // A session's head comes with the pending callbacks after it that may go with it, as one sequence: due, to the
+    // same URL, none of another URL or not yet due in between. The lease covers the whole sequence at the pace
+    // of one callback per lease, so no other process takes one of them while this one may still be sending it.
     const claimed = await sql<CallbackRow>`
-      update session_events as t set lease_owner = ${this.memberId}, lease_until = ${now + this.leaseMs}
-      from (
-        select e.session_sid, e.seq from session_events e
+      with heads as (
+        select e.session_sid, e.seq, e.url from session_events e
         where e.delivery_status = 'pending' and e.next_attempt_at <= ${now}
           and not exists (
             select 1 from session_events earlier
@@ -36,10 +38,29 @@ export class LeasedOutboxClaims implements OutboxClaims {
         order by e.next_attempt_at, e.session_sid
         limit ${limit}
         for update of e skip locked
-      ) as c
+      ), sequences as (
+        select h.session_sid, f.seq, count(*) over (partition by h.session_sid) as length from heads h
+        cross join lateral (
+          select n.seq from session_events n
+          where n.session_sid = h.session_sid and n.seq >= h.seq and n.delivery_status = 'pending'
+            and n.url = h.url and n.next_attempt_at <= ${now}
+            and not exists (
+              select 1 from session_events gap
+              where gap.session_sid = h.session_sid and gap.seq > h.seq and gap.seq < n.seq and gap.delivery_status = 'pending'
+                and (gap.url <> h.url or gap.next_attempt_at > ${now})
+            )
+          order by n.seq
+          limit ${MAX_SEQUENCE}
+        ) f
+      )
+      update session_events as t set lease_owner = ${this.memberId}, lease_until = ${now}::bigint + ${this.leaseMs}::bigint * c.length
+      from sequences c
       where t.session_sid = c.session_sid and t.seq = c.seq
       returning ${sql.join(HEAD_COLUMNS.map((column) => sql.ref(`t.${column}`)))}`.execute(this.db);
-    const due = [...claimed.rows].sort((a, b) => (a.next_attempt_at ?? 0) - (b.next_attempt_at ?? 0));
+    // Sessions soonest due first, each session's callbacks in order.
+    const firstDue = new Map<string, number>();
+    for (const row of claimed.rows) firstDue.set(row.session_sid, Math.min(firstDue.get(row.session_sid) ?? Infinity, row.next_attempt_at ?? 0));
+    const due = [...claimed.rows].sort((a, b) => firstDue.get(a.session_sid)! - firstDue.get(b.session_sid)! || a.session_sid.localeCompare(b.session_sid) || a.seq - b.seq);
     // Each delivery started looks again when it ends: the next due time matters only when nothing is due now.
     if (due.length > 0) return { due, nextDueAt: null };
     const next = await this.db
@@ -52,14 +73,10 @@ export class LeasedOutboxClaims implements OutboxClaims {
   }
 
   async release(rows: CallbackRow[]): Promise<void> {
-    for (const row of rows) {
-      await this.db
-        .updateTable('session_events')
-        .set({ lease_owner: null, lease_until: null })
-        .where('session_sid', '=', row.session_sid)
-        .where('seq', '=', row.seq)
-        .where('lease_owner', '=', this.memberId)
-        .execute();
-    }
+    if (rows.length === 0) return;
+    await sql`
+      update session_events as t set lease_owner = null, lease_until = null
+      from unnest(${rows.map((row) => row.session_sid)}::varchar[], ${rows.map((row) => row.seq)}::int[]) as r(session_sid, seq)
+      where t.session_sid = r.session_sid and t.seq = r.seq and t.lease_owner = ${this.memberId}`.execute(this.db);
   }
 }
