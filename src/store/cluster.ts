@@ -82,21 +82,23 @@ export class AdvisoryLocks {
 
   async run<T>(key: string, task: () => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
-    let broken: Error | undefined;
     try {
       // One round trip: a simple query may hold two statements, so the key goes in as an escaped literal.
       await client.query(`BEGIN; SELECT pg_advisory_xact_lock(hashtextextended(${client.escapeLiteral(WORK_LOCK + key)}, 0))`);
-      try {
-        return await task();
-      } finally {
-        await client.query('COMMIT').catch((err: Error) => (broken = err));
-      }
     } catch (err) {
-      broken ??= err as Error;
+      client.release(err as Error);
       throw err;
+    }
+    try {
+      return await task();
     } finally {
-      // A connection whose state is unknown is closed, never handed to the next task.
-      client.release(broken);
+      // The task's writes committed on connections of their own: the caller need not wait for the lock to go. The
+      // next task on the key waits for it in PostgreSQL; a connection whose state is unknown is closed, never
+      // handed to the next task.
+      client.query('COMMIT').then(
+        () => client.release(),
+        (err: Error) => client.release(err),
+      );
     }
   }
 
