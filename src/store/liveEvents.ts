@@ -8,8 +8,11 @@
  * Resume needs ids to become visible in increasing order: a reader that has passed id 11 must never later find a
  * newly committed 10. SQLite has one writer at a time, so ids are handed out in commit order. On PostgreSQL
  * identity values are taken when the row is inserted, not when the transaction commits, so two transactions
- * could commit out of order; a transaction-scoped advisory lock taken just before the insert serializes feed
- * writers from the insert to the commit (a short span: the feed rows are the transaction's last statements).
+ * could commit out of order. There, writers hold the feed's advisory lock shared, from before they draw an id to
+ * their commit, and a reader takes it exclusively before it reads: it waits for the writers in flight, so every id
+ * drawn before its read has committed (or rolled back) by then, and any id drawn later is larger. Writers never
+ * wait for each other, so their commits share WAL flushes; each announces itself with an empty NOTIFY, and the
+ * processes read what is new from the table (src/app/clusterLiveEvents.ts).
  *
  * @example
  *   const [event] = await appendLiveEvents(trx, [{ accountSid, callSid, paymentSid: null, kind: 'call-status', params, at }]);
@@ -22,14 +25,12 @@ import { builtOnce, type Param } from './compiledQuery.js';
 import type { LiveEvent, LiveEventFilter, LiveEventKind, NewLiveEvent } from '../domain/liveEvents.js';
 
 /**
- * On PostgreSQL each event is also announced with NOTIFY on this channel, inside the transaction that writes it:
- * PostgreSQL delivers the notice to every listening process when (and only if) the transaction commits.
+ * On PostgreSQL a transaction that writes feed rows also NOTIFYs this channel (with no payload): PostgreSQL tells
+ * every listening process when (and only if) the transaction commits, and they read the new rows.
  */
 export const LIVE_EVENTS_CHANNEL = 'paytone_live_events';
-/** NOTIFY payloads must stay under 8000 bytes; a larger event is announced by id and read from the feed. */
-const NOTICE_LIMIT = 7000;
 
-/** Any key will do as long as every process uses the same one: the feed's writer lock on PostgreSQL. */
+/** Any key will do as long as every process uses the same one: the feed's lock on PostgreSQL. */
 const FEED_LOCK_KEY = 0x70617974; // "payt"
 
 const insertRow = (db: Kysely<Database>, p: Param<Omit<LiveEventsTable, 'id'>>) =>
@@ -63,24 +64,19 @@ function fedEvents(events: NewLiveEvent[], results: QueryResult<unknown>[]): Liv
 }
 
 /**
- * PostgreSQL: the statements that write `events` to the feed, to run last in their transaction: the feed's lock, then
- * one insert per row (RETURNING of a multi-row insert does not promise the rows' order), each announcing its row
- * with NOTIFY as stored, id included (by id alone when too large for a notice).
+ * PostgreSQL: the statements that write `events` to the feed: the feed's lock, shared, with the notice, then one
+ * insert per row (RETURNING of a multi-row insert does not promise the rows' order).
  */
 function feedStatements(db: Kysely<Database>, events: NewLiveEvent[]): CompiledQuery[] {
   if (events.length === 0) return [];
-  return [takeFeedLock.compile(db, { key: FEED_LOCK_KEY }), ...events.map((event) => insertAnnounced.compile(db, { ...rowOf(event), channel: LIVE_EVENTS_CHANNEL, limit: NOTICE_LIMIT - 400 }))];
+  return [announceFeedWrite.compile(db, { key: FEED_LOCK_KEY, channel: LIVE_EVENTS_CHANNEL }), ...events.map((event) => insertFeedRowReturningId.compile(db, rowOf(event)))];
 }
 
-const takeFeedLock = builtOnce((db, p: Param<{ key: number }>) => db.selectNoFrom(sql<void>`pg_advisory_xact_lock(${p('key')})`.as('locked')));
-const insertAnnounced = builtOnce((db, p: Param<Omit<LiveEventsTable, 'id'> & { channel: string; limit: number }>) =>
-  insertRow(db, p).returning([
-    'id',
-    sql<void>`pg_notify(${p('channel')}, case when octet_length(params) < ${p('limit')}
-      then json_build_object('id', id, 'accountSid', account_sid, 'callSid', call_sid, 'paymentSid', payment_sid, 'kind', kind, 'params', params::json, 'at', at)::text
-      else json_build_object('id', id, 'accountSid', account_sid)::text end)`.as('announced'),
-  ]),
+const announceFeedWrite = builtOnce((db, p: Param<{ key: number; channel: string }>) =>
+  db.selectNoFrom([sql<void>`pg_advisory_xact_lock_shared(${p('key')})`.as('locked'), sql<void>`pg_notify(${p('channel')}, '')`.as('announced')]),
 );
+const takeFeedReadLock = builtOnce((db, p: Param<{ key: number }>) => db.selectNoFrom(sql<void>`pg_advisory_xact_lock(${p('key')})`.as('locked')));
+const insertFeedRowReturningId = builtOnce((db, p: Param<Omit<LiveEventsTable, 'id'>>) => insertRow(db, p).returning('id'));
 
 /** The events with the ids their inserts returned (`results`, one per event, in order). */
 function announcedEvents(events: NewLiveEvent[], results: QueryResult<unknown>[]): LiveEvent[] {
@@ -99,7 +95,7 @@ export interface AlongWith {
 /**
  * Runs `along`, then `statements`, and writes `events` to the feed, all or nothing, and returns the events with their
  * ids. On the embedded database they go as one write set (`writeTogether`), or in a transaction with `along`; on
- * PostgreSQL as one transaction in one round trip, the feed's lock held only while PostgreSQL runs and commits it.
+ * PostgreSQL as one transaction in one round trip.
  */
 export async function writeWithFeed(db: Db, statements: CompiledQuery[], events: NewLiveEvent[], along?: AlongWith): Promise<LiveEvent[]> {
   const postgres = dialectOf(db) === 'postgres';
@@ -148,7 +144,24 @@ export class LiveEventStore {
     let query = this.db.selectFrom('live_events').selectAll().where('account_sid', '=', accountSid).where('id', '>', afterId);
     if (filter.callSid !== undefined) query = query.where('call_sid', '=', filter.callSid);
     if (filter.paymentSid !== undefined) query = query.where('payment_sid', '=', filter.paymentSid);
-    const rows = await query.orderBy('id').limit(limit).execute();
-    return rows.map(toEvent);
+    return this.read(query.orderBy('id').limit(limit).compile());
+  }
+
+  /** Every account's events after `afterId`, oldest first, at most `limit`: what a cluster's process publishes. */
+  after(afterId: number, limit: number): Promise<LiveEvent[]> {
+    return this.read(this.db.selectFrom('live_events').selectAll().where('id', '>', afterId).orderBy('id').limit(limit).compile());
+  }
+
+  /** The id of the newest event, 0 with none: where a cluster's process starts publishing. */
+  async lastId(): Promise<number> {
+    const [row] = await this.read(this.db.selectFrom('live_events').selectAll().orderBy('id', 'desc').limit(1).compile());
+    return row?.id ?? 0;
+  }
+
+  /** On PostgreSQL behind the feed's lock, taken exclusively: no row whose id is drawn yet is still uncommitted. */
+  private async read(query: CompiledQuery<Selectable<LiveEventsTable>>): Promise<LiveEvent[]> {
+    if (dialectOf(this.db as Db) === 'sqlite') return (await this.db.executeQuery(query)).rows.map(toEvent);
+    const [, rows] = await writeTogether(this.db as Db, [takeFeedReadLock.compile(this.db, { key: FEED_LOCK_KEY }), query]);
+    return (rows!.rows as Array<Selectable<LiveEventsTable>>).map(toEvent);
   }
 }
