@@ -40,22 +40,27 @@ export class KeypressStore {
     private readonly vault: Vault,
   ) {}
 
-  /** Queues `keys` (`0-9 * #`, `w` = pause) after whatever the call still has queued. */
+  /** Queues `keys` (`0-9 * #`, `w` = pause) after whatever the call still has queued, in one statement. */
   async queue(callSid: string, keys: string, now: number, intervalMs: number): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      const last = await trx.selectFrom('sandbox_keypresses').select((eb) => eb.fn.max('play_at').as('at')).where('call_sid', '=', callSid).executeTakeFirst();
-      let at = last?.at == null ? now : Math.max(now, Number(last.at) + intervalMs);
-      const rows: Array<{ call_sid: string; key_sealed: string; play_at: number }> = [];
-      for (const key of keys) {
-        if (key === 'w') {
-          at += KEYPAD_PAUSE_MS;
-          continue;
-        }
-        rows.push({ call_sid: callSid, key_sealed: this.vault.seal(key, sealedFor(callSid)), play_at: at });
-        at += intervalMs;
+    const sealed: string[] = [];
+    const offsets: number[] = [];
+    let offset = 0;
+    for (const key of keys) {
+      if (key === 'w') {
+        offset += KEYPAD_PAUSE_MS;
+        continue;
       }
-      if (rows.length > 0) await trx.insertInto('sandbox_keypresses').values(rows).execute();
-    });
+      sealed.push(this.vault.seal(key, sealedFor(callSid)));
+      offsets.push(offset);
+      offset += intervalMs;
+    }
+    if (sealed.length === 0) return;
+    // The first key is due now, or one interval after the call's last queued key if that is later.
+    await sql`
+      insert into sandbox_keypresses (call_sid, key_sealed, play_at)
+      select ${callSid}, k.sealed, greatest(${now}::bigint, coalesce((select max(play_at) from sandbox_keypresses where call_sid = ${callSid}) + ${intervalMs}::bigint, ${now}::bigint)) + k.offset_ms
+      from unnest(${sealed}::text[], ${offsets}::bigint[]) with ordinality as k(sealed, offset_ms, n)
+      order by k.n`.execute(this.db);
   }
 
   /**
