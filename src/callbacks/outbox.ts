@@ -37,7 +37,7 @@ import { CallbackSender, type CallbackToSend } from './callbackSender.js';
 import { ANY_CALLBACK, portableCallbackPolicy, type CallbackPolicy } from '../domain/callbackPolicy.js';
 import { urlWithoutSecrets } from '../domain/audit.js';
 import { builtOnce, type Param } from '../store/compiledQuery.js';
-import { writeTogether } from '../store/database.js';
+import { writeInTurn } from '../store/database.js';
 import { CommittedCallbacks } from './committedCallbacks.js';
 import { ReceiverUrls } from './receiverUrls.js';
 
@@ -430,7 +430,7 @@ export class CallbackOutbox {
    */
   private async record(callback: OutgoingCallback, record: AttemptRecord, answeredAt: number): Promise<boolean> {
     try {
-      await writeTogether(this.db, [recordAttempt.compile(this.db, { ...record, session_sid: callback.session_sid, seq: callback.seq, attempts_read: callback.attempts })]);
+      await writeInTurn(this.db, recordAttempt.compile(this.db, { ...record, session_sid: callback.session_sid, seq: callback.seq, attempts_read: callback.attempts }));
     } catch (err) {
       this.logger.warn({ sessionSid: callback.session_sid, seq: callback.seq, error: (err as Error).message }, 'callback attempt not recorded');
       return false;

@@ -17,7 +17,7 @@ import { type CompiledQuery, Kysely, Migrator, PostgresAdapter, PostgresDialect,
 import { GroupCommitSqliteDialect } from './sqliteDriver.js';
 import { migrationProvider } from './migrations.js';
 import type { DatabaseTraffic } from './databaseTraffic.js';
-import { pipelinedTransaction } from './pipelinedTransaction.js';
+import { pipelinedInTurn, pipelinedTransaction } from './pipelinedTransaction.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -125,6 +125,18 @@ export function writeTogether(db: Db, queries: readonly CompiledQuery[]): Promis
   const pool = postgresPools.get(db);
   if (pool) return pipelinedTransaction(pool, queries);
   return db.transaction().execute((trx) => executeInOrder(trx, queries));
+}
+
+/**
+ * Writes one statement that commits on its own. On PostgreSQL those written in the same turn of the event loop go
+ * together, one transaction in one round trip (pipelinedTransaction.ts); on the embedded database, as
+ * `writeTogether`, it joins the open commit batch.
+ */
+export async function writeInTurn(db: Db, query: CompiledQuery): Promise<QueryResult<unknown>> {
+  const pool = postgresPools.get(db);
+  if (pool) return pipelinedInTurn(pool, query);
+  const [result] = await writeTogether(db, [query]);
+  return result!;
 }
 
 /** Runs compiled statements one after another on `db` (a transaction, usually), and returns their results in order. */

@@ -63,3 +63,46 @@ export async function pipelinedTransaction(pool: pg.Pool, queries: readonly Comp
     client.release(failed);
   }
 }
+
+/** The most statements one turn's transaction carries; more go in further transactions. */
+const MAX_PER_TURN = 256;
+
+interface TurnWrite {
+  query: CompiledQuery;
+  resolve(result: QueryResult<unknown>): void;
+  reject(err: unknown): void;
+}
+
+const turns = new WeakMap<pg.Pool, TurnWrite[]>();
+
+/**
+ * Writes one statement with the others written in the same turn of the event loop, as one pipelined transaction:
+ * what the callback outbox records, one outcome per callback, costs one round trip per turn instead of one each. A
+ * transaction that fails fails every write in it.
+ *
+ * @example
+ *   await pipelinedInTurn(pool, recordAttempt.compile(db, outcome));
+ */
+export function pipelinedInTurn(pool: pg.Pool, query: CompiledQuery): Promise<QueryResult<unknown>> {
+  return new Promise((resolve, reject) => {
+    let waiting = turns.get(pool);
+    if (!waiting) {
+      waiting = [];
+      turns.set(pool, waiting);
+      setImmediate(() => {
+        turns.delete(pool);
+        for (let at = 0; at < waiting!.length; at += MAX_PER_TURN) void writeTurn(pool, waiting!.slice(at, at + MAX_PER_TURN));
+      });
+    }
+    waiting.push({ query, resolve, reject });
+  });
+}
+
+async function writeTurn(pool: pg.Pool, writes: TurnWrite[]): Promise<void> {
+  try {
+    const results = writes.length === 1 ? [asKysely(await pool.query(writes[0]!.query.sql, [...writes[0]!.query.parameters]))] : await pipelinedTransaction(pool, writes.map((w) => w.query));
+    writes.forEach((write, i) => write.resolve(results[i]!));
+  } catch (err) {
+    for (const write of writes) write.reject(err);
+  }
+}
