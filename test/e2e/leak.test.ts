@@ -1,7 +1,8 @@
 /**
  * Cardholder data and secrets never leave memory and the vault in the clear: after a run of full sessions (charge,
  * tokenize, decline, ACH, cancelled and hung up mid-typing, and a card number typed where the postal code, the
- * expiry and the routing number were asked: fields shown in clear) and of every other kind of request (API key and auth
+ * expiry and the routing number were asked: fields shown in clear; a card typed on a real SIP call by RFC 4733, in-band
+ * tones and SIP INFO) and of every other kind of request (API key and auth
  * token, a wrong password, connectors with their secrets, refused parameters carrying a card number, the audit and
  * event logs, the live event stream, metrics), every byte paytone left behind or sent out is searched for the card
  * numbers, security codes and bank account number the caller typed, and for every secret: the auth token, the API
@@ -25,6 +26,8 @@ import { createApiKey } from '../support/apiKey.js';
 import { clusterSizeForTests } from '../support/paytoneCluster.js';
 import { openEventStream, type EventStream } from '../support/sse.js';
 import { openPaytone, paymentsPath, type PaytoneUnderTest } from './flows.js';
+import { peersOrSkip } from '../support/sipPeers.js';
+import { typeCardOnRealCall } from '../support/realCallCard.js';
 
 const EXPIRY = '1230';
 const CVC = '737';
@@ -35,6 +38,8 @@ const CARDS = {
   declined: '4000000000000002',
   cancelled: '5555555555554444',
   hungUp: '4000056655665556',
+  /** Typed on a real SIP call: RFC 4733, in-band tones and SIP INFO. */
+  realCall: '4012888888881881',
 };
 const BANK_ACCOUNT = '000123456789';
 /** Typed where the postal code, the expiry or the routing number was asked, as a confused caller would. */
@@ -262,7 +267,16 @@ describe('no cardholder data at rest or in transit', { skip: clusterReason }, ()
     await pay.requestFinish(misdirected.callSid, misdirected.sid, 'cancel');
     await pay.requestFinish(misdirectedAch.callSid, misdirectedAch.sid, 'cancel');
 
-    const sessions = [charged, amex, declined, ach, cancelled, hungUp, misdirected, misdirectedAch];
+    // A real call, when the SIP peers are there (under CI they must be): the card by RFC 4733, the expiry as tones,
+    // the code by SIP INFO.
+    const realCalls = [];
+    if (!peersOrSkip()) {
+      const real = await typeCardOnRealCall(pay, { number: '+15551230300', card: CARDS.realCall, last4: '1881', expiry: EXPIRY, code: CVC });
+      assert.equal(real.sippCode, 0, real.sippLog);
+      realCalls.push(real);
+    }
+
+    const sessions = [charged, amex, declined, ach, cancelled, hungUp, misdirected, misdirectedAch, ...realCalls];
     for (const session of sessions) {
       await pay.deliveredEvents(session.callSid, session.sid);
       responses.push(JSON.stringify((await pay.paytone.get(paymentsPath(session.callSid, session.sid).replace(/\.json$/, '/Audit.json'))).body));
