@@ -9,7 +9,9 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AUTH_TOKEN, startPaytoneProcess, type PaytoneProcess } from '../support/paytone.js';
+import { fileURLToPath } from 'node:url';
+import { ACCOUNT_SID, AUTH_TOKEN, startPaytoneProcess, type PaytoneProcess } from '../support/paytone.js';
+import { runNode } from '../support/run.js';
 import { startReceiver, type CallbackReceiver } from '../support/receiver.js';
 import { startTwimlApp, type TwimlApp } from '../support/twimlApp.js';
 import { until } from '../support/poll.js';
@@ -24,6 +26,7 @@ import { ToneDetector } from '../../src/telephony/keypad/toneDetector.js';
 import { futureExpiry } from './flows.js';
 
 const skip = peersOrSkip();
+const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const NUMBER = '+15551230001';
 const CARD = '4242424242424242';
 const EXPIRY = futureExpiry();
@@ -107,26 +110,37 @@ function toneFile(keys: string, leadMs = 0): string {
  */
 const PLAY_DTMF_DELAY_MS = 400 + 2 * KEY_MS;
 
-/** SIPp calls in and types card, expiry and code as `how` says; the agent's app takes the payment; what the agent heard. */
-async function realPayment(how: (digits: string) => TypingStep[]): Promise<{ callSid: string; callbacks: Array<Record<string, string>>; agentHeard: Int16Array }> {
+/** SIPp calls in and does `steps`, bridged to a baresip agent, while `meanwhile` runs on its CallSid; what the agent heard. */
+async function callTheAgent<T>(steps: TypingStep[], meanwhile: (callSid: string) => Promise<T>): Promise<{ callSid: string; done: T; agentHeard: Int16Array }> {
   const client = paytone.client();
   const agent = await startBaresipAgent(agentSays, agentPort, 120);
-  // Each field is typed after a pause long enough for the last one's keys to be sent and the agent to ask for it.
-  const field = (digits: string) => [...how(digits), { pause: PLAY_DTMF_DELAY_MS + digits.length * 2 * KEY_MS + 3000 }];
-  const steps = [{ pause: 4000 }, ...field(`${CARD}#`), ...field(`${EXPIRY}#`), ...field(`${CODE}#`)];
   const sipp = await startSipp(typingCaller(steps), { target: paytone.sipPort!, service: NUMBER, media: true, seconds: 90 });
   const [call] = await until('the call to be answered', async () => {
     const list = await client.calls.list({ to: NUMBER, status: 'in-progress' });
     return list.length === 1 && list;
   });
-  const real = await pay(call!.sid, async () => undefined);
+  const done = await meanwhile(call!.sid);
   const run = await sipp.done;
   assert.equal(run.code, 0, run.log);
-  await until('the agent leg to end', async () => (await client.calls.list({ parentCallSid: call!.sid })).every((c) => c.status === 'completed'));
+  let legs: string[] = [];
+  await until(
+    () => `the agent leg to end (${legs.join(', ')})`,
+    async () => (legs = (await client.calls.list({ parentCallSid: call!.sid })).map((c) => c.status)).every((status) => status === 'completed'),
+    30_000,
+  );
   await agent.stop();
   const recording = agent.heardFile();
   assert.ok(recording !== null, 'the agent recorded the call');
-  return { callSid: call!.sid, callbacks: real.callbacks, agentHeard: readWav(recording) };
+  return { callSid: call!.sid, done, agentHeard: readWav(recording) };
+}
+
+/** SIPp calls in and types card, expiry and code as `how` says; the agent's app takes the payment; what the agent heard. */
+async function realPayment(how: (digits: string) => TypingStep[]): Promise<{ callSid: string; callbacks: Array<Record<string, string>>; agentHeard: Int16Array }> {
+  // Each field is typed after a pause long enough for the last one's keys to be sent and the agent to ask for it.
+  const field = (digits: string) => [...how(digits), { pause: PLAY_DTMF_DELAY_MS + digits.length * 2 * KEY_MS + 3000 }];
+  const steps = [{ pause: 4000 }, ...field(`${CARD}#`), ...field(`${EXPIRY}#`), ...field(`${CODE}#`)];
+  const { callSid, done, agentHeard } = await callTheAgent(steps, (sid) => pay(sid, async () => undefined));
+  return { callSid, callbacks: done.callbacks, agentHeard };
 }
 
 const TYPED_KEYS = `${CARD}#${EXPIRY}#${CODE}#`.length;
@@ -163,4 +177,21 @@ test('SIPp types a card as in-band tones in its audio: the same callbacks', { sk
 
 test('SIPp types each key both as tones and as RFC 4733 events at once: each key counts once', { skip }, async () => {
   await assertLikeSandbox(await realPayment((digits) => [{ stream: toneFile(digits, PLAY_DTMF_DELAY_MS) }, { rfc4733: digits, ms: KEY_MS }]));
+});
+
+test('outside a pay session keys reach the agent as typed (an IVR menu); an account that masks every key hides them', { skip }, async () => {
+  const menu = [{ pause: 3000 }, { stream: toneFile('159#') }, { pause: 4 * 2 * KEY_MS + 2000 }];
+  const passed = await callTheAgent(menu, async () => undefined);
+  assert.equal(multimonKeys(passed.agentHeard), '159#', 'no pay session: the agent hears the keys');
+  assert.equal(beepsAt(passed.agentHeard, 1000), 0);
+
+  const updated = await runNode(CLI, ['accounts', 'update', '--account', ACCOUNT_SID, '--mask-keys', 'always'], { PAYTONE_DATA_DIR: paytone.dataDir });
+  assert.equal(updated.code, 0, updated.stderr);
+  try {
+    const masked = await callTheAgent(menu, async () => undefined);
+    assert.equal(multimonKeys(masked.agentHeard), '', 'every key masked: the agent hears none');
+    assert.equal(beepsAt(masked.agentHeard, 1000), 4, 'one beep per key');
+  } finally {
+    await runNode(CLI, ['accounts', 'update', '--account', ACCOUNT_SID, '--mask-keys', 'pay-sessions'], { PAYTONE_DATA_DIR: paytone.dataDir });
+  }
 });
