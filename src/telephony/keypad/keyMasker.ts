@@ -72,8 +72,12 @@ interface MaskedKey {
   to: number;
   /** An in-band key still being heard: masked from `from` on, whatever `to` says. */
   open: boolean;
-  /** Where its beep starts (flat), at or after the first audio not yet released when it was masked; null once played on its own. */
-  beep: number | null;
+  /**
+   * Where its beep starts (flat): at the first masked sample of the first frame released in its span (a span may
+   * begin where the caller sent no audio: before a stream starts), so the whole beep is heard; undefined until
+   * then; null once played on its own.
+   */
+  beep: number | null | undefined;
 }
 
 export class KeyMasker {
@@ -83,8 +87,6 @@ export class KeyMasker {
   private readonly slots = Array.from({ length: DELAY_FRAMES + 1 }, () => ({ samples: new Int16Array(FRAME_SAMPLES), time: 0 }));
   private held = 0;
   private head = 0;
-  /** The media time just past the last frame released, or null before the first. */
-  private released: number | null = null;
   /** Where released frames go. */
   private next: FrameSink | null = null;
 
@@ -97,7 +99,7 @@ export class KeyMasker {
   cover(key: object, from: number, to: number, open = false, audioIdle = false): void {
     const masked = this.keys.get(key);
     if (masked === undefined) {
-      let beep: number | null = this.released !== null && timeDiff(this.released, from) > 0 ? this.released : from;
+      let beep: number | null | undefined;
       if (audioIdle && this.sound === 'flat' && this.next !== null) {
         for (let at = 0; at < BEEP_SAMPLES; at += FRAME_SAMPLES) this.next.write(MASK_BEEP.subarray(at, at + FRAME_SAMPLES), (from + at) >>> 0);
         beep = null;
@@ -140,7 +142,6 @@ export class KeyMasker {
         this.head = (this.head + 1) % slots.length;
         this.held--;
         this.mask(out.samples, out.time);
-        this.released = (out.time + FRAME_SAMPLES) >>> 0;
         next.write(out.samples, out.time);
       },
     };
@@ -154,14 +155,15 @@ export class KeyMasker {
       if (from < to) {
         frame.fill(0, from, to);
         this.counts.samples += to - from;
+        if (masked.beep === undefined) masked.beep = (time + from) >>> 0;
       }
-      if (this.sound === 'flat' && masked.beep !== null) {
+      if (this.sound === 'flat' && masked.beep !== null && masked.beep !== undefined) {
         const beepFrom = Math.max(0, timeDiff(masked.beep, time));
         const beepTo = Math.min(FRAME_SAMPLES, timeDiff(masked.beep, time) + BEEP_SAMPLES);
         for (let i = beepFrom; i < beepTo; i++) frame[i] = MASK_BEEP[i - timeDiff(masked.beep, time)]!;
       }
       // Long released (a second past its span and its beep): forgotten.
-      if (!masked.open && timeDiff(time, masked.to) > RATE && (masked.beep === null || timeDiff(time, masked.beep) > RATE)) this.keys.delete(key);
+      if (!masked.open && timeDiff(time, masked.to) > RATE && (typeof masked.beep !== 'number' || timeDiff(time, masked.beep) > RATE)) this.keys.delete(key);
     }
   }
 }

@@ -157,6 +157,14 @@ describe('the masker', () => {
     assert.equal(multimonKeys(line.samples), keys, 'multimon-ng reads every key from the caller\'s line');
   });
 
+  it('a key at the very start of the caller\'s audio (a stream starting with a tone) still gets its whole beep', async () => {
+    const { samples, places } = keyTones('72', { toneMs: 100, gapMs: 100, leadMs: 0, levelDbm0: -12, snrDb: 30 });
+    const padded = new Int16Array(samples.length + FRAME * 10);
+    padded.set(samples);
+    assert.equal(leakedToneSamples((await agentHears(padded)).heard, places), 0);
+    assert.equal(beepsIn((await agentHears(padded, { sound: 'flat' })).heard), 2);
+  });
+
   it('an RFC 4733 key masks its span, and the tone fragment a gateway let through in it', async () => {
     // 30 ms of tone at each event's start (too short for the detector): what a converting gateway leaks.
     const { samples, places } = keyTones('735', { toneMs: 30, gapMs: 300, leadMs: 200, levelDbm0: -12, snrDb: 30 });
