@@ -72,12 +72,13 @@ interface MaskedKey {
   to: number;
   /** An in-band key still being heard: masked from `from` on, whatever `to` says. */
   open: boolean;
+  /** Where its beep starts (flat); null once played on its own. */
+  beep: number | null;
   /**
-   * Where its beep starts (flat): at the first masked sample of the first frame released in its span (a span may
-   * begin where the caller sent no audio: before a stream starts), so the whole beep is heard; undefined until
-   * then; null once played on its own.
+   * Whether `beep` was moved to the first masked sample of the first frame released in the span: a span may begin
+   * where the caller sent no audio (before a stream starts), and the whole beep must be heard.
    */
-  beep: number | null | undefined;
+  placed: boolean;
 }
 
 export class KeyMasker {
@@ -99,12 +100,12 @@ export class KeyMasker {
   cover(key: object, from: number, to: number, open = false, audioIdle = false): void {
     const masked = this.keys.get(key);
     if (masked === undefined) {
-      let beep: number | null | undefined;
+      let beep: number | null = from;
       if (audioIdle && this.sound === 'flat' && this.next !== null) {
         for (let at = 0; at < BEEP_SAMPLES; at += FRAME_SAMPLES) this.next.write(MASK_BEEP.subarray(at, at + FRAME_SAMPLES), (from + at) >>> 0);
         beep = null;
       }
-      this.keys.set(key, { from, to, open, beep });
+      this.keys.set(key, { from, to, open, beep, placed: false });
       this.counts.keys++;
       if (this.keys.size > KEPT) this.keys.delete(this.keys.keys().next().value!);
       return;
@@ -155,15 +156,16 @@ export class KeyMasker {
       if (from < to) {
         frame.fill(0, from, to);
         this.counts.samples += to - from;
-        if (masked.beep === undefined) masked.beep = (time + from) >>> 0;
+        if (!masked.placed && masked.beep !== null) masked.beep = (time + from) >>> 0;
+        masked.placed = true;
       }
-      if (this.sound === 'flat' && masked.beep !== null && masked.beep !== undefined) {
+      if (this.sound === 'flat' && masked.beep !== null) {
         const beepFrom = Math.max(0, timeDiff(masked.beep, time));
         const beepTo = Math.min(FRAME_SAMPLES, timeDiff(masked.beep, time) + BEEP_SAMPLES);
         for (let i = beepFrom; i < beepTo; i++) frame[i] = MASK_BEEP[i - timeDiff(masked.beep, time)]!;
       }
       // Long released (a second past its span and its beep): forgotten.
-      if (!masked.open && timeDiff(time, masked.to) > RATE && (typeof masked.beep !== 'number' || timeDiff(time, masked.beep) > RATE)) this.keys.delete(key);
+      if (!masked.open && timeDiff(time, masked.to) > RATE && (masked.beep === null || timeDiff(time, masked.beep) > RATE)) this.keys.delete(key);
     }
   }
 }
