@@ -21,16 +21,27 @@ const findCallInput = z
       .min(1)
       .max(64)
       .optional()
-      .describe("A phone number in E.164 form (+15551230200): the newest call in progress to or from it is the caller's"),
+      .describe("The caller's phone number (+15551230200), or the number they called: the newest call in progress to or from it"),
   })
   .strict();
 
+/**
+ * The number as given, and with its `+` added or taken away: a real call's From is the caller's SIP user part as
+ * their carrier or PBX sent it (15551230200 as often as +15551230200), and a model may write it either way.
+ */
+function numberForms(number: string): string[] {
+  if (/^\+\d+$/.test(number)) return [number, number.slice(1)];
+  if (/^\d+$/.test(number)) return [number, `+${number}`];
+  return [number];
+}
+
 async function newestInProgress(tools: ToolRunner, number: string): Promise<CallRecord | null> {
   const filter = { status: 'in-progress', limit: 1, offset: 0 };
-  const [to] = await tools.app.calls.list(tools.accountSid, { ...filter, to: number });
-  const [from] = await tools.app.calls.list(tools.accountSid, { ...filter, from: number });
-  if (!to || !from) return to ?? from ?? null;
-  return to.dateCreated >= from.dateCreated ? to : from;
+  const found: CallRecord[] = [];
+  for (const form of numberForms(number)) {
+    for (const side of ['to', 'from'] as const) found.push(...(await tools.app.calls.list(tools.accountSid, { ...filter, [side]: form })));
+  }
+  return found.reduce<CallRecord | null>((newest, call) => (newest === null || call.dateCreated > newest.dateCreated ? call : newest), null);
 }
 
 export function registerCallTools(tools: ToolRunner): void {

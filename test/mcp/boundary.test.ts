@@ -80,7 +80,9 @@ describe('one account sees nothing of another', () => {
     const callSid = await pay.startCall({ to: '+15551230300' });
     const started = await agent.call('start_payment', { call_sid: callSid, action: 'charge', amount: '5' });
     const sid = started.payment_sid;
+    assert.equal((await agent.call('find_call', { number: '15551230300' })).call_sid, callSid, 'the number without its +');
     assert.equal((await other.refused('find_call', { number: '+15551230300' })).code, 20404);
+    assert.equal((await other.refused('find_call', { number: '15551230300' })).code, 20404);
     assert.equal((await other.refused('find_call', { call_sid: callSid })).code, 20404);
     for (const tool of ['get_payment', 'wait_for_update', 'ask_caller', 'complete_payment', 'cancel_payment']) {
       assert.equal((await other.refused(tool, { payment_sid: sid })).code, 20404, tool);
@@ -146,6 +148,22 @@ describe('wait_for_update', () => {
     assert.equal(caughtUp.changed, true);
     assert.equal(caughtUp.payment.captured['payment-card-number'], 'xxxx-xxxx-xxxx-4242');
     await agent.call('cancel_payment', { payment_sid: started.payment_sid });
+  });
+
+  it('wakes when the caller hangs up mid-field, and the ended call takes no new payment (21220)', async () => {
+    const callSid = await pay.startCall();
+    const started = await agent.call('start_payment', { call_sid: callSid, action: 'charge', amount: '5' });
+    const asked = await agent.call('ask_caller', { payment_sid: started.payment_sid });
+    const waiting = agent.call('wait_for_update', { payment_sid: started.payment_sid, after_event_count: asked.event_count, timeout_seconds: 25 });
+    await pay.paytone.post(`/2010-04-01/Accounts/${ACCOUNT_SID}/Calls/${callSid}.json`, { Status: 'completed' });
+    const ended = await agent.waitPast((await waiting).payment, (s) => s.status === 'canceled');
+    assert.equal(ended.result, 'caller-hung-up');
+    assert.equal(ended.last_error.say, 'The caller hung up.');
+    assert.equal(ended.next_step, 'none: the session has ended; start_payment again if the caller wants to retry');
+    const found = await agent.call('find_call', { call_sid: callSid });
+    assert.equal(found.status, 'completed');
+    assert.equal(found.open_payment_sid, null);
+    assert.equal((await agent.refused('start_payment', { call_sid: callSid, action: 'charge', amount: '5' })).code, 21220);
   });
 
   it('left nothing of the card in what the agents saw or the log', () => {

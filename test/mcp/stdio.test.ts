@@ -6,6 +6,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { ACCOUNT_SID, AUTH_TOKEN } from '../support/paytone.js';
 import { createApiKey } from '../support/apiKey.js';
@@ -49,6 +50,19 @@ describe('the stdio relay', () => {
   it('refused credentials end the connection with the 401, not a hang', async () => {
     const stderr: string[] = [];
     await assert.rejects(McpAgent.overStdio({ PAYTONE_URL: pay.paytone.baseUrl, PAYTONE_ACCOUNT_SID: ACCOUNT_SID, PAYTONE_AUTH_TOKEN: 'f'.repeat(32) }, stderr), /401|20003/);
+  });
+
+  it('a paytone that cannot be reached is a JSON-RPC error naming its address, not a hang', async () => {
+    const closed = await new Promise<number>((resolve) => {
+      const server = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as net.AddressInfo;
+        server.close(() => resolve(port));
+      });
+    });
+    const stderr: string[] = [];
+    const url = `http://127.0.0.1:${closed}`;
+    await assert.rejects(McpAgent.overStdio({ PAYTONE_URL: url, PAYTONE_ACCOUNT_SID: ACCOUNT_SID, PAYTONE_AUTH_TOKEN: AUTH_TOKEN }, stderr), new RegExp(`paytone at ${url} could not be reached`));
+    assert.match(stderr.join(''), new RegExp(`paytone mcp: ${url} did not take a message`));
   });
 
   it('without credentials the command says which variables to set', async () => {
