@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { payError } from '../domain/errors.js';
 import { maskDigitRuns, type FormValues } from '../domain/form.js';
-import { TOKEN_TYPES, type CaptureName } from '../domain/types.js';
+import { CARD_FIELDS, TOKEN_TYPES, type CaptureName } from '../domain/types.js';
 import type { ToolRunner } from './toolCall.js';
 import { callSid, captureField, paymentSid } from './schemas.js';
 import { fieldWords } from './paymentState.js';
@@ -37,6 +37,11 @@ const startInput = z
       .describe('What the payment is for, passed to the connector (words, no card or account number)'),
     ask_security_code: z.boolean().optional().describe('Whether to ask for the card security code (default true)'),
     ask_postal_code: z.boolean().optional().describe('Whether to ask for the billing postal code (default true)'),
+    typed_twice: z
+      .array(z.enum(CARD_FIELDS))
+      .max(CARD_FIELDS.length)
+      .optional()
+      .describe('Card fields the caller types a second time to confirm them (their -matcher fields join required); none by default'),
     confirmation: z.boolean().optional().describe('Whether the caller must press 1 to confirm before the payment is made (default false)'),
     timeout_seconds: z.number().int().min(1).max(600).optional().describe('Seconds after the last key before a field ends by itself (default 5)'),
     status_callback: z.string().max(2000).optional().describe("Where paytone posts the session's status callbacks (masked); paytone's own sink when not given"),
@@ -72,6 +77,7 @@ function startForm(args: z.infer<typeof startInput>, statusCallback: string): Fo
     Description: args.description,
     SecurityCode: args.method === 'card' ? args.ask_security_code : undefined,
     PostalCode: args.method === 'card' ? args.ask_postal_code : undefined,
+    RequireMatchingInputs: args.typed_twice?.length ? args.typed_twice.join(',') : undefined,
     Confirmation: args.confirmation,
     Timeout: args.timeout_seconds,
   };

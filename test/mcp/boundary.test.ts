@@ -32,7 +32,7 @@ const ARGUMENTS: Record<string, string[]> = {
   find_call: ['call_sid', 'number'],
   start_payment: [
     'call_sid', 'action', 'amount', 'currency', 'method', 'token_type', 'connector', 'description',
-    'ask_security_code', 'ask_postal_code', 'confirmation', 'timeout_seconds', 'status_callback',
+    'ask_security_code', 'ask_postal_code', 'typed_twice', 'confirmation', 'timeout_seconds', 'status_callback',
   ],
   ask_caller: ['payment_sid', 'field'],
   wait_for_update: ['payment_sid', 'after_event_count', 'timeout_seconds'],

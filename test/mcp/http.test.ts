@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ACCOUNT_SID, AUTH_TOKEN } from '../support/paytone.js';
 import { createApiKey } from '../support/apiKey.js';
-import { McpAgent } from '../support/mcpAgent.js';
+import { McpAgent, sandboxCaller } from '../support/mcpAgent.js';
 import { openPaytone, paymentsPath, type PaytoneUnderTest } from '../e2e/flows.js';
 import { CARD, assertNoCardData } from './testData.js';
 import { describePayments } from './scenarios.js';
@@ -33,6 +33,28 @@ after(async () => {
 });
 
 describePayments('whole payments through the MCP client over HTTP', () => ({ pay, agent, keyAgent, keySid }));
+
+describe('a card typed twice', () => {
+  it('typed_twice adds the matcher to required; a second entry that differs is said in words and asked again', async () => {
+    const callSid = await pay.startCall();
+    const caller = sandboxCaller(pay.paytone, callSid);
+    const started = await agent.call('start_payment', {
+      call_sid: callSid, action: 'tokenize', typed_twice: ['payment-card-number'], ask_security_code: false, ask_postal_code: false,
+    });
+    assert.deepEqual(started.required, ['payment-card-number', 'payment-card-number-matcher', 'expiration-date']);
+    await agent.take(caller, started.payment_sid, `${CARD}#`);
+    const asked = await agent.call('ask_caller', { payment_sid: started.payment_sid });
+    assert.equal(asked.say, 'Please type your card number (again, to confirm it) on your keypad, then press pound.');
+    await caller('5555555555554444#');
+    const differs = await agent.waitPast(asked, (s) => s.asking_for === null);
+    assert.deepEqual(differs.last_error, { field: 'payment-card-number-matcher', error_type: 'input-matching-failed', say: 'The card number typed the second time did not match the first.' });
+    const same = await agent.take(caller, started.payment_sid, `${CARD}#`, 'payment-card-number-matcher');
+    assert.equal(same.last_error, null);
+    assert.deepEqual(same.required, ['expiration-date']);
+    assert.equal((await agent.refused('start_payment', { call_sid: await pay.startCall(), action: 'tokenize', method: 'ach', typed_twice: ['payment-card-number'] })).code, 64020);
+    await agent.call('cancel_payment', { payment_sid: started.payment_sid });
+  });
+});
 
 describe('refusals an agent can act on: tool errors with Twilio codes, nothing changed', () => {
   it('an unknown call, by sid or by number', async () => {
