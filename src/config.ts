@@ -20,6 +20,7 @@ import type { HttpTimeouts } from './api/limits.js';
 import { readTlsFiles, type TlsMaterial } from './api/tls.js';
 import { CALLBACK_RETRY, type CallbackRetryPolicy } from './callbacks/retryPolicy.js';
 import { readSipSettings, type SipSettings } from './telephony/sipSettings.js';
+import { readSpeechSettings, type SpeechSettings } from './telephony/prompts/speechSettings.js';
 
 export interface Config {
   host: string;
@@ -65,6 +66,8 @@ export interface Config {
   callbackRetry: CallbackRetryPolicy;
   /** Real calls: SIP and RTP (PAYTONE_SIP_*, PAYTONE_RTP_PORTS), or null when PAYTONE_SIP_LISTEN is off. */
   sip: SipSettings | null;
+  /** The text-to-speech service for `<Say>` on real calls (PAYTONE_TTS_*), or null: the built-in eSpeak NG. */
+  tts: SpeechSettings | null;
 }
 
 export interface RateLimit {
@@ -225,6 +228,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   }
 
   const sip = readSipSettings(text, problems);
+  const tts = readSpeechSettings(text, problems);
 
   const config: Config = {
     host,
@@ -262,6 +266,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       timeoutMs: integer('PAYTONE_CALLBACK_TIMEOUT_MS', CALLBACK_RETRY.timeoutMs, 100, 300_000),
     },
     sip,
+    tts,
   };
   if (config.callbackRetry.maxDelayMs < config.callbackRetry.baseDelayMs) {
     problems.push(`PAYTONE_CALLBACK_RETRY_MAX_MS (${config.callbackRetry.maxDelayMs}) must be at least PAYTONE_CALLBACK_RETRY_BASE_MS (${config.callbackRetry.baseDelayMs}).`);

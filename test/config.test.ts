@@ -164,3 +164,18 @@ describe('callback retry schedule in the configuration', () => {
     assert.throws(() => loadConfig({ PAYTONE_CALLBACK_MAX_ATTEMPTS: '0' }), /PAYTONE_CALLBACK_MAX_ATTEMPTS must be a whole number from 1 to 100; got "0"/);
   });
 });
+
+describe('text-to-speech service in the configuration', () => {
+  it('is off by default (eSpeak NG speaks) and takes a URL, a token and a model', () => {
+    assert.equal(loadConfig({}).tts, null);
+    const env = { PAYTONE_TTS_URL: 'https://tts.internal/v1/audio/speech', PAYTONE_TTS_TOKEN: 'sk-0123456789', PAYTONE_TTS_MODEL: 'tts-1' };
+    assert.deepEqual(loadConfig(env).tts, { url: env.PAYTONE_TTS_URL, token: 'sk-0123456789', model: 'tts-1' });
+  });
+
+  it('refuses a URL that is not http(s), a token with spaces (without showing it), and a token with no URL', () => {
+    const lines = problemsOf({ PAYTONE_TTS_URL: 'ftp://user:secret@tts.internal/speak', PAYTONE_TTS_TOKEN: 'two words' });
+    assert.ok(lines.some((l) => /^PAYTONE_TTS_URL must be an absolute http\(s\) URL/.test(l) && !l.includes('secret')), lines.join('\n'));
+    assert.deepEqual(problemsOf({ PAYTONE_TTS_URL: 'https://tts.internal/speak', PAYTONE_TTS_TOKEN: 'two words' }), ['PAYTONE_TTS_TOKEN must have no spaces (the value is not shown: it is a secret).']);
+    assert.match(problemsOf({ PAYTONE_TTS_TOKEN: 'abc' })[0]!, /PAYTONE_TTS_TOKEN and PAYTONE_TTS_MODEL need PAYTONE_TTS_URL/);
+  });
+});

@@ -50,6 +50,11 @@ import { AuthFailureLog } from '../domain/authFailureLog.js';
 import { CallerKeys } from '../telephony/callerKeys.js';
 import { PlayFiles } from '../telephony/prompts/playFiles.js';
 import { TimedVoice } from '../telephony/prompts/timedVoice.js';
+import { CallerVoice } from '../telephony/prompts/callerVoice.js';
+import { SandboxTwiml } from '../telephony/sandboxCall.js';
+import { EspeakSynthesizer } from '../telephony/prompts/espeakSynthesizer.js';
+import { ServiceSynthesizer } from '../telephony/prompts/serviceSynthesizer.js';
+import { RenderedPrompts } from '../telephony/prompts/renderedPrompts.js';
 import type { CallVoices } from '../telephony/sipCall.js';
 import { spokenLiveEvent } from '../domain/liveEvents.js';
 
@@ -179,17 +184,23 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
   const notify = twimlProblemReporter({ notifications, log, now });
   const playFiles = new PlayFiles({ policy: config.callbackPolicy, timeoutMs: config.callbackRetry.timeoutMs });
   const timedVoice = new TimedVoice({ clock: systemClock, files: playFiles });
+  const espeak = new EspeakSynthesizer();
+  const prompts = config.tts
+    ? new RenderedPrompts({ primary: new ServiceSynthesizer(config.tts, config.callbackRetry.timeoutMs), fallback: espeak, log })
+    : new RenderedPrompts({ primary: espeak, fallback: null, log });
   const interpreter = new TwimlInterpreter({
     fetchTwiml: (sid, request) => voiceWebhook.fetch(sid, request),
     notify,
     async narrate(call, kind, params) {
       await liveEvents.record([spokenLiveEvent(call, kind, params, now())]).catch((err: unknown) => log.warn({ err, callSid: call.sid }, 'what the call says could not reach its live feed'));
     },
+    keys: { subscribe: (callSid, listener) => callerKeys.subscribe(callSid, (key) => listener(key)) },
     clock: systemClock,
     policy: config.callbackPolicy,
   });
   const callRunner = new TwimlCallRunner(interpreter, notify, log);
-  const telephony = new SandboxTelephony({ progress: callProgress, caller: payments, dtmfIntervalMs: config.dtmfIntervalMs, log, now, storedKeypad });
+  const sandboxTwiml = new SandboxTwiml({ runner: callRunner, voice: timedVoice, keys: callerKeys, log });
+  const telephony = new SandboxTelephony({ progress: callProgress, caller: payments, dtmfIntervalMs: config.dtmfIntervalMs, log, now, storedKeypad, twiml: sandboxTwiml });
   // In a cluster nothing is resumed wholesale: the sweep takes over only what no live process is doing.
   const resumed = cluster ? 0 : await sessions.resume();
   if (resumed > 0) log.info({ sessions: resumed }, 'resumed unfinished pay sessions');
@@ -216,7 +227,7 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
     connectors,
     telephony,
     callerKeys,
-    callVoices: () => timedVoice,
+    callVoices: (callerMedia) => new CallerVoice(callerMedia, { prompts, files: playFiles, log }),
     liveEvents,
     eventTokens: new EventTokens(vault.deriveKey('event-tokens')),
     callbackPolicy: config.callbackPolicy,

@@ -22,12 +22,12 @@ import type { Logger } from '../log.js';
 import { KEYS_PER_CHANGE } from './sandboxCalls.js';
 import type { KeyMasking, MaskSound } from './keypad/keyMasker.js';
 
-export type KeyTransport = 'rfc4733' | 'sip-info' | 'in-band';
+export type KeyTransport = 'rfc4733' | 'sip-info' | 'in-band' | 'sandbox';
 
 export interface CallerKeyInfo {
   /** The transport that heard the key first. */
   transport: KeyTransport;
-  /** Where the key began on the caller's media timeline: an RTP timestamp (8 kHz samples). */
+  /** Where the key began on the caller's media timeline: an RTP timestamp (8 kHz samples); 0 for the sandbox keypad. */
   mediaTime: number;
   /** When paytone heard it (epoch ms). */
   at: number;
@@ -92,6 +92,12 @@ export class CallerKeys {
     const call = this.call(callSid);
     call.waiting.push({ key, info });
     if (!call.delivering) void this.deliver(callSid, call);
+  }
+
+  /** A sandbox keypad's key that no pay session took (the keypad offered it to the session first): to the listeners. */
+  unclaimed(callSid: string, key: string, info: CallerKeyInfo): void {
+    const call = this.calls.get(callSid);
+    if (call !== undefined) this.tell(callSid, call, key, info);
   }
 
   /** Whether the call has a key heard at or before `at` (epoch ms) that has not been delivered yet. */

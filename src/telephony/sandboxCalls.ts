@@ -14,11 +14,13 @@ import type { Logger } from '../log.js';
 import type { AlongWith } from '../store/sessions.js';
 import type { StoredKeypad } from './storedKeypad.js';
 import { KEYPAD_PAUSE_MS } from '../store/keypresses.js';
+import type { SandboxTwiml } from './sandboxCall.js';
 
 export interface CallerEvents {
   /**
    * One or more keys (in the order pressed, each pressed at `pressedAt[i]`, epoch ms) reach the call's session in
-   * one change. `alongWith` commits with that change (a stored keypress leaving its queue).
+   * one change. `alongWith` commits with that change (a stored keypress leaving its queue). False when no session
+   * was open to take them.
    */
   keypress(callSid: string, keys: string, pressedAt: readonly number[], alongWith?: AlongWith): Promise<unknown>;
   hangup(callSid: string): Promise<void>;
@@ -61,6 +63,8 @@ export class SandboxTelephony {
       sleep?: (ms: number) => Promise<void>;
       /** Cluster: keypresses wait in the database, so one a process accepted survives that process. */
       storedKeypad?: StoredKeypad;
+      /** Runs a sandbox call's Url or Twiml, and gives it the keys no pay session takes (src/telephony/sandboxCall.ts). */
+      twiml?: SandboxTwiml;
     },
   ) {
     this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
@@ -70,9 +74,9 @@ export class SandboxTelephony {
     return (this.deps.now ?? Date.now)();
   }
 
-  /** A sandbox call: placed, rung and answered at once (its StatusCallbackEvent moments all happen now). */
+  /** A sandbox call: placed, rung and answered at once (its StatusCallbackEvent moments all happen now); its TwiML starts. */
   async placeCall(accountSid: string, call: CreateCallParams): Promise<CallRecord> {
-    return this.deps.progress.place({
+    const placed = await this.deps.progress.place({
       accountSid,
       to: call.to,
       from: call.from,
@@ -92,6 +96,8 @@ export class SandboxTelephony {
       sipCallId: null,
       sipSourceIp: null,
     });
+    this.deps.twiml?.start(placed, (status) => this.hangUp(placed, status));
+    return placed;
   }
 
   /** Hangs up a sandbox call; its keys still queued are dropped, like keypresses on a line that went dead. */
@@ -99,6 +105,7 @@ export class SandboxTelephony {
     if (call.status !== 'in-progress') return call;
     this.keypads.delete(call.sid);
     await this.deps.storedKeypad?.clear(call.sid);
+    this.deps.twiml?.ended(call.sid);
     return this.deps.progress.end(call, status);
   }
 
@@ -166,7 +173,8 @@ export class SandboxTelephony {
         keypad.inHand = keys.length;
         keypad.inHandSince = pressedAt[0]!;
         try {
-          await this.deps.caller.keypress(callSid, keys, pressedAt);
+          const taken = await this.deps.caller.keypress(callSid, keys, pressedAt);
+          if (taken === false) this.deps.twiml?.keys(callSid, keys, pressedAt);
         } catch (err) {
           this.deps.log.error({ err, callSid }, 'keypress could not be applied');
         } finally {

@@ -55,4 +55,6 @@ export interface CallControl {
   readonly hungUp: AbortSignal;
   /** How the call says `<Say>` and plays `<Play>` (src/twiml/speech.ts). */
   readonly voice: CallVoice;
+  /** A sandbox call is not hung up when its TwiML ends: an agent may still take a payment on it. */
+  readonly staysUp?: boolean;
 }

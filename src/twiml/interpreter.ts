@@ -34,6 +34,8 @@ export interface InterpreterDeps {
   notify(call: CallRecord, problem: TwimlProblem, request: ProblemRequest | null): Promise<void>;
   /** Tells the call's live feed what paytone says or plays (never throws). */
   narrate(call: CallRecord, kind: 'said' | 'played', params: Record<string, string>): Promise<void>;
+  /** The caller's keys that no pay session takes, from now on (the call's keypad, sandbox or real). */
+  keys: { subscribe(callSid: string, listener: (key: string) => void): () => void };
   clock: Clock;
   policy: CallbackPolicy;
 }
@@ -92,6 +94,7 @@ export class TwimlInterpreter {
       stop: control.hungUp,
       narrate: (kind, params) => this.deps.narrate(call, kind, params),
       notify: (problem) => this.deps.notify(call, problem, null),
+      keys: (listener) => this.deps.keys.subscribe(call.sid, listener),
     };
     let next: TwimlSource | 'done' | 'ended' = first;
     for (let documents = 0; typeof next === 'object'; documents += 1) {
@@ -108,8 +111,8 @@ export class TwimlInterpreter {
       else if (document === null) break;
       else next = await this.runDocument(run, document, redirects);
     }
-    // The end of the last document hangs up, unless a verb already ended the call.
-    if (next !== 'ended' && !control.hungUp.aborted) await control.hangUp();
+    // The end of the last document hangs up, unless a verb already ended the call (or it is a sandbox call).
+    if (next !== 'ended' && !control.hungUp.aborted && control.staysUp !== true) await control.hangUp();
   }
 
   /**

@@ -40,6 +40,8 @@ export interface VerbRun {
   narrate(kind: 'said' | 'played', params: Record<string, string>): Promise<void>;
   /** Records a problem that does not end the call (a `<Play>` that cannot be fetched): a notification and a log line. */
   notify(problem: TwimlProblem): Promise<void>;
+  /** The caller's keys that no pay session takes, from now on; the returned function stops them. */
+  keys(listener: (key: string) => void): () => void;
 }
 
 /** A request for the next document: a `<Redirect>`, or a `<Dial>`'s action with the dial's outcome. */

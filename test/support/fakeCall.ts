@@ -19,6 +19,10 @@ export interface FakeCall {
   dials: Array<{ targets: DialTarget[]; options: DialOptions }>;
   /** The far end hangs up. */
   hangUpFarEnd(): void;
+  /** Listens to the caller's keys (what the interpreter's `keys` gives a verb). */
+  keys(listener: (key: string) => void): () => void;
+  /** The caller presses keys: each listening now hears each key. */
+  press(keys: string): void;
 }
 
 /** A `<Play>` of a URL ending in this is answered 404. */
@@ -30,10 +34,18 @@ export function fakeCall(script: { dial?: (targets: DialTarget[], options: DialO
   const dials: FakeCall['dials'] = [];
   let now = 1_000_000;
   const slept: number[] = [];
+  const listeners = new Set<(key: string) => void>();
   const call: FakeCall = {
     actions,
     dials,
     hangUpFarEnd: () => farEnd.abort(),
+    keys(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    press(keys) {
+      for (const key of keys) for (const listener of [...listeners]) listener(key);
+    },
     clock: {
       slept,
       now: () => now,

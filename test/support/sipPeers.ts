@@ -88,6 +88,8 @@ export class RtpEndpoint {
   readonly received: number[] = [];
   private target: { address: string; port: number } | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private sequence = 1;
+  private offset = 0;
 
   private constructor(
     private readonly socket: dgram.Socket,
@@ -123,26 +125,51 @@ export class RtpEndpoint {
     this.socket.close();
   }
 
+  /**
+   * Presses `key` as a phone does with RFC 4733 (PT 96, as the SIPp caller offers it): events on the audio's SSRC,
+   * the first with the marker bit, every 20 ms for `ms`, then the end sent three times. The audio keeps flowing.
+   */
+  async pressKey(key: string, ms = 160): Promise<void> {
+    const event = '0123456789*#'.indexOf(key);
+    const timestamp = this.offset;
+    const send = (duration: number, end: boolean, marker: boolean) => {
+      const packet = Buffer.alloc(16);
+      packet[0] = 0x80;
+      packet[1] = (marker ? 0x80 : 0) | 96;
+      packet.writeUInt16BE(this.sequence++ & 0xffff, 2);
+      packet.writeUInt32BE(timestamp, 4);
+      packet.writeUInt32BE(0x0c0ffee0, 8);
+      packet[12] = event;
+      packet[13] = (end ? 0x80 : 0) | 10;
+      packet.writeUInt16BE(duration, 14);
+      this.socket.send(packet, this.target!.port, this.target!.address);
+    };
+    for (let duration = 0; duration < ms * 8; duration += 160) {
+      send(duration, false, duration === 0);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    for (let i = 0; i < 3; i++) send(ms * 8, true, false);
+  }
+
   private play(): void {
-    let offset = 0;
-    let sequence = 1;
     const started = process.hrtime.bigint();
+    let frames = 0;
     const send = () => {
       // Every frame due by now goes out, so the stream keeps real time on a busy machine.
       const due = Number((process.hrtime.bigint() - started) / 20_000_000n) + 1;
-      while (offset < this.audio.length && sequence <= due) {
+      while (this.offset < this.audio.length && frames < due) {
         const packet = Buffer.alloc(172);
         packet[0] = 0x80;
         packet[1] = 0;
-        packet.writeUInt16BE(sequence & 0xffff, 2);
-        packet.writeUInt32BE(offset, 4);
+        packet.writeUInt16BE(this.sequence++ & 0xffff, 2);
+        packet.writeUInt32BE(this.offset, 4);
         packet.writeUInt32BE(0x0c0ffee0, 8);
-        packet.set(this.audio.subarray(offset, offset + 160), 12);
+        packet.set(this.audio.subarray(this.offset, this.offset + 160), 12);
         this.socket.send(packet, this.target!.port, this.target!.address);
-        offset += 160;
-        sequence++;
+        this.offset += 160;
+        frames++;
       }
-      if (offset >= this.audio.length && this.timer) clearInterval(this.timer);
+      if (this.offset >= this.audio.length && this.timer) clearInterval(this.timer);
     };
     this.timer = setInterval(send, 10);
   }

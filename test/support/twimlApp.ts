@@ -1,5 +1,5 @@
 /**
- * An app's voice webhooks for the call tests: answers each path with the TwiML given for it, records every request
+ * An app's voice webhooks for the call tests: answers each path with the TwiML (or file) given for it, records every request
  * (form params of a POST, query of a GET) and checks its `X-Twilio-Signature` with the official client.
  *
  * @example
@@ -25,7 +25,10 @@ export interface TwimlApp {
   close(): Promise<void>;
 }
 
-export async function startTwimlApp(authToken: string, documents: Record<string, string>): Promise<TwimlApp> {
+/** A document's TwiML, or a file served with its content type (a `<Play>`'s audio). */
+export type Served = string | { contentType: string; body: Buffer };
+
+export async function startTwimlApp(authToken: string, documents: Record<string, Served>): Promise<TwimlApp> {
   const requests: WebhookRequest[] = [];
   const server = http.createServer((req, res) => {
     let raw = '';
@@ -38,6 +41,10 @@ export async function startTwimlApp(authToken: string, documents: Record<string,
       const signed = req.method === 'POST' ? twilio.validateRequest(authToken, signature, `${base}${req.url}`, params) : twilio.validateRequest(authToken, signature, `${base}${req.url}`, {});
       requests.push({ path: url.pathname, method: req.method ?? '', params, signatureValid: signed });
       const document = documents[url.pathname];
+      if (typeof document === 'object') {
+        res.writeHead(200, { 'content-type': document.contentType });
+        return res.end(document.body);
+      }
       res.writeHead(200, { 'content-type': document === undefined ? 'text/plain' : 'text/xml' });
       res.end(document ?? 'ok');
     });

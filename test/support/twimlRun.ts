@@ -6,6 +6,7 @@
  *   const { call, problems } = await runCall({ [`${APP}/voice`]: twiml('<Say>Hello</Say>') });
  *   assert.deepEqual(call.actions, ['answer', 'say Hello', 'hangUp']);
  */
+import assert from 'node:assert/strict';
 import { CallRedirects, TwimlInterpreter, type FetchedTwiml, type TwimlSource } from '../../src/twiml/interpreter.js';
 import type { TwimlProblem } from '../../src/twiml/problems.js';
 import { ANY_CALLBACK } from '../../src/domain/callbackPolicy.js';
@@ -28,10 +29,11 @@ export interface Run {
 /** Runs `first` on the call with an app that answers each URL with its document (or a fetch problem). */
 export async function runCall(
   documents: Record<string, string | TwimlProblem>,
-  options: { record?: CallRecord; first?: TwimlSource; dial?: (call: FakeCall) => Promise<DialOutcome>; policy?: typeof ANY_CALLBACK; redirects?: CallRedirects } = {},
+  options: { record?: CallRecord; first?: TwimlSource; dial?: (call: FakeCall) => Promise<DialOutcome>; policy?: typeof ANY_CALLBACK; redirects?: CallRedirects; setUp?: (call: FakeCall) => void } = {},
 ): Promise<Run> {
   const record = options.record ?? inbound;
   const call = fakeCall(options.dial ? { dial: (_t, _o, c) => options.dial!(c) } : {});
+  options.setUp?.(call);
   const requests: Run['requests'] = [];
   const problems: TwimlProblem[] = [];
   const narrated: string[] = [];
@@ -49,6 +51,7 @@ export async function runCall(
     async notify(_call, problem) {
       problems.push(problem);
     },
+    keys: { subscribe: (_callSid, listener) => call.keys(listener) },
     async narrate(_call, kind, params) {
       narrated.push(`${kind} ${params.Text ?? params.Url}`);
     },
@@ -60,3 +63,12 @@ export async function runCall(
 
 export const twiml = (body: string) => `<?xml version="1.0" encoding="UTF-8"?><Response>${body}</Response>`;
 
+
+/** Each document body (inside `<Response>`) ends the call at once with its Twilio code, before anything is done. */
+export async function assertRefused(cases: Array<[body: string, code: number]>): Promise<void> {
+  for (const [body, code] of cases) {
+    const { call, problems } = await runCall({ [`${APP}/voice`]: twiml(body) });
+    assert.equal(problems[0]?.code, code, body);
+    assert.deepEqual(call.actions, ['hangUp'], body);
+  }
+}

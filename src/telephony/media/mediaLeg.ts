@@ -7,8 +7,9 @@
  * Audio is decoded into 20 ms frames for `sink`; telephone-event packets go to `onTelephoneEvent`.
  *
  * Sending: paytone originates the stream (its own SSRC, sequence and timestamps, whatever the other leg sent),
- * one packet per beat of the media clock: the next frame of `outgoing`, or silence when none waits, so timing and
- * timestamps stay steady when the other side is quiet. Nothing is sent while the peer has put the call on hold.
+ * one packet per beat of the media clock: the next frame of `prompt` while one plays (what the call's TwiML says),
+ * else of `outgoing`, or silence when none waits, so timing and timestamps stay steady when the other side is quiet.
+ * Nothing is sent while the peer has put the call on hold.
  *
  * @example
  *   const media = new MediaLeg(await pool.open(), { host: '192.0.2.10', signalling: '198.51.100.7', clock });
@@ -35,6 +36,11 @@ export interface MediaLegOptions {
   clock: MediaClock;
 }
 
+/** Audio paytone itself plays to the peer (a prompt), pulled one 20 ms frame per beat; null once it has ended. */
+export interface FrameSource {
+  next(): Int16Array | null;
+}
+
 export interface MediaCounts {
   received: number;
   /** Packets from an address other than the latched (or, before latching, an expected) one. */
@@ -47,6 +53,8 @@ export class MediaLeg implements Paced {
   /** An RFC 4733 event packet: `view` and `packet` are lent for the duration of the call. */
   onTelephoneEvent: ((view: RtpView, packet: Buffer) => void) | null = null;
   readonly outgoing = new FrameQueue();
+  /** A prompt playing, ahead of `outgoing`; cleared when it ends. */
+  prompt: FrameSource | null = null;
   readonly counts: MediaCounts = { received: 0, strangers: 0, sent: 0 };
   private media: NegotiatedMedia | null = null;
   private latched: { address: string; port: number } | null = null;
@@ -105,11 +113,14 @@ export class MediaLeg implements Paced {
 
   tick(): void {
     const media = this.media;
-    const frame = this.outgoing.take();
+    const queued = this.outgoing.take();
     if (media === null || media.direction === 'recvonly' || media.direction === 'inactive') {
       this.first = true;
       return;
     }
+    const prompted = this.prompt?.next() ?? null;
+    if (prompted === null) this.prompt = null;
+    const frame = prompted ?? queued;
     const target = this.latched ?? media.remote;
     const packet = this.buffers[this.nextBuffer]!;
     this.nextBuffer = (this.nextBuffer + 1) % SEND_BUFFERS;

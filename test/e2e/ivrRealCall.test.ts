@@ -1,0 +1,121 @@
+/**
+ * Prompts on a real call: SIPp calls one of paytone's numbers with its media at an RTP endpoint of ours, which
+ * records everything paytone sends the caller and presses keys as RFC 4733 events. Where a `<Say>` plays, the
+ * caller's audio holds speech (energy), where a `<Pause>` is, silence; a key pressed during a `<Gather>` prompt
+ * cuts it short, and the key reaches the app as `Digits`. The prompt's full length comes from the same engine,
+ * rendered here.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import twilio from 'twilio';
+import { AUTH_TOKEN, startPaytoneProcess, type PaytoneProcess } from '../support/paytone.js';
+import { startTwimlApp, type TwimlApp } from '../support/twimlApp.js';
+import { caller } from '../support/sippScenarios.js';
+import { peersOrSkip, RtpEndpoint, startSipp } from '../support/sipPeers.js';
+import { until } from '../support/poll.js';
+import { EspeakSynthesizer } from '../../src/telephony/prompts/espeakSynthesizer.js';
+
+const skip = peersOrSkip();
+const NUMBER = '+15551230001';
+const MENU = 'Thank you for calling Example Utilities. For billing, press one. To pay your bill by card, press two. For anything else, please stay on the line.';
+/** One 20 ms frame is speech when its RMS is above this (µ-law silence decodes to 0; eSpeak speaks in the thousands). */
+const SPEECH_RMS = 300;
+
+let paytone: PaytoneProcess;
+let app: TwimlApp;
+
+before(async () => {
+  if (skip) return;
+  const greeting = new twilio.twiml.VoiceResponse();
+  greeting.say('Welcome to Example Utilities.');
+  greeting.pause({ length: 2 });
+  greeting.say('Goodbye.');
+  greeting.hangup();
+  const menu = new twilio.twiml.VoiceResponse();
+  menu.gather({ numDigits: 1, action: '/choice', timeout: 10 }).say(MENU);
+  const choice = new twilio.twiml.VoiceResponse();
+  choice.pause({ length: 2 });
+  choice.hangup();
+  app = await startTwimlApp(AUTH_TOKEN, { '/greeting': greeting.toString(), '/menu': menu.toString(), '/choice': choice.toString() });
+  paytone = await startPaytoneProcess();
+});
+
+after(async () => {
+  await paytone?.stop();
+  await app?.close();
+});
+
+/** Which 20 ms frames of what the caller heard are speech. */
+function voicedFrames(heard: Int16Array): boolean[] {
+  const frames: boolean[] = [];
+  for (let at = 0; at + 160 <= heard.length; at += 160) {
+    let sum = 0;
+    for (let i = at; i < at + 160; i++) sum += heard[i]! * heard[i]!;
+    frames.push(Math.sqrt(sum / 160) > SPEECH_RMS);
+  }
+  return frames;
+}
+
+/** Runs of speech as [first frame, last frame], joining gaps shorter than 400 ms (the pauses between words). */
+function speechSpans(voiced: boolean[]): Array<[number, number]> {
+  const spans: Array<[number, number]> = [];
+  voiced.forEach((v, i) => {
+    if (!v) return;
+    const last = spans.at(-1);
+    if (last && i - last[1] <= 20) last[1] = i;
+    else spans.push([i, i]);
+  });
+  return spans;
+}
+
+/** A call from SIPp to `voiceUrl`; the caller's media is `endpoint` (silence toward paytone, for 40 s). */
+async function call(path: string, endpoint: RtpEndpoint): Promise<{ done: Promise<{ code: number | null; log: string }> }> {
+  const client = paytone.client();
+  const [number] = await client.incomingPhoneNumbers.list({ phoneNumber: NUMBER });
+  if (number) await client.incomingPhoneNumbers(number.sid).update({ voiceUrl: `${app.url}${path}` });
+  else await client.incomingPhoneNumbers.create({ phoneNumber: NUMBER, voiceUrl: `${app.url}${path}` });
+  return startSipp(caller({ mediaPort: endpoint.port, then: 'wait-bye' }), { target: paytone.sipPort!, service: NUMBER, seconds: 60 });
+}
+
+test('the caller hears speech where <Say> plays and silence where <Pause> is', { skip }, async (t) => {
+  const endpoint = await RtpEndpoint.open(new Uint8Array(40 * 8000).fill(0xff));
+  try {
+    const sipp = await call('/greeting', endpoint);
+    const run = await sipp.done;
+    assert.equal(run.code, 0, run.log);
+    const spans = speechSpans(voicedFrames(endpoint.heard()));
+    assert.equal(spans.length, 2, `two prompts, apart: ${JSON.stringify(spans)}`);
+    const [welcome, goodbye] = spans as [[number, number], [number, number]];
+    assert.ok(welcome[1] - welcome[0] >= 50, `"Welcome to Example Utilities." lasts over a second (${(welcome[1] - welcome[0]) * 20} ms)`);
+    const gapMs = (goodbye[0] - welcome[1]) * 20;
+    t.diagnostic(`speech ${(welcome[1] - welcome[0]) * 20} ms, silence ${gapMs} ms, speech ${(goodbye[1] - goodbye[0]) * 20} ms`);
+    assert.ok(gapMs >= 1900, `the 2 s <Pause> is silence between them (${gapMs} ms)`);
+  } finally {
+    endpoint.close();
+  }
+});
+
+test('a key pressed during a <Gather> prompt cuts it short (barge-in) and reaches the app as Digits', { skip }, async (t) => {
+  const fullMs = ((await new EspeakSynthesizer().render({ text: MENU, voice: 'man', language: 'en-US' })).length / 8000) * 1000;
+  const endpoint = await RtpEndpoint.open(new Uint8Array(40 * 8000).fill(0xff));
+  try {
+    const sipp = await call('/menu', endpoint);
+    // The caller knows the menu: a second into it, they press 2.
+    await until('the menu to be heard', async () => voicedFrames(endpoint.heard()).includes(true), 20_000);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const pressedAt = Math.floor(endpoint.received.length / 160);
+    await endpoint.pressKey('2');
+    const run = await sipp.done;
+    assert.equal(run.code, 0, run.log);
+    assert.equal(app.to('/choice').at(-1)?.params.Digits, '2');
+    const spans = speechSpans(voicedFrames(endpoint.heard()));
+    assert.equal(spans.length, 1, JSON.stringify(spans));
+    const heardMs = (spans[0]![1] - spans[0]![0]) * 20;
+    t.diagnostic(`menu ${Math.round(fullMs)} ms long, ${heardMs} ms heard, stopped ${(spans[0]![1] - pressedAt) * 20} ms after the key was sent`);
+    assert.ok(fullMs > 6000, `the whole menu is long (${fullMs} ms)`);
+    assert.ok(heardMs < fullMs / 2, `the menu stopped early: ${heardMs} ms of ${Math.round(fullMs)} ms heard`);
+    assert.ok(spans[0]![1] <= pressedAt + 25, `the prompt stopped within half a second of the key (${(spans[0]![1] - pressedAt) * 20} ms)`);
+  } finally {
+    endpoint.close();
+  }
+});
