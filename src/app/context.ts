@@ -200,7 +200,8 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
   });
   const callRunner = new TwimlCallRunner(interpreter, notify, log);
   const sandboxTwiml = new SandboxTwiml({ runner: callRunner, voice: timedVoice, keys: callerKeys, log });
-  const telephony = new SandboxTelephony({ progress: callProgress, caller: payments, dtmfIntervalMs: config.dtmfIntervalMs, log, now, storedKeypad, twiml: sandboxTwiml });
+  // In a cluster, sandbox keys wait in the database and reach pay sessions only: no <Gather> would hear them.
+  const telephony = new SandboxTelephony({ progress: callProgress, caller: payments, dtmfIntervalMs: config.dtmfIntervalMs, log, now, storedKeypad, twiml: cluster ? undefined : sandboxTwiml });
   // In a cluster nothing is resumed wholesale: the sweep takes over only what no live process is doing.
   const resumed = cluster ? 0 : await sessions.resume();
   if (resumed > 0) log.info({ sessions: resumed }, 'resumed unfinished pay sessions');

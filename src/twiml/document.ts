@@ -18,8 +18,8 @@ export interface TwimlElement {
   attributes: Record<string, string>;
   /** The element's own text, trimmed (a `<Sip>`'s URI, a `<Redirect>`'s URL); '' when it has none. */
   text: string;
-  /** All the text inside it, its children's too, in document order (a `<Say>` with SSML in it). */
-  allText: string;
+  /** All the text inside it, its children's too, in document order (a `<Say>` with SSML in it); as `text` when absent. */
+  allText?: string;
   children: TwimlElement[];
 }
 

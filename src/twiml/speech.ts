@@ -120,7 +120,7 @@ export function readSpokenNoun(element: TwimlElement, scope: VerbScope, parent?:
   const a = element.attributes;
   if (element.name === 'Say') {
     // SSML children (<prosody>, <break> ...) are read for their text: the words are said, the markup is not.
-    const text = element.allText.replace(/\s+/g, ' ').replace(/ ([.,;:!?])/g, '$1');
+    const text = (element.allText ?? element.text).replace(/\s+/g, ' ').replace(/ ([.,;:!?])/g, '$1');
     if (text === '') return problem(13520, `<${where}> has no text to say.`);
     if (text.length > MAX_SAY_CHARACTERS) return problem(13520, `<${where}> holds ${text.length} characters; Twilio says at most ${MAX_SAY_CHARACTERS}.`);
     const language = a.language === undefined || a.language === '' ? 'en-US' : a.language;
