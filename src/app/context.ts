@@ -194,7 +194,7 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
     async narrate(call, kind, params) {
       await liveEvents.record([spokenLiveEvent(call, kind, params, now())]).catch((err: unknown) => log.warn({ err, callSid: call.sid }, 'what the call says could not reach its live feed'));
     },
-    keys: { subscribe: (callSid, listener) => callerKeys.subscribe(callSid, (key) => listener(key)) },
+    keys: { subscribe: (callSid, listener) => callerKeys.subscribe(callSid, (key) => listener(key)), onPress: (callSid, listener) => callerKeys.onPress(callSid, listener) },
     clock: systemClock,
     policy: config.callbackPolicy,
   });

@@ -62,6 +62,8 @@ interface CallKeys {
 
 export class CallerKeys {
   private readonly calls = new Map<string, CallKeys>();
+  /** Per call, who wants to know that a key was pressed, whoever takes it (a prompt to stop: barge-in). */
+  private readonly pressWatchers = new Map<string, Set<() => void>>();
 
   constructor(private readonly deps: { sessions: SessionKeypad; log: Logger; masking?: MaskingRules }) {}
 
@@ -87,8 +89,34 @@ export class CallerKeys {
     };
   }
 
+  /**
+   * Calls `listener` each time the caller presses a key, a pay session's included, as soon as it is heard; it is
+   * never told which key (PCI: a pay session's digits go to the session only). The returned function stops it.
+   */
+  onPress(callSid: string, listener: () => void): () => void {
+    let watchers = this.pressWatchers.get(callSid);
+    if (watchers === undefined) this.pressWatchers.set(callSid, (watchers = new Set()));
+    watchers.add(listener);
+    return () => {
+      watchers.delete(listener);
+      if (watchers.size === 0 && this.pressWatchers.get(callSid) === watchers) this.pressWatchers.delete(callSid);
+    };
+  }
+
+  /** A key was pressed on the call (any keypad): its press watchers hear of it. */
+  pressed(callSid: string): void {
+    for (const listener of [...(this.pressWatchers.get(callSid) ?? [])]) {
+      try {
+        listener();
+      } catch (err) {
+        this.deps.log.error({ err, callSid }, 'a key press watcher failed');
+      }
+    }
+  }
+
   /** A key the call's receivers agreed on. */
   heard(callSid: string, key: string, info: CallerKeyInfo): void {
+    this.pressed(callSid);
     const call = this.call(callSid);
     call.waiting.push({ key, info });
     if (!call.delivering) void this.deliver(callSid, call);
@@ -110,6 +138,7 @@ export class CallerKeys {
 
   /** The call ended: its keys not yet delivered and its subscriptions are dropped. */
   ended(callSid: string): void {
+    this.pressWatchers.delete(callSid);
     const call = this.calls.get(callSid);
     if (call === undefined) return;
     call.waiting.length = 0;

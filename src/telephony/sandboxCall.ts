@@ -43,6 +43,11 @@ export class SandboxTwiml {
     void this.deps.runner.run(call, control).catch((err: unknown) => this.deps.log.error({ err, callSid: call.sid }, 'the sandbox call TwiML failed'));
   }
 
+  /** A key of the sandbox keypad is about to reach the call (a prompt playing stops: barge-in). */
+  pressed(callSid: string): void {
+    this.deps.keys.pressed(callSid);
+  }
+
   /** Keys of the sandbox keypad that no pay session took. */
   keys(callSid: string, keys: string, pressedAt: readonly number[]): void {
     [...keys].forEach((key, i) => this.deps.keys.unclaimed(callSid, key, { transport: 'sandbox', mediaTime: 0, at: pressedAt[i]! }));

@@ -173,6 +173,7 @@ export class SandboxTelephony {
         keypad.inHand = keys.length;
         keypad.inHandSince = pressedAt[0]!;
         try {
+          this.deps.twiml?.pressed(callSid);
           const taken = await this.deps.caller.keypress(callSid, keys, pressedAt);
           if (taken === false) this.deps.twiml?.keys(callSid, keys, pressedAt);
         } catch (err) {

@@ -34,8 +34,11 @@ export interface InterpreterDeps {
   notify(call: CallRecord, problem: TwimlProblem, request: ProblemRequest | null): Promise<void>;
   /** Tells the call's live feed what paytone says or plays (never throws). */
   narrate(call: CallRecord, kind: 'said' | 'played', params: Record<string, string>): Promise<void>;
-  /** The caller's keys that no pay session takes, from now on (the call's keypad, sandbox or real). */
-  keys: { subscribe(callSid: string, listener: (key: string) => void): () => void };
+  /**
+   * The call's keypad, sandbox or real: `subscribe` hears the keys no pay session takes, `onPress` that a key was
+   * pressed at all (never which).
+   */
+  keys: { subscribe(callSid: string, listener: (key: string) => void): () => void; onPress(callSid: string, listener: () => void): () => void };
   clock: Clock;
   policy: CallbackPolicy;
 }
@@ -95,6 +98,7 @@ export class TwimlInterpreter {
       narrate: (kind, params) => this.deps.narrate(call, kind, params),
       notify: (problem) => this.deps.notify(call, problem, null),
       keys: (listener) => this.deps.keys.subscribe(call.sid, listener),
+      keyPressed: (listener) => this.deps.keys.onPress(call.sid, listener),
     };
     let next: TwimlSource | 'done' | 'ended' = first;
     for (let documents = 0; typeof next === 'object'; documents += 1) {

@@ -8,13 +8,13 @@
  * a real call synthesizes them and plays the audio to the caller; a sandbox call waits as long as they would take
  * to say. Speaking never throws: a `<Play>` that cannot be fetched is a notification and speech goes on.
  *
- * The handle can be stopped at any time (barge-in: a key pressed during a prompt stops it), and `done` resolves
- * when every noun was spoken or speech was stopped (or the call ended, or was redirected: `run.stop`).
+ * The handle can be stopped at any time, and with `{ bargeIn: true }` any key the caller presses stops it (a pay
+ * session's keys too: speech is told that a key was pressed, never which). `done` resolves when every noun was
+ * spoken or speech was stopped (or the call ended, or was redirected: `run.stop`).
  *
  * @example
- *   const read = readSpokenNouns(gather.children, 'Gather', scope);       // parse time
- *   const speech = speak(read.value, run);                                // run time
- *   const unsubscribe = keys.subscribe(callSid, () => speech.stop());     // barge-in
+ *   const read = readSpokenNouns(prompt.children, 'Prompt', scope);      // parse time
+ *   const speech = speak(read.value, run, { bargeIn: true });            // run time: a key stops it
  *   const { stopped } = await speech.done;
  */
 import type { TwimlElement } from './document.js';
@@ -70,10 +70,14 @@ const MAX_SAY_CHARACTERS = 4096;
 const MAX_PAUSE_SECONDS = 3600;
 const LANGUAGE_TAG = /^[a-z]{2,3}(-[a-z0-9]{2,8}){0,2}$/i;
 
-/** Speaks `nouns` in order on the call that `run` runs on. */
-export function speak(nouns: readonly SpokenNoun[], run: Pick<VerbRun, 'control' | 'clock' | 'stop' | 'narrate' | 'notify'>): Speech {
+/**
+ * Speaks `nouns` in order on the call that `run` runs on. With `bargeIn`, any key the caller presses (a pay
+ * session's too) stops it, as callers expect of a prompt that asks them to type.
+ */
+export function speak(nouns: readonly SpokenNoun[], run: Pick<VerbRun, 'control' | 'clock' | 'stop' | 'narrate' | 'notify' | 'keyPressed'>, options: { bargeIn?: boolean } = {}): Speech {
   const stopping = new AbortController();
   const signal = AbortSignal.any([stopping.signal, run.stop]);
+  const stopOnKey = options.bargeIn === true ? run.keyPressed(() => stopping.abort()) : () => undefined;
   const done = (async () => {
     for (const noun of nouns) {
       const times = noun.kind === 'pause' ? 1 : noun.loop;
@@ -94,6 +98,7 @@ export function speak(nouns: readonly SpokenNoun[], run: Pick<VerbRun, 'control'
       }
       if (signal.aborted) break;
     }
+    stopOnKey();
     return { stopped: signal.aborted };
   })();
   return { stop: () => stopping.abort(), done };

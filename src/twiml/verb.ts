@@ -42,6 +42,8 @@ export interface VerbRun {
   notify(problem: TwimlProblem): Promise<void>;
   /** The caller's keys that no pay session takes, from now on; the returned function stops them. */
   keys(listener: (key: string) => void): () => void;
+  /** Told each time the caller presses a key, a pay session's included (never which key); the returned function stops it. */
+  keyPressed(listener: () => void): () => void;
 }
 
 /** A request for the next document: a `<Redirect>`, or a `<Dial>`'s action with the dial's outcome. */

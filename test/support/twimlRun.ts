@@ -51,7 +51,7 @@ export async function runCall(
     async notify(_call, problem) {
       problems.push(problem);
     },
-    keys: { subscribe: (_callSid, listener) => call.keys(listener) },
+    keys: { subscribe: (_callSid, listener) => call.keys(listener), onPress: (_callSid, listener) => call.keys(() => listener()) },
     async narrate(_call, kind, params) {
       narrated.push(`${kind} ${params.Text ?? params.Url}`);
     },

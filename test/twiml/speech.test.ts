@@ -70,23 +70,26 @@ describe('<Say>, <Play> and <Pause>', () => {
 });
 
 describe('speak', () => {
-  it('stop() cuts the noun being spoken short and skips the rest (barge-in)', async () => {
-    const call = fakeCall();
-    const heard: string[] = [];
-    const voice: CallVoice = {
-      say: (say, signal) =>
-        new Promise((resolve) => {
-          heard.push(say.text);
-          signal.addEventListener('abort', () => resolve(), { once: true });
-        }),
-      play: async () => null,
-    };
-    Object.assign(call.control, { voice });
-    const speech = speak(read('<Response><Gather><Say>For sales press 1</Say><Say>For billing press 2</Say></Gather></Response>'), runOn(call));
-    await new Promise((resolve) => setImmediate(resolve));
-    speech.stop();
-    assert.deepEqual(await speech.done, { stopped: true });
-    assert.deepEqual(heard, ['For sales press 1'], 'the second prompt is never started');
+  it('with bargeIn, a key cuts the noun being spoken short and skips the rest; stop() does the same', async () => {
+    for (const how of ['key', 'stop()'] as const) {
+      const call = fakeCall();
+      const heard: string[] = [];
+      const voice: CallVoice = {
+        say: (say, signal) =>
+          new Promise((resolve) => {
+            heard.push(say.text);
+            signal.addEventListener('abort', () => resolve(), { once: true });
+          }),
+        play: async () => null,
+      };
+      Object.assign(call.control, { voice });
+      const speech = speak(read('<Response><Gather><Say>For sales press 1</Say><Say>For billing press 2</Say></Gather></Response>'), runOn(call), { bargeIn: true });
+      await new Promise((resolve) => setImmediate(resolve));
+      if (how === 'key') call.press('5');
+      else speech.stop();
+      assert.deepEqual(await speech.done, { stopped: true }, how);
+      assert.deepEqual(heard, ['For sales press 1'], `${how}: the second prompt is never started`);
+    }
   });
 
   it('done says not stopped when every noun was spoken; nested verbs other than Say, Play, Pause are refused', async () => {
@@ -109,5 +112,5 @@ function read(document: string): SpokenNoun[] {
 }
 
 function runOn(call: ReturnType<typeof fakeCall>) {
-  return { control: call.control, clock: call.clock, stop: call.control.hungUp, narrate: async () => undefined, notify: async () => undefined };
+  return { control: call.control, clock: call.clock, stop: call.control.hungUp, narrate: async () => undefined, notify: async () => undefined, keyPressed: (listener: () => void) => call.keys(() => listener()) };
 }

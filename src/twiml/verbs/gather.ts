@@ -76,10 +76,9 @@ async function readKeys(g: GatherInstruction, run: VerbRun): Promise<{ digits: s
   let finished = false;
   // Aborted to start the timeout again (a key) or to end the wait (input complete).
   let waiting = new AbortController();
-  const speech = speak(g.nouns, run);
+  const speech = speak(g.nouns, run, { bargeIn: true });
   const stopKeys = run.keys((key) => {
     if (finished) return;
-    speech.stop();
     if (g.finishOnKey !== '' && key === g.finishOnKey) {
       finishedOnKey = key;
       finished = true;

@@ -128,6 +128,20 @@ describe('a call keypad', () => {
     assert.equal(c.heard.length, 0);
   });
 
+  it('a press watcher (a prompt to stop) hears of every key, a session\'s too, but never which', async () => {
+    const c = call();
+    const presses: unknown[][] = [];
+    const stop = c.keys.onPress(CA, (...args: unknown[]) => presses.push(args));
+    c.keypad.info('application/dtmf', Buffer.from('7'));
+    await c.settle();
+    assert.deepEqual(presses, [[]], 'told once, with nothing');
+    assert.equal(c.session.length, 1, 'the session still took the key');
+    stop();
+    c.keypad.info('application/dtmf', Buffer.from('8'));
+    await c.settle();
+    assert.equal(presses.length, 1);
+  });
+
   it('a deadline waits for a key heard before it and not delivered yet; the call ending drops everything', async () => {
     const c = call();
     c.keypad.info('application/dtmf', Buffer.from('5'));
