@@ -2,7 +2,7 @@
  * Real calls in the agent console (headless Chromium): an inbound call shows ringing, then answered; its `<Dial>`
  * leg shows under it, dialing, ringing, answered; each end leaves the list and the activity log says how it ended;
  * a reloaded console lists the calls that are up from the API. The SIP side is played by the call lifecycle the SIP
- * engine reports into, in the same process.
+ * engine reports into, in the same process. What a call's TwiML says shows in the activity log ("paytone said: …").
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -30,6 +30,7 @@ describe('real calls in the agent console', { skip }, () => {
   let browser: Browser;
   let agent: Page;
   let token: string;
+  let base = '';
   const PN = newSid('PN');
 
   before(async () => {
@@ -42,7 +43,8 @@ describe('real calls in the agent console', { skip }, () => {
     browser = await launchChromium();
     agent = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
     agent.setDefaultTimeout(15_000);
-    await agent.goto(`http://127.0.0.1:${(server.server.address() as { port: number }).port}/console`);
+    base = `http://127.0.0.1:${(server.server.address() as { port: number }).port}`;
+    await agent.goto(`${base}/console`);
     await agent.getByLabel('Account SID').fill(AC);
     await agent.getByLabel('Auth token or key secret').fill(token);
     await agent.getByLabel('Auth token or key secret').press('Enter');
@@ -91,5 +93,22 @@ describe('real calls in the agent console', { skip }, () => {
     await until('the ringing call to be listed', async () => (await stateOf(ringing.sid)) === 'Ringing');
     assert.equal(await agent.locator(`button[data-call-sid="${unanswered.sid}"]`).count(), 0, 'an ended call is not');
     await app.callProgress.ended(ringing.sid, 'canceled');
+  });
+
+  it('shows "paytone said" and "paytone played" for the call the agent picked', async () => {
+    const api = async (url: string, form: Record<string, string>) => {
+      const response = await fetch(`${base}/2010-04-01/Accounts/${AC}${url}`, {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from(`${AC}:${token}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(form),
+      });
+      return (await response.json()) as { sid: string };
+    };
+    const call = await api('/Calls.json', { To: '+14155550100', From: '+14155550199', Twiml: '<Response><Pause length="600"/></Response>' });
+    await agent.locator(`button[data-call-sid="${call.sid}"]`).click();
+    await api(`/Calls/${call.sid}.json`, { Twiml: `<Response><Say>Please have your card ready.</Say><Play>${base}/favicon.svg</Play><Hangup/></Response>` });
+    const log = agent.locator('#log');
+    await until('the prompt to be in the activity log', async () => /paytone said: Please have your card ready\./.test((await log.textContent()) ?? ''));
+    await until('the played file too', async () => (await log.textContent())?.includes(`paytone played: ${base}/favicon.svg`) === true);
   });
 });
