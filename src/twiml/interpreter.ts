@@ -20,6 +20,7 @@ import { readTwiml, type TwimlElement } from './document.js';
 import type { ProblemRequest, TwimlProblem } from './problems.js';
 import type { NextRequest, VerbOutcome, VerbRun } from './verb.js';
 import { NOT_YET_RUN, VERBS } from './verbs/index.js';
+import { prepareSpeech } from './speech.js';
 
 /** Where the next document comes from. */
 export type TwimlSource = { kind: 'twiml'; text: string } | ({ kind: 'request'; fallback: Pick<NextRequest, 'url' | 'method'> | null } & NextRequest);
@@ -155,6 +156,7 @@ export class TwimlInterpreter {
   /** Runs the verbs in order: the next document to fetch, `ended` when a verb ended the call, `done` otherwise. */
   private async runDocument(run: VerbRun, document: LoadedDocument, redirects: CallRedirects): Promise<TwimlSource | 'done' | 'ended'> {
     const scope = { documentUrl: document.url, policy: this.deps.policy };
+    prepareSpeech(document.verbs, scope, run.control.voice);
     for (const element of document.verbs) {
       if (run.control.hungUp.aborted) return 'done';
       const redirected = redirects.take();

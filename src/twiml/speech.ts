@@ -51,6 +51,8 @@ export type SpokenNoun = SayNoun | PlayNoun | PauseNoun;
  */
 export interface CallVoice {
   say(say: SayNoun, signal: AbortSignal): Promise<void>;
+  /** Starts getting `say` ready (a real call renders it), so that it plays at once when its turn comes. */
+  prepare?(say: SayNoun): void;
   /** Null when played; the problem (a fetch failure, an unknown format) when it could not be. */
   play(url: string, signal: AbortSignal): Promise<TwimlProblem | null>;
 }
@@ -102,6 +104,20 @@ export function speak(nouns: readonly SpokenNoun[], run: Pick<VerbRun, 'control'
     return { stopped: signal.aborted };
   })();
   return { stop: () => stopping.abort(), done };
+}
+
+/**
+ * Gets every `<Say>` of a document ready at once, verbs and those nested in `<Gather>` alike, in document order:
+ * on a real call each sentence is rendered while the ones before it play, not when its turn comes.
+ */
+export function prepareSpeech(verbs: readonly TwimlElement[], scope: VerbScope, voice: CallVoice): void {
+  if (voice.prepare === undefined) return;
+  for (const verb of verbs) {
+    for (const element of verb.name === 'Gather' ? verb.children : [verb]) {
+      const noun = element.name === 'Say' ? readSpokenNoun(element, scope) : null;
+      if (noun?.ok && noun.value.kind === 'say') voice.prepare(noun.value);
+    }
+  }
 }
 
 /**

@@ -26,6 +26,13 @@ describe('<Say>, <Play> and <Pause>', () => {
     assert.deepEqual(call.clock.slept, [saying, saying, 1000, 3000], 'each noun takes its time, in order');
   });
 
+  it("every <Say> of a document, <Gather>'s too, is got ready before the first is said", async () => {
+    const { call } = await runCall({ [`${APP}/voice`]: twiml('<Say>One</Say><Gather><Say>Two</Say><Play>/three.wav</Play></Gather><Say>Four</Say>') }, {
+      setUp: (c) => Object.assign(c.control.voice, { prepare: (say: { text: string }) => c.actions.push(`prepare ${say.text}`) }),
+    });
+    assert.deepEqual(call.actions.slice(0, 5), ['prepare One', 'prepare Two', 'prepare Four', 'answer', 'say One']);
+  });
+
   it('a <Play> that cannot be fetched is a notification, and the call goes on', async () => {
     const { call, problems } = await runCall({ [`${APP}/voice`]: twiml(`<Play loop="3">${MISSING_FILE}</Play><Say>Still here</Say>`) });
     assert.deepEqual(call.actions, ['answer', 'say Still here', 'hangUp']);

@@ -22,6 +22,11 @@ export class CallerVoice implements CallVoice {
     private readonly deps: { prompts: Synthesizer; files: PlayFiles; log: Logger },
   ) {}
 
+  prepare(say: SayNoun): void {
+    // A failure is reported when the prompt's turn comes and it is asked for again.
+    this.deps.prompts.render(say).catch(() => undefined);
+  }
+
   async say(say: SayNoun, signal: AbortSignal): Promise<void> {
     let samples: Int16Array;
     try {
