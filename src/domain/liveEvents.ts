@@ -12,6 +12,7 @@ import { formatRfc2822 } from './dates.js';
 import type { FieldAsked, SessionEvent } from './types.js';
 import type { CallRecord } from './callView.js';
 import { callStatusParams } from './callEvents.js';
+import { maskDigitRuns } from './form.js';
 
 export type LiveEventKind = SessionEvent['kind'] | 'call-status' | 'asking' | 'said' | 'played';
 
@@ -68,7 +69,11 @@ export function callLiveEvent(call: CallRecord): NewLiveEvent {
   return { accountSid: call.accountSid, callSid: call.sid, paymentSid: null, kind: 'call-status', params: callStatusParams(call), at: call.dateUpdated };
 }
 
-/** What a call's TwiML says or plays to the caller, as a live event ("paytone said: …" on the console). */
+/**
+ * What a call's TwiML says or plays to the caller, as a live event ("paytone said: …" on the console). A card number
+ * an app reads back to the caller is kept masked, as everywhere paytone stores text (PCI).
+ */
 export function spokenLiveEvent(call: Pick<CallRecord, 'accountSid' | 'sid'>, kind: 'said' | 'played', params: Record<string, string>, at: number): NewLiveEvent {
-  return { accountSid: call.accountSid, callSid: call.sid, paymentSid: null, kind, params, at };
+  const masked = Object.fromEntries(Object.entries(params).map(([name, value]) => [name, maskDigitRuns(value)]));
+  return { accountSid: call.accountSid, callSid: call.sid, paymentSid: null, kind, params: masked, at };
 }

@@ -108,11 +108,12 @@ describe('an IVR on a sandbox call', () => {
     feed.close();
   });
 
-  it('with no key, the document goes on after <Gather>', async () => {
-    const twiml = `<Response><Gather timeout="1" action="${app.url}/never"><Say>Press any key.</Say></Gather><Say>Goodbye.</Say><Hangup/></Response>`;
+  it('with no key, the document goes on after <Gather>; a card number said back is masked in the feed', async () => {
+    const twiml = `<Response><Gather timeout="1" action="${app.url}/never"><Say>Press any key.</Say></Gather><Say>Card 4000000000000002 was declined.</Say><Say>Goodbye.</Say><Hangup/></Response>`;
     const { callSid, feed, next } = await place({ to: '+14155550102', twiml });
     await next('call-status', (p) => p.CallStatus === 'completed');
-    assert.deepEqual(saidOn(feed, callSid), ['Press any key.', 'Goodbye.']);
+    assert.deepEqual(saidOn(feed, callSid), ['Press any key.', 'Card ************0002 was declined.', 'Goodbye.']);
+    assert.ok(!feed.raw().includes('4000000000000002'));
     assert.equal(app.to('/never').length, 0);
     feed.close();
   });
