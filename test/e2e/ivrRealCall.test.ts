@@ -2,8 +2,8 @@
  * Prompts on a real call: SIPp calls one of paytone's numbers with its media at an RTP endpoint of ours, which
  * records everything paytone sends the caller and presses keys as RFC 4733 events. Where a `<Say>` plays, the
  * caller's audio holds speech (energy), where a `<Pause>` is, silence; a key pressed during a `<Gather>` prompt
- * cuts it short, and the key reaches the app as `Digits`. The prompt's full length comes from the same engine,
- * rendered here.
+ * cuts it short, and the key reaches the app as `Digits`; a `<Play>` file arrives sample for sample. The prompt's
+ * full length comes from the same engine, rendered here.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,7 +11,9 @@ import twilio from 'twilio';
 import { AUTH_TOKEN, startPaytoneProcess, type PaytoneProcess } from '../support/paytone.js';
 import { startTwimlApp, type TwimlApp } from '../support/twimlApp.js';
 import { caller } from '../support/sippScenarios.js';
-import { peersOrSkip, RtpEndpoint, startSipp } from '../support/sipPeers.js';
+import { framesHeard, peersOrSkip, RtpEndpoint, scratchDir, startSipp, testSignal, writeWav } from '../support/sipPeers.js';
+import fs from 'node:fs';
+import path from 'node:path';
 import { until } from '../support/poll.js';
 import { EspeakSynthesizer } from '../../src/telephony/prompts/espeakSynthesizer.js';
 
@@ -20,6 +22,9 @@ const NUMBER = '+15551230001';
 const MENU = 'Thank you for calling Example Utilities. For billing, press one. To pay your bill by card, press two. For anything else, please stay on the line.';
 /** One 20 ms frame is speech when its RMS is above this (µ-law silence decodes to 0; eSpeak speaks in the thousands). */
 const SPEECH_RMS = 300;
+
+/** A recorded prompt: three seconds that never repeat, so each frame can be found in what the caller heard. */
+const SWEEP = testSignal(3, 7);
 
 let paytone: PaytoneProcess;
 let app: TwimlApp;
@@ -36,7 +41,18 @@ before(async () => {
   const choice = new twilio.twiml.VoiceResponse();
   choice.pause({ length: 2 });
   choice.hangup();
-  app = await startTwimlApp(AUTH_TOKEN, { '/greeting': greeting.toString(), '/menu': menu.toString(), '/choice': choice.toString() });
+  const file = path.join(scratchDir(), 'sweep.wav');
+  writeWav(file, SWEEP.samples);
+  const recorded = new twilio.twiml.VoiceResponse();
+  recorded.play({}, '/sweep.wav');
+  recorded.hangup();
+  app = await startTwimlApp(AUTH_TOKEN, {
+    '/greeting': greeting.toString(),
+    '/menu': menu.toString(),
+    '/choice': choice.toString(),
+    '/recorded': recorded.toString(),
+    '/sweep.wav': { contentType: 'audio/wav', body: fs.readFileSync(file) },
+  });
   paytone = await startPaytoneProcess();
 });
 
@@ -68,54 +84,60 @@ function speechSpans(voiced: boolean[]): Array<[number, number]> {
   return spans;
 }
 
-/** A call from SIPp to `voiceUrl`; the caller's media is `endpoint` (silence toward paytone, for 40 s). */
-async function call(path: string, endpoint: RtpEndpoint): Promise<{ done: Promise<{ code: number | null; log: string }> }> {
+/**
+ * SIPp calls the number, whose VoiceUrl is the app's `path`; the caller's media is an endpoint of ours (silence toward
+ * paytone) that records what paytone sends. `during` acts as the caller meanwhile. Resolves with what the caller
+ * heard once paytone has hung up.
+ */
+async function heardOnCall(path: string, during: (endpoint: RtpEndpoint) => Promise<void> = async () => undefined): Promise<Int16Array> {
   const client = paytone.client();
   const [number] = await client.incomingPhoneNumbers.list({ phoneNumber: NUMBER });
   if (number) await client.incomingPhoneNumbers(number.sid).update({ voiceUrl: `${app.url}${path}` });
   else await client.incomingPhoneNumbers.create({ phoneNumber: NUMBER, voiceUrl: `${app.url}${path}` });
-  return startSipp(caller({ mediaPort: endpoint.port, then: 'wait-bye' }), { target: paytone.sipPort!, service: NUMBER, seconds: 60 });
-}
-
-test('the caller hears speech where <Say> plays and silence where <Pause> is', { skip }, async (t) => {
   const endpoint = await RtpEndpoint.open(new Uint8Array(40 * 8000).fill(0xff));
   try {
-    const sipp = await call('/greeting', endpoint);
+    const sipp = await startSipp(caller({ mediaPort: endpoint.port, then: 'wait-bye' }), { target: paytone.sipPort!, service: NUMBER, seconds: 60 });
+    await during(endpoint);
     const run = await sipp.done;
     assert.equal(run.code, 0, run.log);
-    const spans = speechSpans(voicedFrames(endpoint.heard()));
-    assert.equal(spans.length, 2, `two prompts, apart: ${JSON.stringify(spans)}`);
-    const [welcome, goodbye] = spans as [[number, number], [number, number]];
-    assert.ok(welcome[1] - welcome[0] >= 50, `"Welcome to Example Utilities." lasts over a second (${(welcome[1] - welcome[0]) * 20} ms)`);
-    const gapMs = (goodbye[0] - welcome[1]) * 20;
-    t.diagnostic(`speech ${(welcome[1] - welcome[0]) * 20} ms, silence ${gapMs} ms, speech ${(goodbye[1] - goodbye[0]) * 20} ms`);
-    assert.ok(gapMs >= 1900, `the 2 s <Pause> is silence between them (${gapMs} ms)`);
+    return endpoint.heard();
   } finally {
     endpoint.close();
   }
+}
+
+test('the caller hears speech where <Say> plays and silence where <Pause> is', { skip }, async (t) => {
+  const spans = speechSpans(voicedFrames(await heardOnCall('/greeting')));
+  assert.equal(spans.length, 2, `two prompts, apart: ${JSON.stringify(spans)}`);
+  const [welcome, goodbye] = spans as [[number, number], [number, number]];
+  assert.ok(welcome[1] - welcome[0] >= 50, `"Welcome to Example Utilities." lasts over a second (${(welcome[1] - welcome[0]) * 20} ms)`);
+  const gapMs = (goodbye[0] - welcome[1]) * 20;
+  t.diagnostic(`speech ${(welcome[1] - welcome[0]) * 20} ms, silence ${gapMs} ms, speech ${(goodbye[1] - goodbye[0]) * 20} ms`);
+  assert.ok(gapMs >= 1900, `the 2 s <Pause> is silence between them (${gapMs} ms)`);
+});
+
+test('a <Play> file reaches the caller sample for sample', { skip }, async (t) => {
+  const share = framesHeard(await heardOnCall('/recorded'), SWEEP.samples);
+  t.diagnostic(`${Math.round(share * 1000) / 10}% of the file's frames heard whole`);
+  assert.ok(share > 0.98, `${share}`);
 });
 
 test('a key pressed during a <Gather> prompt cuts it short (barge-in) and reaches the app as Digits', { skip }, async (t) => {
   const fullMs = ((await new EspeakSynthesizer().render({ text: MENU, voice: 'man', language: 'en-US' })).length / 8000) * 1000;
-  const endpoint = await RtpEndpoint.open(new Uint8Array(40 * 8000).fill(0xff));
-  try {
-    const sipp = await call('/menu', endpoint);
+  let pressedAt = 0;
+  const heard = await heardOnCall('/menu', async (endpoint) => {
     // The caller knows the menu: a second into it, they press 2.
     await until('the menu to be heard', async () => voicedFrames(endpoint.heard()).includes(true), 20_000);
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    const pressedAt = Math.floor(endpoint.received.length / 160);
+    pressedAt = Math.floor(endpoint.received.length / 160);
     await endpoint.pressKey('2');
-    const run = await sipp.done;
-    assert.equal(run.code, 0, run.log);
-    assert.equal(app.to('/choice').at(-1)?.params.Digits, '2');
-    const spans = speechSpans(voicedFrames(endpoint.heard()));
-    assert.equal(spans.length, 1, JSON.stringify(spans));
-    const heardMs = (spans[0]![1] - spans[0]![0]) * 20;
-    t.diagnostic(`menu ${Math.round(fullMs)} ms long, ${heardMs} ms heard, stopped ${(spans[0]![1] - pressedAt) * 20} ms after the key was sent`);
-    assert.ok(fullMs > 6000, `the whole menu is long (${fullMs} ms)`);
-    assert.ok(heardMs < fullMs / 2, `the menu stopped early: ${heardMs} ms of ${Math.round(fullMs)} ms heard`);
-    assert.ok(spans[0]![1] <= pressedAt + 25, `the prompt stopped within half a second of the key (${(spans[0]![1] - pressedAt) * 20} ms)`);
-  } finally {
-    endpoint.close();
-  }
+  });
+  assert.equal(app.to('/choice').at(-1)?.params.Digits, '2');
+  const spans = speechSpans(voicedFrames(heard));
+  assert.equal(spans.length, 1, JSON.stringify(spans));
+  const heardMs = (spans[0]![1] - spans[0]![0]) * 20;
+  t.diagnostic(`menu ${Math.round(fullMs)} ms long, ${heardMs} ms heard, stopped ${(spans[0]![1] - pressedAt) * 20} ms after the key was sent`);
+  assert.ok(fullMs > 6000, `the whole menu is long (${fullMs} ms)`);
+  assert.ok(heardMs < fullMs / 2, `the menu stopped early: ${heardMs} ms of ${Math.round(fullMs)} ms heard`);
+  assert.ok(spans[0]![1] <= pressedAt + 25, `the prompt stopped within half a second of the key (${(spans[0]![1] - pressedAt) * 20} ms)`);
 });

@@ -38,12 +38,16 @@ before(async () => {
   const account = new twilio.twiml.VoiceResponse();
   account.gather({ action: '/account', timeout: 5 }).say('Enter your account number, then the pound key.');
   account.say('Goodbye.');
+  const thanks = new twilio.twiml.VoiceResponse();
+  thanks.say('Thank you.');
+  thanks.redirect({ method: 'GET' }, '/goodbye');
   app = await startTwimlApp(AUTH_TOKEN, {
     '/voice': welcome.toString(),
     '/menu': menu.toString(),
     '/prompt.wav': { contentType: 'audio/wav', body: promptWav() },
     '/account-entry': account.toString(),
-    '/account': new twilio.twiml.VoiceResponse().say('Thank you.').toString(),
+    '/account': thanks.toString(),
+    '/goodbye': new twilio.twiml.VoiceResponse().say('Goodbye.').toString(),
   });
   paytone = await startPaytoneProcess();
 });
@@ -94,7 +98,7 @@ describe('an IVR on a sandbox call', () => {
     assert.equal(notifications[0]!.errorCode, '13617', 'the app answered text, not audio');
   });
 
-  it('reads an account number up to the pound key; the call stays up after its TwiML ends, until hung up', async () => {
+  it('reads an account number up to the pound key, follows <Redirect>; the call stays up after its TwiML ends', async () => {
     const client = paytone.client();
     const { callSid, feed, said } = await place({ to: '+14155550101', url: `${app.url}/account-entry` });
     await said('Enter your account number, then the pound key.');
@@ -103,6 +107,8 @@ describe('an IVR on a sandbox call', () => {
     assert.equal(app.to('/account')[0]!.params.Digits, '90210');
     assert.equal(app.to('/account')[0]!.params.FinishedOnKey, '#');
     await said('Thank you.');
+    await said('Goodbye.');
+    assert.equal(app.to('/goodbye')[0]!.method, 'GET');
     assert.equal((await client.calls(callSid).fetch()).status, 'in-progress', 'a sandbox call outlives its TwiML');
     await client.calls(callSid).update({ status: 'completed' });
     feed.close();
