@@ -75,8 +75,9 @@ export class VoiceWebhook {
     }
   }
 
+  /** Ends the connections, and any request still waiting for an app: the calls it was for end with the process. */
   close(): Promise<void> {
-    return this.agent.close();
+    return this.agent.destroy();
   }
 
   private send(signed: ReturnType<typeof signedRequest>): Promise<Dispatcher.ResponseData> {

@@ -51,8 +51,9 @@ export class PlayFiles {
     return pending;
   }
 
+  /** Ends the connections, and any fetch still in flight (shutdown). */
   close(): Promise<void> {
-    return this.agent.close();
+    return this.agent.destroy();
   }
 
   private async fetch(first: string): Promise<PlayFile> {
