@@ -2,7 +2,7 @@
  * Where `POST /Calls.json` sends a call, and how `Status=completed|canceled` ends one. A call to a SIP URI, or to
  * a number when a SIP trunk is set, is a real call: stored `queued` (its `initiated` moment) and handed to the SIP
  * side's `OutboundDialer`, which reports its progress through the call lifecycle. Any other call is a sandbox call,
- * answered at once, as it always was (it runs its Url or Twiml too; its Url must pass the callback policy). A hang-up reaches the legs of a real call this process holds, or ends a
+ * answered at once, as it always was (it runs its Url or Twiml too; the policy is asked when its Url is requested). A hang-up reaches the legs of a real call this process holds, or ends a
  * sandbox call.
  *
  * @example
@@ -35,8 +35,6 @@ export class PlacedCalls {
   async place(accountSid: string, call: CreateCallParams): Promise<CallRecord> {
     const dialer = this.deps.dialer();
     const real = call.endpoint.kind === 'sip' || dialer?.dialsNumbers === true;
-    // A sandbox call runs its Url too: paytone requests it, so the policy is asked first, as for a real call.
-    for (const [name, url] of [['Url', call.url], ['FallbackUrl', call.fallbackUrl]] as const) if (url !== null) webhookUrl(name, url, this.deps.policy);
     if (!real) return this.deps.telephony.placeCall(accountSid, call);
     if (dialer === null) {
       throw payError(21211, `To ${call.to} is a SIP URI, but SIP is off on this paytone (PAYTONE_SIP_LISTEN=off): call a number for a sandbox call, or turn SIP on.`);
@@ -44,6 +42,7 @@ export class PlacedCalls {
     if (call.url === null && call.twiml === null) {
       throw payError(21205, 'A real call needs Url or Twiml: the TwiML it runs once answered.');
     }
+    for (const [name, url] of [['Url', call.url], ['FallbackUrl', call.fallbackUrl]] as const) if (url !== null) webhookUrl(name, url, this.deps.policy);
     const placed = await this.deps.progress.place({
       accountSid,
       to: call.to,
