@@ -36,7 +36,7 @@ export class Agent {
   }
 
   async placeCall(): Promise<string> {
-    return sidOf(await this.client.expect(201, callsPath, { To: '+15551230001', From: '+15559870002', Url: `${this.receiver.url}/voice` }));
+    return sidOf(await this.client.expect(201, callsPath, { To: '+15551230001', From: '+15559870002', Twiml: '<Response/>' }));
   }
 
   /** The create request's form: the same bytes go to the bare reference server. */
