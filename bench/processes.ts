@@ -10,7 +10,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { EventEmitter } from 'node:events';
-import type { Arrival, ReceiverReply, ReceiverRequest } from './receiverProtocol.js';
+import type { Arrival, CardCallback, ReceiverReply, ReceiverRequest } from './receiverProtocol.js';
 import { embeddedStore, type BenchStore } from './database.js';
 import type { Metered } from './cpu.js';
 
@@ -71,6 +71,8 @@ export interface PaytoneOptions {
   cpuProfile: boolean;
   /** Another build's `dist/src/main.js` (`--paytone DIR`), to compare a change with what it replaces. */
   main?: string;
+  /** More settings for this process (the real-calls part: SIP address, RTP ports). */
+  env?: Record<string, string>;
   /** Cluster mode: PostgreSQL's URL and the vault key all members share. */
   cluster?: { databaseUrl: string; vaultKey: string };
 }
@@ -104,6 +106,7 @@ export async function startPaytone(options: PaytoneOptions): Promise<PaytoneProc
       // The keypress phases ask 1,000 callers for their card numbers before any types: on a slow server that takes
       // longer than the first key's default 15 s, and fields would end before their keys are typed.
       PAYTONE_FIRST_DIGIT_TIMEOUT: '600',
+      ...options.env,
       ...(options.cluster ? { DATABASE_URL: options.cluster.databaseUrl, PAYTONE_VAULT_KEY: options.cluster.vaultKey } : {}),
     },
     stdio: ['ignore', out, out],
@@ -128,7 +131,7 @@ export async function startPaytone(options: PaytoneOptions): Promise<PaytoneProc
   };
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);
@@ -254,6 +257,11 @@ export class Receiver extends EventEmitter {
   reset(): Promise<ReceiverStats> {
     this.arrived.clear();
     return this.ask({ type: 'reset' }, 'stats');
+  }
+
+  /** Every card-number callback since the last ask: session, digits shown, partial or not, arrival. */
+  async cards(): Promise<CardCallback[]> {
+    return (await this.ask<{ cards: CardCallback[] }>({ type: 'cards' }, 'cards')).cards;
   }
 
   /** Arrival time of every per-digit callback since the last ask, by idempotency token (`PK...-seq`). */

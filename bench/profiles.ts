@@ -13,6 +13,8 @@ export interface BenchProfile {
   sessions: SessionsProfile;
   keypress: KeypressProfile;
   memory: MemoryProfile;
+  /** Concurrent real calls to measure, one fresh paytone each, and the window each is measured over. */
+  realCalls: { calls: number[]; seconds: number };
 }
 
 /**
@@ -28,6 +30,7 @@ export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
     sessions: { concurrency: 64, count: 10_000, seconds: 30, warmup: 500, warmupRounds: 4 },
     keypress: { sessions: 1000, intervalMs: HUMAN_KEYPAD_INTERVAL_MS },
     memory: { sessions: 10_000 },
+    realCalls: { calls: [200, 300, 400], seconds: 20 },
   },
   quick: {
     name: 'quick',
@@ -35,6 +38,7 @@ export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
     sessions: { concurrency: 64, count: 3000, seconds: 8, warmup: 300, warmupRounds: 4 },
     keypress: { sessions: 1000, intervalMs: HUMAN_KEYPAD_INTERVAL_MS },
     memory: { sessions: 10_000 },
+    realCalls: { calls: [200], seconds: 10 },
   },
   tiny: {
     name: 'tiny',
@@ -42,5 +46,6 @@ export const PROFILES: Record<BenchProfile['name'], BenchProfile> = {
     sessions: { concurrency: 2, count: 4, seconds: 20, warmup: 2, warmupRounds: 1 },
     keypress: { sessions: 10, intervalMs: 100 },
     memory: { sessions: 150 },
+    realCalls: { calls: [4], seconds: 3 },
   },
 };

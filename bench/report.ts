@@ -8,7 +8,9 @@ import type { WarmUp } from './warmup.js';
 import type { SessionsFigures } from './scenarios/sessions.js';
 import type { KeypressFigures } from './scenarios/keypress.js';
 import type { MemoryFigures } from './scenarios/memory.js';
+import type { RealCallsFigures } from './scenarios/realCalls.js';
 import { clusterTable } from './clusterReport.js';
+import { realCallsRows } from './realCallsReport.js';
 export { clusterMinimums } from './clusterReport.js';
 
 export interface CallbackCheck {
@@ -52,6 +54,9 @@ export interface Report extends Figures {
   /** `--cluster`: the same figures of N processes on PostgreSQL, in the same run. */
   clusters: Array<Figures & { processes: number }>;
   clusterMinimums: Minimum[];
+  /** Real SIP calls through paytone, by number of concurrent calls (`--real-calls`, or the full run's list). */
+  realCalls: RealCallsFigures[];
+  realCallsMinimums: Minimum[];
 }
 
 export function describeMachine(loadBefore: number, dataFilesystem: string): Machine {
@@ -142,9 +147,9 @@ export function markdownTable(rows: string[][], headings = ['figure', 'measured'
 }
 
 export function table(r: Report): string {
-  const rows = figureRows(r);
+  const rows = [...figureRows(r), ...realCallsRows(r.realCalls)];
   const out = markdownTable(rows);
-  out.push('', ...minimumsTable(r.minimums));
+  out.push('', ...minimumsTable([...r.minimums, ...r.realCallsMinimums]));
   if (r.clusters.length > 0) out.push('', ...clusterTable(r));
   const machine = r.machine;
   out.push(

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick | --tiny] [--cluster N[,M...]] [--postgres URL] [--cpu-prof] [--out DIR] [--log-level LEVEL] [--keypad-interval MS] [--paytone DIR]`
+ * `npm run bench [-- --quick | --tiny] [--real-calls N[,M...]] [--cluster N[,M...]] [--postgres URL] [--cpu-prof] [--out DIR] [--log-level LEVEL] [--keypad-interval MS] [--paytone DIR]`
  *
  * Starts, on 127.0.0.1 only, paytone on a fresh embedded database, a callback receiver that validates every
  * signature, and a bare node:http server (the ceiling); measures payment create, full sessions, keys typed at the
@@ -8,6 +8,8 @@
  * database (created on the server at --postgres, PAYTONE_BENCH_POSTGRES_URL or 127.0.0.1:5432, dropped after),
  * requests spread round-robin, with PostgreSQL's CPU and the round trips and statements per operation; `--cluster
  * 1,3` measures one process and then three.
+ * The full run (and --quick, --tiny) ends with real SIP calls through paytone at the profile's numbers of concurrent
+ * calls (bench/scenarios/realCalls.ts); `--real-calls 200,300` measures only those, into bench/results/real-calls.json.
  * With --cpu-prof every paytone process writes a V8 CPU profile into the run directory, which is kept; with
  * --paytone DIR the server is another checkout's build (DIR/dist), for before-and-after figures.
  */
@@ -25,7 +27,9 @@ import { benchCreate } from './scenarios/create.js';
 import { benchSessions } from './scenarios/sessions.js';
 import { benchKeypress } from './scenarios/keypress.js';
 import { benchMemory } from './scenarios/memory.js';
-import { clusterMinimums, describeMachine, minimums, table, type CallbackCheck, type Figures, type Report } from './report.js';
+import { benchRealCalls, type RealCallsFigures } from './scenarios/realCalls.js';
+import { largestHolding, realCallsMinimums, realCallsTable } from './realCallsReport.js';
+import { clusterMinimums, describeMachine, minimums, minimumsTable, table, type CallbackCheck, type Figures, type Report } from './report.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -34,6 +38,7 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean', default: false },
     tiny: { type: 'boolean', default: false },
     cluster: { type: 'string' },
+    'real-calls': { type: 'string' },
     postgres: { type: 'string' },
     'cpu-prof': { type: 'boolean', default: false },
     out: { type: 'string', default: path.join(REPO, 'bench', 'results') },
@@ -54,6 +59,23 @@ function clusterSizes(): number[] {
   const sizes = args.cluster.split(',').map(Number);
   if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 16)) throw new Error(`--cluster wants process counts from 1 to 16 (e.g. 3, or 1,3), not ${args.cluster}`);
   return sizes;
+}
+
+function realCallCounts(profile: BenchProfile): number[] {
+  if (args['real-calls'] === undefined) return profile.realCalls.calls;
+  const counts = args['real-calls'].split(',').map(Number);
+  if (counts.some((n) => !Number.isInteger(n) || n < 1 || n > 500)) throw new Error(`--real-calls wants numbers of concurrent calls from 1 to 500 (e.g. 200, or 200,300), not ${args['real-calls']}`);
+  return counts;
+}
+
+/** Real calls at each number of concurrent calls, each on a fresh paytone. */
+async function measureRealCalls(counts: number[], seconds: number, receiver: Receiver, start: (name: string, env: Record<string, string>) => Promise<Paytone>): Promise<RealCallsFigures[]> {
+  const runs: RealCallsFigures[] = [];
+  for (const calls of counts) {
+    step(`real calls: ${calls} concurrent SIP calls, RTP both ways, keys in-band and by RFC 4733, ${seconds} s measured`);
+    runs.push(await benchRealCalls({ start, receiver, calls, seconds }));
+  }
+  return runs;
 }
 
 function filesystemOf(dir: string): string {
@@ -123,6 +145,28 @@ async function main(): Promise<void> {
   const receiver = await Receiver.start();
   const bare = await startBareServer();
 
+  const realCallsStart = (name: string, env: Record<string, string>) => startEmbedded({ ...options(name, 0), env });
+  if (args['real-calls'] !== undefined) {
+    step(`real calls only; processes and data in ${runDir}`);
+    const runs = await measureRealCalls(realCallCounts(profile), profile.realCalls.seconds, receiver, realCallsStart);
+    await bare.stop();
+    await receiver.stop();
+    const report = {
+      date: new Date().toISOString(),
+      command: `npm run bench -- --real-calls ${args['real-calls']}${profile.name === 'full' ? '' : ` --${profile.name}`}`,
+      machine: describeMachine(loadBefore, filesystemOf(runDir)),
+      realCalls: runs,
+      largestHolding: largestHolding(runs),
+      minimums: realCallsMinimums(runs),
+    };
+    const m = report.machine;
+    process.stdout.write(`${[...realCallsTable(runs), '', ...minimumsTable(report.minimums), '', `${report.date} · ${report.command} · ${m.cpus} x ${m.cpuModel}, node ${m.node} · load ${m.loadBefore.toFixed(2)} before, ${m.loadAfter.toFixed(2)} after`].join('\n')}\n`);
+    fs.mkdirSync(args.out!, { recursive: true });
+    fs.writeFileSync(path.join(args.out!, 'real-calls.json'), `${JSON.stringify(report, null, 2)}\n`);
+    if (!args['cpu-prof']) fs.rmSync(runDir, { recursive: true, force: true });
+    return;
+  }
+
   step(`${profile.name} run; processes and data in ${runDir}`);
   const embedded = await measure({ profile, bare, receiver, start: (name, interval) => startEmbedded(options(name, interval)) });
   const clusters: Report['clusters'] = [];
@@ -131,6 +175,7 @@ async function main(): Promise<void> {
     const figures = await measure({ profile, bare, receiver, start: (name, interval) => startCluster(size, postgresUrl, options(`cluster${size}-${name}`, interval)) });
     clusters.push({ processes: size, ...figures });
   }
+  const realCalls = await measureRealCalls(profile.realCalls.calls, profile.realCalls.seconds, receiver, realCallsStart);
   await bare.stop();
   await receiver.stop();
 
@@ -144,6 +189,8 @@ async function main(): Promise<void> {
     minimums: minimums(embedded),
     clusters,
     clusterMinimums: clusterMinimums(embedded, clusters),
+    realCalls,
+    realCallsMinimums: realCallsMinimums(realCalls),
   };
   process.stdout.write(`${table(report)}\n`);
   fs.mkdirSync(args.out!, { recursive: true });

@@ -9,7 +9,7 @@ import { buildServer } from './api/server.js';
 import { installGracefulShutdown } from './ops/shutdown.js';
 import { SipService } from './telephony/sipService.js';
 import { RealCalls } from './telephony/realCalls.js';
-import { CallKeypad } from './telephony/keypad/callKeypad.js';
+import { MediaClockMetrics } from './ops/mediaMetrics.js';
 
 async function main(): Promise<void> {
   let config;
@@ -38,9 +38,9 @@ async function main(): Promise<void> {
     });
   }
   // SIP first: an explicit PAYTONE_SIP_LISTEN that cannot be had stops start-up before the API takes requests.
-  const sip = config.sip ? await SipService.start(config.sip, log) : null;
+  const sip = config.sip ? await SipService.start(config.sip, log, { beats: new MediaClockMetrics(app.ops.metrics.registry) }) : null;
   if (sip) {
-    const calls = new RealCalls({ sip, lifecycle: app.callProgress, runner: app.callRunner, phoneNumbers: app.phoneNumbers, auditLog: app.auditLog, trunk: config.sip!.trunk, log, taps: (callSid) => new CallKeypad(callSid, app.callerKeys), voices: app.callVoices });
+    const calls = new RealCalls({ sip, lifecycle: app.callProgress, runner: app.callRunner, phoneNumbers: app.phoneNumbers, auditLog: app.auditLog, trunk: config.sip!.trunk, log, taps: app.callKeypads.open, voices: app.callVoices });
     sip.serve(calls);
     app.outboundDialer = calls;
   }

@@ -10,7 +10,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import twilio from 'twilio';
-import type { Arrival, ReceiverReply, ReceiverRequest } from '../receiverProtocol.js';
+import type { Arrival, CardCallback, ReceiverReply, ReceiverRequest } from '../receiverProtocol.js';
 
 const authToken = process.env.BENCH_AUTH_TOKEN ?? '';
 const FLUSH_MS = 2;
@@ -23,6 +23,7 @@ const seen = new Set<string>();
 /** Idempotency token -> arrival (epoch ms, fractional) of each per-digit callback. */
 let partials = new Map<string, number>();
 let batch: Arrival[] = [];
+let cards: CardCallback[] = [];
 let flushTimer: NodeJS.Timeout | null = null;
 
 const epochMs = () => performance.timeOrigin + performance.now();
@@ -50,6 +51,9 @@ const server = http.createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
     seen.add(token);
     res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 2 });
     res.end('ok');
+    if (params.PaymentCardNumber !== undefined && params.PartialResult !== undefined) {
+      cards.push([params.Sid ?? '', params.PaymentCardNumber.replace(/[^x0-9]/g, '').length, params.PartialResult === 'true', at]);
+    }
     if (params.PartialResult === 'true') {
       partials.set(token, at);
       return;
@@ -65,10 +69,14 @@ process.on('message', (message: ReceiverRequest) => {
   } else if (message.type === 'partials') {
     send({ type: 'partials', partials: [...partials] });
     partials = new Map();
+  } else if (message.type === 'cards') {
+    send({ type: 'cards', cards });
+    cards = [];
   } else if (message.type === 'reset') {
     total = invalid = duplicates = 0;
     seen.clear();
     partials = new Map();
+    cards = [];
     send({ type: 'stats', total, invalid, duplicates });
   }
 });

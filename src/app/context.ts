@@ -38,6 +38,8 @@ import { EventTokens } from '../vault/eventTokens.js';
 import type { LiveEvent } from '../domain/liveEvents.js';
 import type { CallbackPolicy } from '../domain/callbackPolicy.js';
 import { createOps, type OpsContext } from '../ops/wiring.js';
+import { KeypadMetrics } from '../ops/keypadMetrics.js';
+import { CallKeypads } from '../telephony/keypad/callKeypads.js';
 import { ConnectorRegistry } from './connectorRegistry.js';
 import { joinCluster } from './cluster.js';
 import { PostgresLiveEventBus } from './clusterLiveEvents.js';
@@ -84,6 +86,8 @@ export interface AppContext {
   callerKeys: CallerKeys;
   /** How real calls say `<Say>` and play `<Play>` to their callers. */
   callVoices: CallVoices;
+  /** The keypads of the real calls this process holds (their taps), and their counts for operators. */
+  callKeypads: CallKeypads;
   liveEvents: LiveEventFeed;
   eventTokens: EventTokens;
   callbackPolicy: CallbackPolicy;
@@ -231,6 +235,7 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
     callVoices: (callerMedia) => new CallerVoice(callerMedia, { prompts, files: playFiles, log }),
     liveEvents,
     eventTokens: new EventTokens(vault.deriveKey('event-tokens')),
+    callKeypads: new CallKeypads({ keys: callerKeys, observer: new KeypadMetrics(ops.metrics.registry) }),
     callbackPolicy: config.callbackPolicy,
     rateLimit: config.rateLimit,
     maxEventStreams: config.maxEventStreams,

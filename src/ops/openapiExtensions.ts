@@ -80,6 +80,31 @@ export const EXTENSION_PATHS: Record<string, Record<string, Operation>> = {
       responses: { '200': json('The event log, oldest first.', object({ events: { type: 'array', items: ref('paytone.session_event') }, uri: text })), ...errors(401, 404) },
     },
   },
+  [`${ACCOUNT}/Calls/{CallSid}/Keypad.json`]: {
+    get: {
+      operationId: 'FetchCallKeypad',
+      summary:
+        "Extension: a real call's keypad, counts only: keys by the transport that carried each first, reports of a key another transport already carried, keys masked from the agent, tones the in-band detector rejected. Known to the process that holds the call, while it is up and for the last 1000 calls after.",
+      parameters: [accountSid, callSid],
+      security: basic,
+      responses: {
+        '200': json(
+          'The counts.',
+          object({
+            account_sid: sid('AC'),
+            call_sid: sid('CA'),
+            live: { type: 'boolean' },
+            keys: object({ rfc4733: { type: 'integer' }, sip_info: { type: 'integer' }, in_band: { type: 'integer' } }),
+            same_key_again: { type: 'integer' },
+            masked: { type: 'integer' },
+            detector_rejections: { type: 'integer' },
+            uri: text,
+          }),
+        ),
+        ...errors(401, 404),
+      },
+    },
+  },
   [`${PAYMENTS}/{Sid}/Audit.json`]: {
     get: {
       operationId: 'ListPaymentAudit',

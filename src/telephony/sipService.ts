@@ -19,7 +19,7 @@ import type { Parsed, SipRequest } from './sip/message.js';
 import type { Peer } from './sip/peer.js';
 import { SipTransport } from './sip/transport.js';
 import { SipUserAgent } from './sip/userAgent.js';
-import { MediaClock } from './media/mediaClock.js';
+import { MediaClock, type BeatObserver } from './media/mediaClock.js';
 import { RtpPortPool } from './media/ports.js';
 import { trustedBy, type SipSettings } from './sipSettings.js';
 
@@ -48,8 +48,8 @@ export class SipService {
     readonly self: { host: string; port: number },
   ) {}
 
-  /** Listens as the settings say; null when the default address was busy (after one warning). */
-  static async start(settings: SipSettings, log: Logger): Promise<SipService | null> {
+  /** Listens as the settings say; null when the default address was busy (after one warning). `beats`: the media clock's metrics. */
+  static async start(settings: SipSettings, log: Logger, options: { beats?: BeatObserver } = {}): Promise<SipService | null> {
     let ua: SipUserAgent | null = null;
     let service: SipService | null = null;
     let transport: SipTransport;
@@ -75,7 +75,7 @@ export class SipService {
       onInvite: (leg) => service!.handlers.onInvite(leg),
       onUntrusted: (request, source) => service!.handlers.onUntrusted(request, source),
     });
-    service = new SipService(transport, ua, new RtpPortPool(settings.rtpPorts, settings.listen.host), new MediaClock(), self);
+    service = new SipService(transport, ua, new RtpPortPool(settings.rtpPorts, settings.listen.host), new MediaClock(undefined, options.beats), self);
     log.info({ sip: `${settings.listen.host}:${transport.port}`, publicAddress: `${self.host}:${self.port}`, rtpPorts: `${settings.rtpPorts.first}-${settings.rtpPorts.last}` }, 'SIP listening on UDP and TCP');
     return service;
   }

@@ -71,6 +71,7 @@ function start(signedIn) {
   ticker = setInterval(() => {
     renderCallTimes();
     renderWaits();
+    renderKeypad();
   }, 1000);
   signOutWhenIdle(signOut);
 }
@@ -158,6 +159,7 @@ async function selectCall(callSid) {
   renderCalls();
   $('pick-call').hidden = true;
   $('session-title').textContent = `Pay session · call …${callSid.slice(-6)}`;
+  renderKeypad();
   await act(async () => {
     const answer = await client.request('GET', client.account(`/Calls/${callSid}/Payments.json`));
     const newest = answer.payments[0];
@@ -168,6 +170,39 @@ async function selectCall(callSid) {
       showStartForm();
     }
   });
+}
+
+/** Calls that turned out to have no keypad counts (another process holds them): not asked again every second. */
+const noKeypad = new Set();
+
+/**
+ * An incoming (real) call's keypad, counts only (never a key): how keys arrived, how many the agent did not hear.
+ * A sandbox call's keys come from the phone page: it has none.
+ */
+async function renderKeypad() {
+  const element = $('keypad');
+  const callSid = selectedCall;
+  const call = calls.get(callSid);
+  if (!call || call.direction !== 'inbound' || noKeypad.has(callSid)) {
+    element.hidden = true;
+    return;
+  }
+  let counts;
+  try {
+    counts = await client.request('GET', client.account(`/Calls/${callSid}/Keypad.json`));
+  } catch (err) {
+    if (err instanceof ApiError && err.code === 20404) noKeypad.add(callSid);
+    counts = null;
+  }
+  if (callSid !== selectedCall) return;
+  element.hidden = !counts;
+  if (!counts) return;
+  const { rfc4733, in_band: inBand, sip_info: sipInfo } = counts.keys;
+  const total = rfc4733 + inBand + sipInfo;
+  Object.assign(element.dataset, { keys: total, masked: counts.masked, rejected: counts.detector_rejections });
+  element.textContent =
+    `Caller's keypad: ${total} ${total === 1 ? 'key' : 'keys'} (RFC 4733 ${rfc4733}, in-band ${inBand}, SIP INFO ${sipInfo})` +
+    ` · ${counts.masked} masked from the agent · ${counts.detector_rejections} short tones rejected`;
 }
 
 // ---- starting ---------------------------------------------------------------------------------------------

@@ -56,6 +56,10 @@ test('the bench runs and reports every figure', { timeout: 420_000 }, async () =
     assert.equal(report.callbacks.invalidSignatures, 0);
     assert.equal(report.keypress.missing, 0);
     assert.equal(report.minimums.length, 4);
+    // The real-calls part ran too (its own test, realCalls.test.ts, checks each of its figures).
+    assert.equal(report.realCalls.length, 1);
+    assert.equal(report.realCalls[0].failedCalls, 0);
+    assert.equal(report.realCallsMinimums.length, 1);
 
     if (!pg.skip) {
       // Two processes on PostgreSQL: the same figures, every callback and key, and what each operation cost the database.
@@ -75,7 +79,7 @@ test('the bench runs and reports every figure', { timeout: 420_000 }, async () =
     }
 
     // The same figures are printed as one table.
-    for (const row of ['payment create, bare node:http', 'payment create, paytone', 'full card sessions', 'keypress -> callback', 'memory']) {
+    for (const row of ['payment create, bare node:http', 'payment create, paytone', 'full card sessions', 'keypress -> callback', 'memory', 'real calls, 4 at once']) {
       assert.ok(stdout.includes(row), `the table has no "${row}" row`);
     }
   } finally {

@@ -1,6 +1,7 @@
 /**
  * Twilio's Calls resource: create (a sandbox call answered at once, or a real one queued for the SIP side), fetch,
- * list, hang up.
+ * list, hang up. Extension: a real call's keypad counts (`Keypad.json`): keys per transport, masked keys, the
+ * in-band detector's rejections; counts only, never a key.
  */
 import type { FastifyInstance } from 'fastify';
 import { payError } from '../../domain/errors.js';
@@ -48,6 +49,25 @@ export function callRoutes(server: FastifyInstance, app: AppContext): void {
 
   server.get<{ Params: CallParams }>(`${base}/Calls/:CallSid.json`, async (request, reply) => {
     return sendJson(reply, 200, callView(await findCall(request.params)));
+  });
+
+  server.get<{ Params: CallParams }>(`${base}/Calls/:CallSid/Keypad.json`, async (request, reply) => {
+    const call = await findCall(request.params);
+    const held = app.callKeypads.countsOf(call.sid);
+    if (held === null) {
+      throw payError(20404, `Call ${call.sid} has no keypad counts here: it is a sandbox call (its keys come from Dtmf.json), or a real call another process of the cluster holds, or one that ended long ago.`);
+    }
+    const { counts } = held;
+    return sendJson(reply, 200, {
+      account_sid: call.accountSid,
+      call_sid: call.sid,
+      live: held.live,
+      keys: { rfc4733: counts.rfc4733, sip_info: counts.sipInfo, in_band: counts.inBand },
+      same_key_again: counts.sameKeyAgain,
+      masked: counts.masked,
+      detector_rejections: counts.rejected,
+      uri: `/2010-04-01/Accounts/${call.accountSid}/Calls/${call.sid}/Keypad.json`,
+    });
   });
 
   server.post<{ Params: CallParams; Body: FormValues }>(`${base}/Calls/:CallSid.json`, async (request, reply) => {

@@ -1,7 +1,8 @@
 /**
  * One real call's keypad: the `CallerTap` that hears the caller's keys on every transport, puts them on the
  * caller's media timeline, counts each key once, and hands it on (`CallerKeys`). It also keeps the per-call counts
- * an operator sees: keys per transport and reports that were the same key again (never which key).
+ * an operator sees: keys per transport, reports that were the same key again, keys masked from the agent and the
+ * detector's rejections (never which key), and tells its `KeypadObserver` (the process's metrics) as they happen.
  *
  * The media timeline is the caller's RTP timestamps, read from the audio frames as they pass: an RFC 4733 event
  * carries its own timestamp; a SIP INFO is placed at the media time it arrived. A sender whose event timestamps
@@ -41,6 +42,20 @@ export interface KeypadCounts {
   rejected: number;
 }
 
+/** What an operator's metrics learn of a call's keypad: counts and durations, never a key. */
+export interface KeypadObserver {
+  /** A key counted, and how long after its start on the media timeline it was known (detection latency). */
+  keyCounted(transport: KeyTransport, detectionSeconds: number): void;
+  /** A transport reported a key another one had already carried. */
+  repeated(): void;
+  /** The in-band detector saw a key in some blocks but never confirmed it. */
+  rejected(): void;
+  /** The masker took one key's span, this long, out of the agent's audio (told once the span is over). */
+  masked(spanSeconds: number): void;
+}
+
+const NO_OBSERVER: KeypadObserver = { keyCounted: () => undefined, repeated: () => undefined, rejected: () => undefined, masked: () => undefined };
+
 export class CallKeypad implements CallerTap {
   readonly stages: AudioStage[];
   readonly counts: KeypadCounts = { rfc4733: 0, sipInfo: 0, inBand: 0, sameKeyAgain: 0, rejected: 0 };
@@ -60,16 +75,20 @@ export class CallKeypad implements CallerTap {
     private readonly callSid: string,
     private readonly keys: CallerKeys,
     private readonly clock: { now(): number; monotonic(): number } = { now: Date.now, monotonic: () => performance.now() },
+    private readonly observer: KeypadObserver = NO_OBSERVER,
   ) {
     this.detector = new ToneDetector({
       onKey: (key, start) => (this.tone = this.report(key, 'in-band', start, (start + 2 * BLOCK_SAMPLES) >>> 0)),
       onEnd: (_key, _start, end) => this.toneEnded(end),
-      onReject: () => this.counts.rejected++,
+      onReject: () => {
+        this.counts.rejected++;
+        this.observer.rejected();
+      },
     });
     // The detector always runs, whatever else carries the keys: senders put keys in the audio and in events both.
     // It listens in front of the masker's delay line, so it has heard 60 ms and more past each frame released.
     this.masking = keys.maskingOf(callSid);
-    this.masker = new KeyMasker(this.masking.sound);
+    this.masker = new KeyMasker(this.masking.sound, (samples) => this.observer.masked(samples / (SAMPLES_PER_MS * 1000)));
     this.stages = [(next) => this.listen(next), this.masker.stage];
     this.events = new TelephoneEvents({
       onKey: (key, ssrc, timestamp, duration) => this.eventStarted(key, ssrc, timestamp, duration),
@@ -152,11 +171,13 @@ export class CallKeypad implements CallerTap {
     this.mask(heard, transport, start, end);
     if (!fresh) {
       this.counts.sameKeyAgain++;
+      this.observer.repeated();
       return heard;
     }
     if (transport === 'rfc4733') this.counts.rfc4733++;
     else if (transport === 'sip-info') this.counts.sipInfo++;
     else this.counts.inBand++;
+    this.observer.keyCounted(transport, Math.max(0, timeDiff(this.mediaNow(), start)) / (SAMPLES_PER_MS * 1000));
     this.keys.heard(this.callSid, key, { transport, mediaTime: start, at: this.clock.now() });
     return heard;
   }

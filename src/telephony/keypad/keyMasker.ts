@@ -91,7 +91,11 @@ export class KeyMasker {
   /** Where released frames go. */
   private next: FrameSink | null = null;
 
-  constructor(private readonly sound: MaskSound) {}
+  /** `onSpan`: told each masked key's span (samples) once it is over, for the operator's metrics. */
+  constructor(
+    private readonly sound: MaskSound,
+    private readonly onSpan?: (samples: number) => void,
+  ) {}
 
   /**
    * Masks `key` (any object standing for one key) over `from`..`to`, or from `from` on while `open`; widens it when
@@ -125,6 +129,7 @@ export class KeyMasker {
 
   /** The call ended: nothing held outlives it. */
   clear(): void {
+    for (const masked of this.keys.values()) if (!masked.open) this.onSpan?.(timeDiff(masked.to, masked.from));
     this.keys.clear();
     for (const slot of this.slots) slot.samples.fill(0);
     this.held = 0;
@@ -165,7 +170,10 @@ export class KeyMasker {
         for (let i = beepFrom; i < beepTo; i++) frame[i] = MASK_BEEP[i - timeDiff(masked.beep, time)]!;
       }
       // Long released (a second past its span and its beep): forgotten.
-      if (!masked.open && timeDiff(time, masked.to) > RATE && (masked.beep === null || timeDiff(time, masked.beep) > RATE)) this.keys.delete(key);
+      if (!masked.open && timeDiff(time, masked.to) > RATE && (masked.beep === null || timeDiff(time, masked.beep) > RATE)) {
+        this.onSpan?.(timeDiff(masked.to, masked.from));
+        this.keys.delete(key);
+      }
     }
   }
 }

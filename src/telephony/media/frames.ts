@@ -70,6 +70,14 @@ export class FrameQueue implements FrameSink {
     return frame;
   }
 
+  /** Drops up to `frames` of the oldest frames waiting. */
+  drop(frames: number): void {
+    const dropped = Math.min(frames, this.count);
+    this.head = (this.head + dropped) % this.slots.length;
+    this.count -= dropped;
+    this.dropped += dropped;
+  }
+
   clear(): void {
     this.count = 0;
     this.primed = false;
