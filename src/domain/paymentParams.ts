@@ -60,11 +60,21 @@ export function parseCreatePayment(
 ): { idempotencyKey: string; callbackUrl: string; settings: PaymentSettings } {
   const idempotencyKey = formRequired(form, 'IdempotencyKey');
   const callbackUrl = statusCallbackOf(form, ctx);
+  return { idempotencyKey, callbackUrl, settings: parsePaymentSettings(form) };
+}
 
+/**
+ * The settings of a pay session, named as the Payments create request names them. `<Pay>` maps its attributes onto
+ * these names, so both front doors share one set of rules and one set of error messages.
+ *
+ * @example
+ *   parsePaymentSettings({ PaymentMethod: 'ach-debit' }).bankAccountType // 'consumer-checking'
+ */
+export function parsePaymentSettings(form: FormValues): PaymentSettings {
   const paymentMethod = formEnum(form, 'PaymentMethod', PAYMENT_METHODS) ?? 'credit-card';
   const postalCode = formBoolean(form, 'PostalCode') ?? true;
   const securityCode = formBoolean(form, 'SecurityCode') ?? true;
-  const settings: PaymentSettings = {
+  return {
     paymentMethod,
     bankAccountType: parseBankAccountType(form, paymentMethod),
     chargeAmount: parseChargeAmount(formValue(form, 'ChargeAmount')),
@@ -86,7 +96,6 @@ export function parseCreatePayment(
     }),
     confirmation: formBoolean(form, 'Confirmation') ?? false,
   };
-  return { idempotencyKey, callbackUrl, settings };
 }
 
 /**

@@ -28,6 +28,11 @@ export const TWIML_PROBLEM_CODES = {
   13610: 'Play: Invalid loop value',
   13617: 'Play: Invalid content type',
   13910: 'Pause: Invalid length value',
+  64003: 'Pay: Invalid charge amount',
+  64004: 'Pay: Payment connector not found',
+  64016: 'Pay: Invalid action URL',
+  64017: 'Pay: bankAccountType is not supported with credit-card',
+  64020: 'Pay: Invalid attribute value',
 } as const;
 
 export type TwimlProblemCode = keyof typeof TWIML_PROBLEM_CODES;
