@@ -59,6 +59,8 @@ import { ServiceSynthesizer } from '../telephony/prompts/serviceSynthesizer.js';
 import { RenderedPrompts } from '../telephony/prompts/renderedPrompts.js';
 import type { CallVoices } from '../telephony/sipCall.js';
 import { spokenLiveEvent } from '../domain/liveEvents.js';
+import { IvrPayDesk } from './ivrPayDesk.js';
+import { payProgressSender } from './payProgress.js';
 
 /** What the HTTP layer needs; storage, vault, outbox and timers stay behind these. */
 export interface AppContext {
@@ -201,6 +203,7 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
     keys: { subscribe: (callSid, listener) => callerKeys.subscribe(callSid, (key) => listener(key)), onPress: (callSid, listener) => callerKeys.onPress(callSid, listener) },
     clock: systemClock,
     policy: config.callbackPolicy,
+    pay: { desk: new IvrPayDesk({ payments, sessions, bus: liveEvents.bus }), progress: payProgressSender(voiceWebhook, log) },
   });
   const callRunner = new TwimlCallRunner(interpreter, notify, log);
   const sandboxTwiml = new SandboxTwiml({ runner: callRunner, voice: timedVoice, keys: callerKeys, log });

@@ -16,7 +16,7 @@ import { isOperationCurrent } from '../domain/session.js';
 import { sessionView } from '../domain/sessionView.js';
 import { formatRfc2822 } from '../domain/dates.js';
 import { newSid } from '../domain/sids.js';
-import type { Session } from '../domain/types.js';
+import type { PaymentSettings, Session } from '../domain/types.js';
 import type { CallRecord } from '../domain/callView.js';
 import type { CallStore } from '../store/calls.js';
 import type { AlongWith, SessionStore, StoredEvent } from '../store/sessions.js';
@@ -79,24 +79,33 @@ export class PaymentRequests {
     return this.sessions.serialize(callSid, async () => {
       const replayed = await this.replay(accountSid, key, (s, operation) => isOperationCurrent(s, { kind: 'create', operation }));
       if (replayed) return replayed;
-      const fresh = await this.call(accountSid, callSid);
-      if (fresh.status !== 'in-progress') {
-        throw payError(21220, `Call ${callSid} is ${fresh.status}, not in-progress: a pay session can only start on a call in progress.`);
-      }
-      const open = await this.sessions.unfinishedSessionOf(callSid);
-      if (open) {
-        throw payError(64021, `Call ${callSid} already has an active payment session (${open}). Complete or cancel it before starting another.`);
-      }
-      const connector = await this.sessions.connectorFor(accountSid, parsed.settings.paymentConnector);
-      const refused = capabilityRefusal(connector.name, connector.capabilities, parsed.settings);
-      if (refused) throw refused;
-      const session = await this.sessions.open(
-        { sid: newSid('PK'), accountSid, callSid, settings: parsed.settings, callbackUrl: parsed.callbackUrl },
-        key,
-        resourceBody,
-      );
+      const session = await this.openOnCall(accountSid, callSid, parsed.settings, parsed.callbackUrl, key);
       return { status: 201, body: resourceBody(session) };
     });
+  }
+
+  /**
+   * A session for `<Pay>` on the call: the same checks and rules as a create, no idempotency (the call's TwiML asks
+   * once), and no callback URL (`<Pay>` sends its own progress; the session's events are logged and streamed).
+   */
+  openForPay(call: CallRecord, settings: PaymentSettings): Promise<Session> {
+    return this.sessions.serialize(call.sid, () => this.openOnCall(call.accountSid, call.sid, settings, '', null));
+  }
+
+  /** Opens a session on a call in progress that has none open; the caller holds the call's lock. */
+  private async openOnCall(accountSid: string, callSid: string, settings: PaymentSettings, callbackUrl: string, key: RequestKey | null): Promise<Session> {
+    const fresh = await this.call(accountSid, callSid);
+    if (fresh.status !== 'in-progress') {
+      throw payError(21220, `Call ${callSid} is ${fresh.status}, not in-progress: a pay session can only start on a call in progress.`);
+    }
+    const open = await this.sessions.unfinishedSessionOf(callSid);
+    if (open) {
+      throw payError(64021, `Call ${callSid} already has an active payment session (${open}). Complete or cancel it before starting another.`);
+    }
+    const connector = await this.sessions.connectorFor(accountSid, settings.paymentConnector);
+    const refused = capabilityRefusal(connector.name, connector.capabilities, settings);
+    if (refused) throw refused;
+    return this.sessions.open({ sid: newSid('PK'), accountSid, callSid, settings, callbackUrl }, key, key === null ? null : resourceBody);
   }
 
   async update(accountSid: string, callSid: string, sid: string, form: FormValues, scope: string): Promise<ApiResponse> {

@@ -105,7 +105,7 @@ export class PaymentSessions {
   }
 
   /** Starts a session; the caller holds the call's lock and has checked the call and the connector. */
-  async open(a: { sid: string; accountSid: string; callSid: string; settings: PaymentSettings; callbackUrl: string }, request: RequestKey, body: (s: Session) => string): Promise<Session> {
+  async open(a: { sid: string; accountSid: string; callSid: string; settings: PaymentSettings; callbackUrl: string }, request: RequestKey | null, body: ((s: Session) => string) | null): Promise<Session> {
     const { session, effects } = openSession({ ...a, now: this.now() });
     await this.commit(session, effects, request, body, null);
     return session;
@@ -131,8 +131,10 @@ export class PaymentSessions {
     const decision = decide(session, input, this.now(), this.deps.rules);
     if (!decision.ok) throw decision.error;
     const { session: next, effects } = decision.value;
-    // An input that did not apply (a key with no field requested, a stale timer) leaves nothing to write.
-    const unchanged = next.dateUpdated === session.dateUpdated && next.status === session.status && effects.events.length === 0;
+    // An input that did not apply (a key with no field requested, a stale timer) leaves nothing to write. A request
+    // that did apply counts an operation, even in the millisecond of the change before it (`<Pay>` asks a field as
+    // the one before ends).
+    const unchanged = next.dateUpdated === session.dateUpdated && next.status === session.status && next.operation === session.operation && effects.events.length === 0;
     if (unchanged && !effects.gateway && !request) {
       this.arm(session);
       return session;
@@ -164,8 +166,9 @@ export class PaymentSessions {
     const live = await this.deps.store.commit(session, events, record, storedStatus, alongWith, asked);
     this.remember(session);
     this.arm(session);
-    // A session emits its last callback as it ends (the domain's `ended` event).
-    if (events.length > 0) this.deps.outbox.committed(session.sid, session.accountSid, events, isFinal(session));
+    // A session emits its last callback as it ends (the domain's `ended` event). A `<Pay>` session has no callback
+    // URL: its events are only logged and streamed, and `<Pay>` sends its own progress.
+    if (events.length > 0 && session.callbackUrl !== '') this.deps.outbox.committed(session.sid, session.accountSid, events, isFinal(session));
     if (live.length > 0) this.deps.onEvents?.(live);
   }
 

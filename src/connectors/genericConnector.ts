@@ -17,6 +17,7 @@
  *     username: 'twilio', password, ledger, signal });
  *   await acme.execute(request); // { ok: true, confirmationCode: 'AC-1001', token: null, profileId: null }
  */
+import { maskDigitRuns } from '../domain/form.js';
 import { request as httpRequest, type Dispatcher } from 'undici';
 import type { ConnectorCapabilities, ConnectorMode } from '../domain/connectorSettings.js';
 import type { GatewayOutcome, GatewayRequest } from '../domain/types.js';
@@ -144,14 +145,35 @@ export function readGenericAnswer(request: GatewayRequest, status: number, text:
   if (status < 200 || status > 299) {
     return refusal(request, `http_${status}`, errorMessage ?? `The payment gateway answered HTTP ${status}.`, instrumentRefused);
   }
+  const echoed = answerParameters(answer);
   if (request.method === 'charge') {
     const chargeId = stringField(answer, 'charge_id');
-    if (chargeId !== null) return { ok: true, confirmationCode: chargeId, token: null, profileId: null };
+    if (chargeId !== null) return { ok: true, confirmationCode: chargeId, token: null, profileId: null, ...echoed };
     return unexpectedAnswer(request, `HTTP ${status} without a charge_id or an error_code`);
   }
   const tokenId = stringField(answer, 'token_id');
-  if (tokenId !== null) return { ok: true, confirmationCode: null, token: tokenId, profileId: stringField(answer, 'profile_id') };
+  if (tokenId !== null) return { ok: true, confirmationCode: null, token: tokenId, profileId: stringField(answer, 'profile_id'), ...echoed };
   return unexpectedAnswer(request, `HTTP ${status} without a token_id or an error_code`);
+}
+
+/** Names a `PayConnector_<key>` parameter may carry, and how many are kept. */
+const PARAMETER_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+const MAX_PARAMETERS = 50;
+
+/**
+ * The answer's `parameters` object, which `<Pay>` echoes to its action as `PayConnector_<key>`: string and number
+ * values under plain names, each at most 255 characters, with any run of 12 digits masked (a gateway that echoes
+ * a card number must not put it in an app's request).
+ */
+function answerParameters(answer: Record<string, unknown>): { connectorParameters?: Record<string, string> } {
+  const given = answer.parameters;
+  if (given === null || typeof given !== 'object' || Array.isArray(given)) return {};
+  const kept: Record<string, string> = {};
+  for (const name of Object.keys(given).filter((n) => PARAMETER_NAME.test(n)).slice(0, MAX_PARAMETERS)) {
+    const value = stringField(given as Record<string, unknown>, name);
+    if (value !== null) kept[name] = maskDigitRuns(value);
+  }
+  return Object.keys(kept).length === 0 ? {} : { connectorParameters: kept };
 }
 
 function parseObject(text: string): Record<string, unknown> {

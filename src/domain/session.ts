@@ -170,7 +170,7 @@ function handle(step: Step, input: SessionInput): Handled {
   if (isFinal(step.session) && !isAgentInput(input)) return 'ignored';
   switch (input.kind) {
     case 'capture':
-      return requestCapture(step, input.name, input.callbackUrl);
+      return requestCapture(step, input.name, input.callbackUrl, input.leadingHashIgnored === true);
     case 'complete':
       return requestComplete(step, input.callbackUrl);
     case 'cancel':
@@ -194,7 +194,7 @@ function hasEnded(session: Session): PaytoneError {
   return payError(64021, `Payment session ${session.sid} has ended (${session.status}); start a new one.`);
 }
 
-function requestCapture(step: Step, name: CaptureName, callbackUrl: string): Handled {
+function requestCapture(step: Step, name: CaptureName, callbackUrl: string, leadingHashIgnored: boolean): Handled {
   const s = step.session;
   if (s.status !== 'in-progress') {
     return payError(64021, `Payment session ${s.sid} is ${s.status} and takes no more captures.`);
@@ -216,7 +216,7 @@ function requestCapture(step: Step, name: CaptureName, callbackUrl: string): Han
   }
   // The first digit never gets less time than the ones after it.
   const firstDigitSeconds = Math.max(step.rules.firstDigitTimeoutSeconds, s.settings.timeoutSeconds);
-  s.capture = { name, digits: '', startedAt: step.now, deadline: step.now + firstDigitSeconds * 1000, operation: s.operation };
+  s.capture = { name, digits: '', startedAt: step.now, deadline: step.now + firstDigitSeconds * 1000, operation: s.operation, ...(leadingHashIgnored ? { leadingHashIgnored } : {}) };
   step.asked = {
     at: step.now,
     params: {
@@ -280,7 +280,7 @@ function pressKey(step: Step, key: string, at: number): Handled {
     return 'ignored';
   }
   if (!s.capture) return 'ignored';
-  if (key === '#') return endField(step, s.capture);
+  if (key === '#') return s.capture.digits === '' && s.capture.leadingHashIgnored === true ? 'ignored' : endField(step, s.capture);
   if (!/^[0-9]$/.test(key)) return 'ignored';
   return typeDigit(step, s.capture, key, at);
 }
@@ -410,8 +410,9 @@ function answerFromGateway(step: Step, answer: GatewayOutcome): Handled {
       connectorError: answer.connectorError,
     });
   }
-  if (s.settings.chargeAmount !== null) return end(step, 'completed', 'success', { paymentConfirmationCode: answer.confirmationCode });
-  return end(step, 'completed', 'success', { paymentToken: answer.token, profileId: answer.profileId });
+  const echoed = answer.connectorParameters === undefined ? {} : { connectorParameters: answer.connectorParameters };
+  if (s.settings.chargeAmount !== null) return end(step, 'completed', 'success', { paymentConfirmationCode: answer.confirmationCode, ...echoed });
+  return end(step, 'completed', 'success', { paymentToken: answer.token, profileId: answer.profileId, ...echoed });
 }
 
 /** Moves to a final status. PCI: every secret goes now; only the card type and the masked summary survive. */

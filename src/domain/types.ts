@@ -98,6 +98,11 @@ export interface ActiveCapture {
   deadline: number;
   /** The operation number of the request that started this capture (see `Session.operation`). */
   operation: number;
+  /**
+   * `<Pay>` asks its fields back to back: a `#` before the first digit is then the caller closing the field before
+   * (one that ended by itself at its length, such as a 16-digit card), not an empty entry of this one.
+   */
+  leadingHashIgnored?: boolean;
 }
 
 /** What the session reports once it has ended. */
@@ -109,6 +114,8 @@ export interface SessionOutcome {
   paymentError: string | null;
   payErrorCode: number | null;
   connectorError: string | null;
+  /** The connector's own answer parameters on success (see `GatewayOutcome`), when it gave any. */
+  connectorParameters?: Record<string, string>;
 }
 
 export interface Session {
@@ -176,12 +183,19 @@ export interface GatewayRequest {
 }
 
 export type GatewayOutcome =
-  | { ok: true; confirmationCode: string | null; token: string | null; profileId: string | null }
+  | {
+      ok: true;
+      confirmationCode: string | null;
+      token: string | null;
+      profileId: string | null;
+      /** A Generic connector's `parameters` answer (flat, digit runs masked): `<Pay>` echoes it as `PayConnector_<key>`. */
+      connectorParameters?: Record<string, string>;
+    }
   | { ok: false; payErrorCode: number; paymentError: string; connectorError: string };
 
 /** Inputs that move a session on. */
 export type SessionInput =
-  | { kind: 'capture'; name: CaptureName; callbackUrl: string }
+  | { kind: 'capture'; name: CaptureName; callbackUrl: string; leadingHashIgnored?: boolean }
   | { kind: 'complete'; callbackUrl: string }
   | { kind: 'cancel'; callbackUrl: string }
   /**

@@ -109,7 +109,8 @@ export class SessionStore {
           params: JSON.stringify(event.params),
           url: event.url,
           at: event.at,
-          delivery_status: 'pending',
+          // An event with no URL (a `<Pay>` session's) is logged, never sent.
+          delivery_status: event.url === '' ? 'not-sent' : 'pending',
           attempts: 0,
           next_attempt_at: event.at,
           method: null,

@@ -21,6 +21,7 @@ import type { ProblemRequest, TwimlProblem } from './problems.js';
 import type { NextRequest, VerbOutcome, VerbRun } from './verb.js';
 import { NOT_YET_RUN, VERBS } from './verbs/index.js';
 import { prepareSpeech } from './speech.js';
+import type { PayServices } from './pay/payPorts.js';
 
 /** Where the next document comes from. */
 export type TwimlSource = { kind: 'twiml'; text: string } | ({ kind: 'request'; fallback: Pick<NextRequest, 'url' | 'method'> | null } & NextRequest);
@@ -42,6 +43,8 @@ export interface InterpreterDeps {
   keys: { subscribe(callSid: string, listener: (key: string) => void): () => void; onPress(callSid: string, listener: () => void): () => void };
   clock: Clock;
   policy: CallbackPolicy;
+  /** What `<Pay>` takes payments with (src/app/ivrPayDesk.ts). */
+  pay?: PayServices;
 }
 
 /** A document's verbs, the URL relative URLs in it resolve against, and the request it came from (none for `Twiml`). */
@@ -100,6 +103,7 @@ export class TwimlInterpreter {
       notify: (problem) => this.deps.notify(call, problem, null),
       keys: (listener) => this.deps.keys.subscribe(call.sid, listener),
       keyPressed: (listener) => this.deps.keys.onPress(call.sid, listener),
+      pay: this.deps.pay ?? null,
     };
     let next: TwimlSource | 'done' | 'ended' = first;
     for (let documents = 0; typeof next === 'object'; documents += 1) {

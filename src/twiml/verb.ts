@@ -16,6 +16,7 @@ import type { CallControl } from './callControl.js';
 import type { Clock } from './clock.js';
 import type { TwimlElement } from './document.js';
 import type { TwimlProblem } from './problems.js';
+import type { PayServices } from './pay/payPorts.js';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: TwimlProblem };
 
@@ -44,6 +45,8 @@ export interface VerbRun {
   keys(listener: (key: string) => void): () => void;
   /** Told each time the caller presses a key, a pay session's included (never which key); the returned function stops it. */
   keyPressed(listener: () => void): () => void;
+  /** What `<Pay>` takes payments with; null where the interpreter was built without them. */
+  pay: PayServices | null;
 }
 
 /** A request for the next document: a `<Redirect>`, or a `<Dial>`'s action with the dial's outcome. */

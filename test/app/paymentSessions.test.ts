@@ -107,3 +107,11 @@ it('looks at a deadline again should the key it waited for never arrive', async 
   await advance(250);
   assert.equal(fieldEnds().length, 1);
 });
+
+it('keeps a capture asked in the same millisecond as the change before it, as <Pay> asks fields back to back', async () => {
+  const pay = sessions();
+  await pay.open({ sid: SID, accountSid: 'AC' + '3'.repeat(32), callSid: CALL, settings: cardSettings(), callbackUrl: '' }, null, null);
+  const asked = await pay.apply(SID, { kind: 'capture', name: 'payment-card-number', callbackUrl: '' });
+  assert.equal(asked.capture?.name, 'payment-card-number');
+  assert.equal((await pay.load(SID))?.capture?.name, 'payment-card-number', 'the capture was kept, not taken for a change of nothing');
+});

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { GenericConnector } from '../../src/connectors/genericConnector.js';
+import { GenericConnector, readGenericAnswer } from '../../src/connectors/genericConnector.js';
 import { TYPE_LIMITS, type ConnectorMode } from '../../src/domain/connectorSettings.js';
 import type { GatewayRequest } from '../../src/domain/types.js';
 import { MemoryLedger } from '../support/memoryLedger.js';
@@ -54,6 +54,13 @@ describe('GenericConnector', () => {
       cvv: '123',
       postal_code: '94105',
     });
+  });
+
+  it('keeps the gateway\'s answer parameters for <Pay> (PayConnector_<key>), with a card number in them masked', async () => {
+    const plain = readGenericAnswer(cardRequest('4242424242424242'), 200, JSON.stringify({ charge_id: 'ch_1', parameters: { order_ref: 'R-77', amount: 12.5, echo: 'card 4242424242424242', 'bad key': 'x', nested: { a: 1 } } }));
+    assert.deepEqual(plain, { ok: true, confirmationCode: 'ch_1', token: null, profileId: null, connectorParameters: { order_ref: 'R-77', amount: '12.5', echo: 'card ************4242' } });
+    const none = readGenericAnswer(cardRequest('4242424242424242'), 200, JSON.stringify({ charge_id: 'ch_2', parameters: [] }));
+    assert.deepEqual(none, { ok: true, confirmationCode: 'ch_2', token: null, profileId: null });
   });
 
   it('tokenizes, reading token_id and profile_id', async () => {

@@ -124,6 +124,16 @@ describe('typing a card number', () => {
     pay.enter('postal-code', '#');
     assert.equal(pay.last.ErrorType, 'invalid-postal-code');
   });
+
+  it('takes a leading # as the end of the field before when <Pay> asks fields back to back', () => {
+    const pay = new PaySession();
+    pay.enter('payment-card-number', '5555555555554444');
+    assert.equal(pay.last.PaymentCardNumber, 'xxxx-xxxx-xxxx-4444', 'a Mastercard ends by itself at 16 digits');
+    pay.apply({ kind: 'capture', name: 'expiration-date', callbackUrl: 'https://app.example/pay', leadingHashIgnored: true });
+    assert.deepEqual(pay.press('#'), [], 'the caller closing the card number ends nothing');
+    pay.press('1230');
+    assert.equal(pay.last.ExpirationDate, '1230');
+  });
 });
 
 describe('timeouts', () => {

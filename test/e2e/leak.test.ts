@@ -41,6 +41,8 @@ const CARDS = {
   /** Typed on a real SIP call: RFC 4733, in-band tones and SIP INFO. */
   realCall: '4012888888881881',
 };
+/** Paid through `<Pay>`, with no agent: the card typed on the keypad as each field is asked. */
+const IVR_CARD = '4000002500003155';
 const BANK_ACCOUNT = '000123456789';
 /** Typed where the postal code, the expiry or the routing number was asked, as a confused caller would. */
 const MISDIRECTED = '2223003122003222';
@@ -61,7 +63,7 @@ const basic = (username: string, password: string) => Buffer.from(`${username}:$
 function needles(): string[] {
   // As a JSON string and as a form value; a bare "737" would also match inside SIDs and timestamps.
   const codes = [CVC, AMEX_CVC].flatMap((code) => [`"${code}"`, `=${code}`]);
-  const cards = Object.values(CARDS).flatMap((card) => [card, card + EXPIRY, EXPIRY + card]);
+  const cards = [...Object.values(CARDS), IVR_CARD].flatMap((card) => [card, card + EXPIRY, EXPIRY + card]);
   const misdirected = [MISDIRECTED, `"${MISDIRECTED.slice(0, 7)}`, `=${MISDIRECTED.slice(0, 7)}`];
   // A secret could also travel as the Authorization header it came in.
   const credentials = [basic(ACCOUNT_SID, AUTH_TOKEN), basic(ACCOUNT_SID, WRONG_PASSWORD)];
@@ -211,6 +213,25 @@ async function otherRequests(): Promise<void> {
 }
 
 
+/**
+ * A caller pays through `<Pay>` with no agent: the card typed on the keypad as each field is asked, the outcome
+ * posted to the action, progress to the statusCallback (both on the receiver, searched with every callback).
+ */
+async function payByIvr(stream: EventStream): Promise<PaySession> {
+  const twiml = `<Response><Pay chargeAmount="20" postalCode="false" timeout="120" action="${pay.receiver.url}/pay-action" statusCallback="${pay.receiver.url}/pay-status"/></Response>`;
+  const callSid = (await pay.client.calls.create({ to: '+15551230202', from: '+15559870202', twiml })).sid;
+  for (const [capture, digits] of [['payment-card-number', `${IVR_CARD}#`], ['expiration-date', EXPIRY], ['security-code', `${CVC}#`]] as const) {
+    await until(`<Pay> to ask for ${capture}`, async () => stream.events.some((e) => e.event === 'asking' && e.data.call_sid === callSid && e.data.parameters.Capture === capture));
+    await pay.paytone.press(callSid, digits);
+  }
+  await pay.receiver.waitFor((all) => all.some((r) => r.path === '/pay-action' && r.params.CallSid === callSid));
+  const action = pay.receiver.received.find((r) => r.path === '/pay-action' && r.params.CallSid === callSid)!;
+  assert.equal(action.params.Result, 'success');
+  assert.equal(action.params.PaymentCardNumber, 'xxxx-xxxx-xxxx-3155');
+  assert.ok(pay.receiver.received.some((r) => r.path === '/pay-status' && r.params.CallSid === callSid), 'the progress is there to search');
+  return { callSid, sid: (await pay.paytone.get(paymentsPath(callSid))).body.payments[0].sid };
+}
+
 // One process on its embedded database: a cluster keeps its data in PostgreSQL, whose rows the cluster kill test searches.
 const clusterReason = clusterSizeForTests() > 1 ? 'searches the embedded data dir; the cluster kill test searches the PostgreSQL rows' : false;
 
@@ -257,6 +278,8 @@ describe('no cardholder data at rest or in transit', { skip: clusterReason }, ()
     await pay.client.calls(hungUp.callSid).update({ status: 'completed' });
     assert.equal((await ended(hungUp)).result, 'caller-hung-up');
 
+    const ivr = await payByIvr(stream);
+
     const misdirected = await startSession({ chargeAmount: 20, postalCode: true });
     const misdirectedAch = await startSession({ chargeAmount: 20, paymentMethod: 'ach-debit' });
     const misdirections = [
@@ -284,7 +307,7 @@ describe('no cardholder data at rest or in transit', { skip: clusterReason }, ()
     responses.push(JSON.stringify((await pay.paytone.get(`/v1/Accounts/${ACCOUNT_SID}/AuditLog.json?PageSize=1000`)).body));
     const metrics = await call('GET', '/metrics', `Bearer ${METRICS_TOKEN}`, undefined, metricsWithoutValues);
     assert.equal(metrics.status, 200);
-    await until('the stream to show every session ended', async () => stream.events.filter((e) => e.event === 'ended').length === sessions.length);
+    await until('the stream to show every session ended', async () => stream.events.filter((e) => e.event === 'ended').length === sessions.length + 1);
     stream.close();
 
     await pay.paytone.kill('SIGKILL');
@@ -292,7 +315,7 @@ describe('no cardholder data at rest or in transit', { skip: clusterReason }, ()
     await pay.restart();
     await pay.paytone.stop();
     const afterStop = dataDirLeaks();
-    const stillSealed = sealedSecretsOf(sessions.map((session) => session.sid));
+    const stillSealed = sealedSecretsOf([...sessions, ivr].map((session) => session.sid));
 
     assert.ok(pay.receiver.received.length > 30, 'the run produced callbacks to search');
     assert.ok(pay.paytone.output().includes('"msg":"callback delivered"'), 'the process output is there to search');

@@ -3,7 +3,8 @@
  * gateway would: HTTP Basic auth, one JSON POST per payment, one transaction per `transaction_id` (a repeated
  * id is answered with the first answer, never charged again). Test cards decide the answer:
  * `4000000000000002` declines with 200 + error_code, `4000000000009995` declines with HTTP 402, `4000000000000119`
- * answers HTTP 500 without a code, any other card succeeds. ACH account `000111111116` declines.
+ * answers HTTP 500 without a code, any other card succeeds. ACH account `000111111116` declines. A payment whose
+ * parameters name a `customer` is answered with `parameters: { customer_ref }`.
  *
  * `hold()` makes it keep every answer until `release()`; `answerLate(n, ms)` delays the next n answers,
  * so a connector's timeout and retries can be watched.
@@ -104,6 +105,8 @@ function decide(body: Record<string, any>): { status: number; body: Record<strin
   if (card === '4000000000009995') return { status: 402, body: { error_code: 'insufficient_funds', error_message: 'Insufficient funds' } };
   if (card === '4000000000000119') return { status: 500, body: { message: 'processor unavailable' } };
   if (body.bankaccountnumber === '000111111116') return { status: 200, body: { error_code: 'no_account', error_message: 'No such account' } };
-  if (body.method === 'charge') return { status: 200, body: { charge_id: `gw_ch_${counter}`, error_code: null, error_message: null } };
-  return { status: 200, body: { token_id: `gw_tok_${counter}`, ...(body.token_type === 'reusable' ? { profile_id: `gw_cus_${counter}` } : {}) } };
+  // A merchant's gateway may answer with parameters of its own; this one names the customer it was told of.
+  const echoed = body.parameters?.customer ? { parameters: { customer_ref: `ref-${body.parameters.customer}` } } : {};
+  if (body.method === 'charge') return { status: 200, body: { charge_id: `gw_ch_${counter}`, error_code: null, error_message: null, ...echoed } };
+  return { status: 200, body: { token_id: `gw_tok_${counter}`, ...(body.token_type === 'reusable' ? { profile_id: `gw_cus_${counter}` } : {}), ...echoed } };
 }

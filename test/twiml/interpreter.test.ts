@@ -202,13 +202,13 @@ describe('TwiML interpreter', () => {
     after.pause({ length: 2 });
     after.redirect({ method: 'GET' }, '/next');
     const next = new twilio.twiml.VoiceResponse();
-    next.pay({ chargeAmount: '10' });
+    next.record({ maxLength: 10 });
     const { call, requests, problems } = await runCall({ [`${APP}/voice`]: voice.toString(), [`${APP}/after`]: after.toString(), [`${APP}/next`]: next.toString() });
     assert.deepEqual(call.dials[0]!.targets.map((t) => (t.kind === 'sip' ? t.uri : t.number)), ['sip:agent@10.0.0.5', '+14155550100']);
     assert.deepEqual(call.dials[0]!.targets[0]!.statusCallback, { url: `${APP}/leg`, method: 'POST', events: ['initiated', 'answered'] });
     assert.equal(call.dials[0]!.options.answerOnBridge, true);
     assert.deepEqual(requests.map((r) => [r.method, r.url]), [['POST', `${APP}/voice`], ['POST', `${APP}/after`], ['GET', `${APP}/next`]]);
     assert.deepEqual(call.clock.slept, [2000]);
-    assert.match(problems[0]!.message, /does not run <Pay> yet/, 'the verb not run yet is named');
+    assert.match(problems[0]!.message, /does not run <Record> yet/, 'the verb not run yet is named');
   });
 });

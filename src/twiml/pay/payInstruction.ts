@@ -61,7 +61,7 @@ export function payInstruction(element: TwimlElement, scope: VerbScope): Parsed<
   }
   const parameters = connectorParameters(element.children);
   if (!parameters.ok) return parameters;
-  const prompts = payPrompts(element.children);
+  const prompts = payPrompts(element.children, scope);
   if (!prompts.ok) return prompts;
   const postalCodeLiteral = a.postalCode !== undefined && !/^(true|false|)$/i.test(a.postalCode) ? a.postalCode : null;
   if (postalCodeLiteral !== null && !/^[A-Za-z0-9][A-Za-z0-9 -]{0,9}$/.test(postalCodeLiteral)) {

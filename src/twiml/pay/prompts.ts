@@ -13,7 +13,8 @@
 import { CARD_TYPES, type CardType } from '../../domain/types.js';
 import { shownValue } from '../../domain/form.js';
 import type { TwimlElement } from '../document.js';
-import { parsed, problem, type Parsed } from '../verb.js';
+import { readSpokenNouns, type SayNoun, type SpokenNoun } from '../speech.js';
+import { parsed, problem, type Parsed, type VerbScope } from '../verb.js';
 import { defaultWords, PROMPT_ERROR_TYPES, PROMPT_STEPS, type PayLanguage, type PromptErrorType, type PromptStep } from './defaultPrompts.js';
 
 export interface PayPrompt {
@@ -23,8 +24,11 @@ export interface PayPrompt {
   attempts: number[];
   requireMatchingInputs: boolean;
   /** `<Say>`, `<Play>` and `<Pause>`, in order. */
-  nouns: TwimlElement[];
+  nouns: SpokenNoun[];
 }
+
+/** The voice paytone's own sentences are said in: `<Say>`'s default. */
+const BUILT_IN_VOICE = 'man';
 
 /** Where the flow stands when it speaks. */
 export interface PromptMoment {
@@ -39,22 +43,21 @@ export interface PromptMoment {
   matching: boolean;
 }
 
-const SPOKEN = new Set(['Say', 'Play', 'Pause']);
 const MAX_ATTEMPT = 10;
 
-export function payPrompts(children: TwimlElement[]): Parsed<PayPrompt[]> {
+export function payPrompts(children: TwimlElement[], scope: VerbScope): Parsed<PayPrompt[]> {
   const prompts: PayPrompt[] = [];
   for (const child of children) {
     if (child.name === 'Parameter') continue;
     if (child.name !== 'Prompt') return problem(12200, `<Pay> holds <Prompt> and <Parameter> nouns; <${child.name}> is not one of them.`);
-    const prompt = payPrompt(child);
+    const prompt = payPrompt(child, scope);
     if (!prompt.ok) return prompt;
     prompts.push(prompt.value);
   }
   return parsed(prompts);
 }
 
-function payPrompt(element: TwimlElement): Parsed<PayPrompt> {
+function payPrompt(element: TwimlElement, scope: VerbScope): Parsed<PayPrompt> {
   const a = element.attributes;
   const step = PROMPT_STEPS.find((s) => s === a.for);
   if (step === undefined) return problem(64020, `<Prompt for=${shownValue(a.for ?? '')}> must be one of ${PROMPT_STEPS.join(', ')}.`);
@@ -68,9 +71,9 @@ function payPrompt(element: TwimlElement): Parsed<PayPrompt> {
   }
   const matching = (a.requireMatchingInputs ?? 'false').toLowerCase();
   if (matching !== 'true' && matching !== 'false') return problem(64020, `<Prompt requireMatchingInputs=${shownValue(a.requireMatchingInputs!)}> must be true or false.`);
-  const unspoken = element.children.find((c) => !SPOKEN.has(c.name));
-  if (unspoken !== undefined) return problem(12200, `<Prompt> speaks with <Say>, <Play> and <Pause>; <${unspoken.name}> cannot be inside it.`);
-  return parsed({ for: step, errorTypes: errorTypes.value, cardTypes: cardTypes.value, attempts: attempts.map(Number), requireMatchingInputs: matching === 'true', nouns: element.children });
+  const nouns = readSpokenNouns(element.children, 'Prompt', scope);
+  if (!nouns.ok) return nouns;
+  return parsed({ for: step, errorTypes: errorTypes.value, cardTypes: cardTypes.value, attempts: attempts.map(Number), requireMatchingInputs: matching === 'true', nouns: nouns.value });
 }
 
 function listOf<T extends string>(given: string | undefined, attribute: string, allowed: readonly T[], aliases: Record<string, T>): Parsed<T[]> {
@@ -81,12 +84,9 @@ function listOf<T extends string>(given: string | undefined, attribute: string, 
 }
 
 /** What to say at this moment: the best fitting prompt's nouns, with paytone's sentences where none fits. */
-export function promptNouns(prompts: PayPrompt[], moment: PromptMoment, language: PayLanguage): TwimlElement[] {
+export function promptNouns(prompts: PayPrompt[], moment: PromptMoment, language: PayLanguage): SpokenNoun[] {
   const words = defaultWords(language);
-  const say = (text: string): TwimlElement => {
-    const element = { name: 'Say', attributes: { language }, text, allText: text, children: [] };
-    return element;
-  };
+  const say = (text: string): SayNoun => ({ kind: 'say', text, voice: BUILT_IN_VOICE, language, loop: 1 });
   const forError = moment.errorType === null ? null : bestPrompt(prompts, moment, true);
   if (forError !== null) return forError.nouns;
   const own = bestPrompt(prompts, moment, false);

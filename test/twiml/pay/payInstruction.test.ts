@@ -135,6 +135,7 @@ describe('<Pay> attributes', () => {
       [(r) => r.pay({}).prompt({ for: 'expiration-date', attempt: [0] } as never).say('x'), /attempt/],
       [(r) => r.pay({}).prompt({ for: 'expiration-date', errorType: ['invalid-mood'] } as never).say('x'), /invalid-mood/],
       [(r) => r.pay({ paymentMethod: 'ach-debit' }).prompt({ for: 'bank-account-number', requireMatchingInputs: true } as never).say('x'), /twice/],
+      [(r) => r.pay({}).prompt({ for: 'security-code' }).play('ftp://media.example/cvc.wav'), /cvc.wav/],
     ];
     for (const [build, message] of cases) {
       const read1 = read(build);
@@ -150,7 +151,7 @@ describe('which <Prompt> is spoken', () => {
     assert.ok(read1.ok);
     return read1.value.prompts;
   };
-  const spoken = (nouns: ReturnType<typeof promptNouns>) => nouns.map((n) => n.text);
+  const spoken = (nouns: ReturnType<typeof promptNouns>) => nouns.map((n) => (n.kind === 'say' ? n.text : n.kind));
 
   it('speaks the prompt that fits the moment and narrows most, with built-in words where none fits', () => {
     const set = prompts((pay) => {
@@ -173,6 +174,6 @@ describe('which <Prompt> is spoken', () => {
 
   it('speaks the built-in words in the <Pay> language', () => {
     const nouns = promptNouns([], { step: 'payment-card-number', attempt: 1, errorType: null, cardType: null, matching: false }, 'fr-FR');
-    assert.deepEqual(nouns, [{ name: 'Say', attributes: { language: 'fr-FR' }, text: 'Veuillez saisir votre numéro de carte, suivi de la touche dièse.', allText: 'Veuillez saisir votre numéro de carte, suivi de la touche dièse.', children: [] }]);
+    assert.deepEqual(nouns, [{ kind: 'say', text: 'Veuillez saisir votre numéro de carte, suivi de la touche dièse.', voice: 'man', language: 'fr-FR', loop: 1 }]);
   });
 });

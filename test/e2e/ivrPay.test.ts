@@ -1,0 +1,264 @@
+/**
+ * `<Pay>` end to end in the sandbox: an app's TwiML built with the twilio library's VoiceResponse, sandbox calls
+ * typed on the sandbox keypad, and every action POST checked field by field and with twilio.validateRequest; the
+ * call then goes on with the TwiML the action returns.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import twilio from 'twilio';
+import { ACCOUNT_SID, AUTH_TOKEN, startPaytoneProcess, type PaytoneProcess } from '../support/paytone.js';
+import { startTwimlApp, type TwimlApp, type WebhookRequest } from '../support/twimlApp.js';
+import { paymentsPath } from './flows.js';
+import { createConnector } from './connectorFlows.js';
+import { startGenericGateway, type GenericGateway } from '../support/genericGateway.js';
+import { until } from '../support/poll.js';
+import { openEventStream, type EventStream } from '../support/sse.js';
+
+type Pay = ReturnType<twilio.twiml.VoiceResponse['pay']>;
+
+/** A document whose only verb is a `<Pay>` posting to `action`. */
+function payDocument(attributes: Record<string, unknown>, nouns: (pay: Pay) => void = () => undefined): string {
+  const response = new twilio.twiml.VoiceResponse();
+  nouns(response.pay(attributes as never));
+  return response.toString();
+}
+
+const GOODBYE = new twilio.twiml.VoiceResponse();
+GOODBYE.redirect('/goodbye');
+const HANG_UP = new twilio.twiml.VoiceResponse();
+HANG_UP.hangup();
+
+const DOCUMENTS: Record<string, string> = {
+  '/card': payDocument({ chargeAmount: '12.50', action: '/paid', statusCallback: '/progress', maxAttempts: 2 }, (pay) => {
+    pay.prompt({ for: 'payment-card-number' }).say('Please enter your card number');
+    pay.prompt({ for: 'expiration-date', errorType: ['invalid-date'] }).say('That date is wrong; enter month and year');
+  }),
+  '/ach': payDocument({ paymentMethod: 'ach-debit', chargeAmount: '40', action: '/paid', bankAccountType: 'consumer-savings' }),
+  '/token': payDocument({ action: '/paid', postalCode: 'false', securityCode: 'false', tokenType: 'one-time' }, (pay) => pay.parameter({ name: 'customer', value: 'C-7' })),
+  '/strict': payDocument({ chargeAmount: '5', action: '/paid', maxAttempts: 2 }),
+  '/star': payDocument({ chargeAmount: '5', action: '/paid' }),
+  '/generic': payDocument({ chargeAmount: '30', action: '/paid', paymentConnector: 'Acme', securityCode: false, postalCode: false }, (pay) => {
+    pay.parameter({ name: 'customer', value: 'C-9' });
+    pay.parameter({ name: 'channel', value: 'ivr' });
+  }),
+  '/missing-connector': payDocument({ chargeAmount: '5', action: '/paid', paymentConnector: 'Nowhere' }),
+  '/paid': GOODBYE.toString(),
+  '/goodbye': HANG_UP.toString(),
+};
+
+let paytone: PaytoneProcess;
+let app: TwimlApp;
+/** The account's live events: what paytone asks and says on every call. */
+let feed: EventStream;
+let gateway: GenericGateway;
+
+before(async () => {
+  app = await startTwimlApp(AUTH_TOKEN, DOCUMENTS);
+  // One process: in a cluster, sandbox calls do not run their TwiML yet.
+  paytone = await startPaytoneProcess({ env: { PAYTONE_DTMF_INTERVAL_MS: '20' } });
+  gateway = await startGenericGateway();
+  await createConnector(paytone, { UniqueName: 'Acme', Type: 'generic', Mode: 'live', EndpointUrl: gateway.url, Username: gateway.username, Password: gateway.password });
+  feed = await openEventStream(`${paytone.baseUrl}/v1/Accounts/${ACCOUNT_SID}/Events`, { authorization: `Basic ${Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString('base64')}` });
+});
+
+after(async () => {
+  feed?.close();
+  if (process.env.IVR_DEBUG_LOG) (await import('node:fs')).writeFileSync(process.env.IVR_DEBUG_LOG, paytone.output());
+  await paytone?.stop();
+  await app?.close();
+  await gateway?.close();
+});
+
+async function callTo(path: string): Promise<string> {
+  const call = await paytone.client().calls.create({ to: '+15551230500', from: '+15559870500', url: `${app.url}${path}` });
+  return call.sid;
+}
+
+/** Waits until the call's `<Pay>` asks for `capture` for the `tries`-th time (its `asking` live events). */
+async function asked(callSid: string, capture: string, tries = 1): Promise<void> {
+  await until(`${capture} asked (try ${tries})`, async () => {
+    const asks = feed.events.filter((e) => e.event === 'asking' && e.data.call_sid === callSid && e.data.parameters.Capture === capture);
+    return asks.length >= tries;
+  });
+}
+
+/** Types each entry once its field is asked. */
+async function type(callSid: string, entries: Array<[capture: string, digits: string]>): Promise<void> {
+  const tries = new Map<string, number>();
+  for (const [capture, digits] of entries) {
+    const n = (tries.get(capture) ?? 0) + 1;
+    tries.set(capture, n);
+    await asked(callSid, capture, n);
+    await paytone.press(callSid, digits);
+  }
+}
+
+/** The action POST of the call, once made, checked to be signed as the twilio library checks it. */
+async function actionOf(callSid: string): Promise<WebhookRequest> {
+  const posted = await until('the action POST', async () => app.to('/paid').find((r) => r.params.CallSid === callSid));
+  assert.equal(posted.method, 'POST');
+  assert.ok(posted.signatureValid, 'twilio.validateRequest accepts the action POST');
+  return posted;
+}
+
+/** The pay parameters of an action POST, without the call's own. */
+function payParams(request: WebhookRequest): Record<string, string> {
+  const callParams = new Set(['AccountSid', 'ApiVersion', 'CallSid', 'CallStatus', 'Called', 'Caller', 'Direction', 'From', 'To', 'ForwardedFrom', 'CallerName', 'ParentCallSid']);
+  return Object.fromEntries(Object.entries(request.params).filter(([k]) => !callParams.has(k) && !/^(From|To|Called|Caller)(City|State|Zip|Country)$/.test(k)));
+}
+
+async function callStatus(callSid: string): Promise<string> {
+  return (await paytone.client().calls(callSid).fetch()).status;
+}
+
+describe('<Pay> in the sandbox', () => {
+  it('takes a card, retries a wrong expiry within maxAttempts, posts the outcome and goes on with the returned TwiML', async () => {
+    const callSid = await callTo('/card');
+    await type(callSid, [
+      ['payment-card-number', '4242424242424242#'],
+      ['expiration-date', '1399#'],
+      ['expiration-date', '1230#'],
+      ['security-code', '123#'],
+      ['postal-code', '94107#'],
+    ]);
+    const action = await actionOf(callSid);
+    const params = payParams(action);
+    assert.match(params.PaymentConfirmationCode ?? '', /\S/);
+    delete params.PaymentConfirmationCode;
+    assert.deepEqual(params, {
+      Result: 'success',
+      PaymentMethod: 'credit-card',
+      PaymentCardNumber: 'xxxx-xxxx-xxxx-4242',
+      PaymentCardType: 'visa',
+      ExpirationDate: '1230',
+      SecurityCode: 'xxx',
+      PaymentCardPostalCode: '94107',
+    });
+    assert.equal(action.params.CallSid, callSid);
+    await until('the call to end by the returned TwiML', async () => (await callStatus(callSid)) === 'completed');
+    assert.equal(app.to('/goodbye').filter((r) => r.params.CallSid === callSid).length, 1, 'the action TwiML redirected to /goodbye');
+    const progress = app.to('/progress').filter((r) => r.params.CallSid === callSid);
+    assert.ok(progress.every((r) => r.signatureValid));
+    assert.deepEqual(
+      progress.map((r) => [r.params.For, r.params.Attempt, r.params.ErrorType ?? '']),
+      [
+        ['payment-card-number', '1', ''],
+        ['expiration-date', '1', 'invalid-date'],
+        ['expiration-date', '2', ''],
+        ['security-code', '1', ''],
+        ['postal-code', '1', ''],
+        ['payment-processing', '1', ''],
+      ],
+    );
+    assert.equal(progress.at(-1)!.params.PaymentCardNumber, 'xxxx-xxxx-xxxx-4242');
+    const said = feed.events.filter((e) => e.event === 'said' && e.data.call_sid === callSid).map((e) => e.data.parameters.Text);
+    assert.deepEqual(said.slice(0, 4), [
+      'Please enter your card number',
+      'Please enter the expiration date, two digits for the month and two for the year.',
+      'That date is wrong; enter month and year',
+      'Please enter the security code.',
+    ], 'what paytone said is in the call\'s live feed: the app\'s prompts, and its own words where none fits');
+  });
+
+  it('takes an ACH debit', async () => {
+    const callSid = await callTo('/ach');
+    await type(callSid, [
+      ['bank-routing-number', '121000358#'],
+      ['bank-account-number', '000123456789#'],
+    ]);
+    const params = payParams(await actionOf(callSid));
+    assert.equal(params.Result, 'success');
+    assert.equal(params.PaymentMethod, 'ach-debit');
+    assert.equal(params.BankAccountType, 'consumer-savings');
+    assert.equal(params.BankRoutingNumber, '121000358');
+    assert.equal(params.BankAccountNumber, '**********89');
+    assert.match(params.PaymentConfirmationCode ?? '', /\S/);
+  });
+
+  it('tokenizes a card with no amount, asking only the fields <Pay> wants', async () => {
+    const callSid = await callTo('/token');
+    await type(callSid, [
+      ['payment-card-number', '5555555555554444#'],
+      ['expiration-date', '1230#'],
+    ]);
+    const params = payParams(await actionOf(callSid));
+    assert.equal(params.Result, 'success');
+    assert.match(params.PaymentToken ?? '', /\S/);
+    assert.equal(params.PaymentConfirmationCode, undefined);
+    assert.equal(params.PaymentCardType, 'mastercard');
+    assert.equal(params.SecurityCode, undefined);
+  });
+
+  it('ends with too-many-failed-attempts when a field fails maxAttempts times', async () => {
+    const callSid = await callTo('/strict');
+    await type(callSid, [
+      ['payment-card-number', '4242424242424241#'],
+      ['payment-card-number', '1234#'],
+    ]);
+    const params = payParams(await actionOf(callSid));
+    assert.deepEqual(params, { Result: 'too-many-failed-attempts', PaymentMethod: 'credit-card', PaymentError: 'invalid-card-number' });
+    const { body } = await paytone.get(paymentsPath(callSid));
+    assert.equal(body.payments[0].status, 'canceled', 'the session ended unpaid');
+  });
+
+  it('ends on * with caller-interrupted-with-star', async () => {
+    const callSid = await callTo('/star');
+    await type(callSid, [
+      ['payment-card-number', '4242424242424242#'],
+      ['expiration-date', '12*'],
+    ]);
+    const params = payParams(await actionOf(callSid));
+    assert.equal(params.Result, 'caller-interrupted-with-star');
+    assert.equal(params.PaymentCardNumber, 'xxxx-xxxx-xxxx-4242');
+  });
+
+  it('posts caller-hung-up when the caller hangs up', async () => {
+    const callSid = await callTo('/star');
+    await asked(callSid, 'payment-card-number');
+    await paytone.client().calls(callSid).update({ status: 'completed' });
+    const action = await actionOf(callSid);
+    assert.equal(action.params.Result, 'caller-hung-up');
+    assert.equal(action.params.CallStatus, 'completed');
+    assert.equal(app.to('/goodbye').filter((r) => r.params.CallSid === callSid).length, 0, 'the TwiML after a hang-up is not run');
+  });
+
+  it('posts the connector error for a declining card', async () => {
+    const callSid = await callTo('/star');
+    await type(callSid, [
+      ['payment-card-number', '4000000000000002#'],
+      ['expiration-date', '1230#'],
+      ['security-code', '123#'],
+      ['postal-code', '94107#'],
+    ]);
+    const params = payParams(await actionOf(callSid));
+    assert.equal(params.Result, 'payment-connector-error');
+    assert.equal(params.PayErrorCode, '64012');
+    assert.equal(params.ConnectorError, 'card_declined');
+    assert.match(params.PaymentError ?? '', /declined/);
+  });
+
+  it('sends <Parameter>s to a Generic connector and echoes its answer parameters as PayConnector_<key>', async () => {
+    const callSid = await callTo('/generic');
+    await type(callSid, [
+      ['payment-card-number', '4242424242424242#'],
+      ['expiration-date', '1230'],
+    ]);
+    const params = payParams(await actionOf(callSid));
+    assert.equal(params.Result, 'success');
+    assert.match(params.PaymentConfirmationCode ?? '', /^gw_ch_\d+$/);
+    assert.equal(params.PayConnector_customer_ref, 'ref-C-9');
+    assert.deepEqual(gateway.requests.at(-1)!.body.parameters, { customer: 'C-9', channel: 'ivr' });
+  });
+
+  it('reports a <Pay> with no such connector in the call\'s notifications and posts validation-error', async () => {
+    const callSid = await callTo('/missing-connector');
+    const params = payParams(await actionOf(callSid));
+    assert.equal(params.Result, 'validation-error');
+    assert.equal(params.PayErrorCode, '64004');
+    const notifications = await until('the notification', async () => {
+      const list = await paytone.client().calls(callSid).notifications.list();
+      return list.length > 0 && list;
+    });
+    assert.equal(notifications[0]!.errorCode, '64004');
+  });
+});
