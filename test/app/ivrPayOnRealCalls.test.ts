@@ -85,3 +85,22 @@ it('takes a card from the caller\'s own keys, says the prompts through the call\
   assert.ok(legs.actions.includes('hangUp'), 'the action\'s <Hangup> ran');
   assert.ok(!JSON.stringify(events).includes('4242424242424242'), 'no live event carries the card number');
 });
+
+it('ends the pay session unpaid when the API sends the call to other TwiML, and asks no action', async () => {
+  const events: LiveEvent[] = [];
+  const stop = app.liveEvents.bus.subscribe(AC, (batch) => events.push(...batch));
+  const legs = fakeCall();
+  let callSid = '';
+  const control: CallControl = { ...legs.control, answer: () => app.callProgress.answered(callSid) };
+  const call = await app.callProgress.inbound({ accountSid: AC, to: '+15551230001', from: '+15559870002', phoneNumberSid: PN, sipCallId: 'ivr2@127.0.0.1', sipSourceIp: '127.0.0.1' });
+  callSid = call.sid;
+  const running = app.callRunner.run(call, control);
+  await until('the card number asked', async () => events.some((e) => e.kind === 'asking' && e.callSid === call.sid), 10_000);
+  assert.ok(app.callRunner.redirect(call.sid, { kind: 'twiml', text: '<Response><Hangup/></Response>' }));
+  await running;
+  stop();
+  const ended = events.find((e) => e.kind === 'ended' && e.callSid === call.sid);
+  assert.equal(ended?.params.Result, undefined, 'cancelled, not paid');
+  assert.equal(web.to('/paid').filter((r) => r.params.CallSid === call.sid).length, 0, 'no action: the redirect wins, as on Twilio');
+  assert.ok(legs.actions.includes('hangUp'), 'the new TwiML ran');
+});
