@@ -37,8 +37,10 @@ export async function typeCardOnRealCall(pay: PaytoneUnderTest, c: RealCallCard)
     await pay.client.incomingPhoneNumbers.create({ phoneNumber: c.number, voiceUrl: `${app.url}/voice` });
     const tones = path.join(scratchDir(), 'expiry.ul');
     fs.writeFileSync(tones, alawmulaw.mulaw.encode(keyTones(`${c.expiry}#`, { toneMs: KEY_MS, gapMs: KEY_MS, leadMs: 0, levelDbm0: -8 }).samples));
-    // Each field is typed after a pause long enough for the last one's keys to be sent and the agent to ask for it.
-    const wait = (keys: number) => ({ pause: PLAY_DTMF_DELAY_MS + keys * 2 * KEY_MS + 3000 });
+    // Each field is typed after a pause long enough for the last one's keys to be sent and the agent to ask for it:
+    // keys typed before the field is asked are not taken, so the 1.5 s the agent waits below and a busy machine's
+    // delays must fit in the margin (3 s was once too little on a loaded CI machine).
+    const wait = (keys: number) => ({ pause: PLAY_DTMF_DELAY_MS + keys * 2 * KEY_MS + 6000 });
     const steps = [
       { pause: 4000 },
       { rfc4733: `${c.card}#`, ms: KEY_MS },
