@@ -42,7 +42,7 @@ export function installErrorHandling(server: FastifyInstance, log: Logger): void
  * A path as an error may quote it: decoded, long digit runs masked (a card number typed into a URL by mistake), cut.
  *
  * @example
- *   shownPath('/4242424242424242') // '/************4242'
+ *   shownPath('/' + cardNumber) // '/' and twelve '*' before the card's last four digits
  */
 export function shownPath(path: string): string {
   let decoded = path;
