@@ -56,7 +56,8 @@ export async function withGatewayRetries<T>(
   let lastError = 'no attempt was made';
   for (let attempts = 1; attempts <= policy.maxAttempts; attempts++) {
     if (signal.aborted) throw new GatewayCallStopped();
-    const result = await attempt(AbortSignal.any([signal, AbortSignal.timeout(policy.timeoutMs)]), attempts);
+    const deadline = attemptDeadline(signal, policy.timeoutMs);
+    const result = await attempt(deadline.signal, attempts).finally(deadline.clear);
     if (signal.aborted) throw new GatewayCallStopped();
     if ('answer' in result) return { answered: true, answer: result.answer, attempts };
     lastError = result.retry;
@@ -66,6 +67,17 @@ export async function withGatewayRetries<T>(
     await sleep(delay, undefined, { signal }).catch(() => undefined);
   }
   return { answered: false, lastError, attempts: policy.maxAttempts };
+}
+
+/**
+ * One attempt's deadline, joined with the shutdown signal. The timer is our own and holds its controller,
+ * because Node 20 may collect an `AbortSignal.timeout()` that only `AbortSignal.any()` refers to before it
+ * fires (nodejs/node#57736); the attempt then hung until undici's 300 s headers timeout.
+ */
+function attemptDeadline(signal: AbortSignal, timeoutMs: number): { signal: AbortSignal; clear: () => void } {
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(new DOMException('The gateway did not answer in time.', 'TimeoutError')), timeoutMs);
+  return { signal: AbortSignal.any([signal, deadline.signal]), clear: () => clearTimeout(timer) };
 }
 
 /** Why an attempt got no answer, in words for a log line and the ConnectorError (never a request body). */
