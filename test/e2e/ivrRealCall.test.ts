@@ -10,8 +10,8 @@ import assert from 'node:assert/strict';
 import twilio from 'twilio';
 import { AUTH_TOKEN, startPaytoneProcess, type PaytoneProcess } from '../support/paytone.js';
 import { startTwimlApp, type TwimlApp } from '../support/twimlApp.js';
-import { caller } from '../support/sippScenarios.js';
-import { framesHeard, peersOrSkip, RtpEndpoint, scratchDir, startSipp, testSignal, writeWav } from '../support/sipPeers.js';
+import { callerHears, speechSpans, voicedFrames } from '../support/callerHears.js';
+import { framesHeard, peersOrSkip, scratchDir, testSignal, writeWav, type RtpEndpoint } from '../support/sipPeers.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { until } from '../support/poll.js';
@@ -20,8 +20,6 @@ import { EspeakSynthesizer } from '../../src/telephony/prompts/espeakSynthesizer
 const skip = peersOrSkip();
 const NUMBER = '+15551230001';
 const MENU = 'Thank you for calling Example Utilities. For billing, press one. To pay your bill by card, press two. For anything else, please stay on the line.';
-/** One 20 ms frame is speech when its RMS is above this (µ-law silence decodes to 0; eSpeak speaks in the thousands). */
-const SPEECH_RMS = 300;
 
 /** A recorded prompt: three seconds that never repeat, so each frame can be found in what the caller heard. */
 const SWEEP = testSignal(3, 7);
@@ -61,49 +59,8 @@ after(async () => {
   await app?.close();
 });
 
-/** Which 20 ms frames of what the caller heard are speech. */
-function voicedFrames(heard: Int16Array): boolean[] {
-  const frames: boolean[] = [];
-  for (let at = 0; at + 160 <= heard.length; at += 160) {
-    let sum = 0;
-    for (let i = at; i < at + 160; i++) sum += heard[i]! * heard[i]!;
-    frames.push(Math.sqrt(sum / 160) > SPEECH_RMS);
-  }
-  return frames;
-}
-
-/** Runs of speech as [first frame, last frame], joining gaps shorter than 400 ms (the pauses between words). */
-function speechSpans(voiced: boolean[]): Array<[number, number]> {
-  const spans: Array<[number, number]> = [];
-  voiced.forEach((v, i) => {
-    if (!v) return;
-    const last = spans.at(-1);
-    if (last && i - last[1] <= 20) last[1] = i;
-    else spans.push([i, i]);
-  });
-  return spans;
-}
-
-/**
- * SIPp calls the number, whose VoiceUrl is the app's `path`; the caller's media is an endpoint of ours (silence toward
- * paytone) that records what paytone sends. `during` acts as the caller meanwhile. Resolves with what the caller
- * heard once paytone has hung up.
- */
-async function heardOnCall(path: string, during: (endpoint: RtpEndpoint) => Promise<void> = async () => undefined): Promise<Int16Array> {
-  const client = paytone.client();
-  const [number] = await client.incomingPhoneNumbers.list({ phoneNumber: NUMBER });
-  if (number) await client.incomingPhoneNumbers(number.sid).update({ voiceUrl: `${app.url}${path}` });
-  else await client.incomingPhoneNumbers.create({ phoneNumber: NUMBER, voiceUrl: `${app.url}${path}` });
-  const endpoint = await RtpEndpoint.open(new Uint8Array(40 * 8000).fill(0xff));
-  try {
-    const sipp = await startSipp(caller({ mediaPort: endpoint.port, then: 'wait-bye' }), { target: paytone.sipPort!, service: NUMBER, seconds: 60 });
-    await during(endpoint);
-    const run = await sipp.done;
-    assert.equal(run.code, 0, run.log);
-    return endpoint.heard();
-  } finally {
-    endpoint.close();
-  }
+function heardOnCall(path: string, during?: (endpoint: RtpEndpoint) => Promise<void>): Promise<Int16Array> {
+  return callerHears(paytone, app, { number: NUMBER, path }, during);
 }
 
 test('the caller hears speech where <Say> plays and silence where <Pause> is', { skip }, async (t) => {
