@@ -12,7 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { runCommand, type Run } from '../support/run.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const CHECKOUT = ['package.json', 'package-lock.json', 'tsconfig.json', 'bin', 'src', 'test', 'bench'];
+// What `npx paytone` needs: the build compiles whatever of tsconfig's folders is there, and the tests and the
+// bench (half the code) are not part of the command.
+const CHECKOUT = ['package.json', 'package-lock.json', 'tsconfig.json', 'bin', 'src'];
 
 function succeeded(run: Run, what: string): Run {
   assert.equal(run.code, 0, `${what} exited ${run.code}: ${run.stderr}${run.stdout}`);
