@@ -9,7 +9,7 @@
  * number where the postal code was asked), before anything of it is shown. The expiry, four digits, ends at four.
  */
 import { cardNumberLengths, checkCardNumber, maxCardNumberLength, securityCodeLength } from './cards.js';
-import { CARD_FIELDS } from './types.js';
+import { BANK_FIELDS, CARD_FIELDS } from './types.js';
 import type { BankField, CaptureName, CardField, CardType, ErrorType, MatcherField, PaymentSettings, Session } from './types.js';
 
 /** What a rule may look at besides the digits. */
@@ -111,10 +111,10 @@ export function isMatcher(name: CaptureName): name is MatcherField {
  *   baseField('postal-code-matcher'); // 'postal-code'
  */
 export function baseField(name: CaptureName): CardField | BankField {
-  return isMatcher(name) ? (name.slice(0, -MATCHER_SUFFIX.length) as CardField) : name;
+  return isMatcher(name) ? (name.slice(0, -MATCHER_SUFFIX.length) as CardField | BankField) : name;
 }
 
-export function matcherOf(field: CardField): MatcherField {
+export function matcherOf(field: CardField | BankField): MatcherField {
   return `${field}${MATCHER_SUFFIX}`;
 }
 
@@ -147,10 +147,8 @@ function isCardFieldAsked(field: CardField, settings: PaymentSettings): boolean 
  *   requestedFields(achSettings); // ['bank-routing-number', 'bank-account-number']
  */
 export function requestedFields(settings: PaymentSettings): CaptureName[] {
-  if (settings.paymentMethod === 'ach-debit') return ['bank-routing-number', 'bank-account-number'];
-  return CARD_FIELDS.filter((field) => isCardFieldAsked(field, settings)).flatMap((field) =>
-    settings.requireMatchingInputs.includes(field) ? [field, matcherOf(field)] : [field],
-  );
+  const fields = settings.paymentMethod === 'ach-debit' ? [...BANK_FIELDS] : CARD_FIELDS.filter((field) => isCardFieldAsked(field, settings));
+  return fields.flatMap((field) => (settings.requireMatchingInputs.includes(field) ? [field, matcherOf(field)] : [field]));
 }
 
 /**

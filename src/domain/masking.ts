@@ -86,8 +86,10 @@ export function maskedCaptureParams(name: CaptureName, digits: string, cardType:
     case 'postal-code-matcher':
       return { PaymentCardPostalCode: clearOnceAccepted(digits, partial) };
     case 'bank-routing-number':
+    case 'bank-routing-number-matcher':
       return { BankRoutingNumber: clearOnceAccepted(digits, partial) };
     case 'bank-account-number':
+    case 'bank-account-number-matcher':
       return { BankAccountNumber: maskBankAccountNumber(digits, partial) };
   }
 }

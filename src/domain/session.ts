@@ -342,7 +342,7 @@ function settleValue(s: Session, name: CaptureName, value: string | null): void 
   if (value === null) delete s.values[name];
   else s.values[name] = value;
   if (isMatcher(name)) return;
-  if (name !== 'bank-routing-number' && name !== 'bank-account-number') delete s.values[matcherOf(name)];
+  delete s.values[matcherOf(name)];
   if (name !== 'payment-card-number') return;
   s.cardType = value === null ? null : detectCardType(value);
   const securityCode = s.values['security-code'];

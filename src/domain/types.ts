@@ -12,11 +12,16 @@ export const CARD_FIELDS = ['payment-card-number', 'expiration-date', 'security-
 export const BANK_FIELDS = ['bank-routing-number', 'bank-account-number'] as const;
 export type CardField = (typeof CARD_FIELDS)[number];
 export type BankField = (typeof BANK_FIELDS)[number];
-export type MatcherField = `${CardField}-matcher`;
-/** Every value of Twilio's `Capture` enum. */
+/**
+ * A field typed a second time to confirm it. Twilio's Payments API has matchers of the card fields only; `<Pay>`
+ * also asks for a bank field twice (`<Prompt for="bank-account-number" requireMatchingInputs="true">`).
+ */
+export type MatcherField = `${CardField | BankField}-matcher`;
+/** Every capture a session takes: Twilio's `Capture` enum, and the bank matchers `<Pay>` asks for. */
 export type CaptureName = CardField | BankField | MatcherField;
 /** A field's value as the agent and the app may see it (masking.ts), by field; matchers show none of their own. */
 export type MaskedValues = Partial<Record<CardField | BankField, string>>;
+/** Every value of Twilio's `Capture` enum: what the Payments API and the MCP tools may ask for. */
 export const CAPTURE_NAMES: readonly CaptureName[] = [
   ...CARD_FIELDS,
   ...BANK_FIELDS,
@@ -54,7 +59,8 @@ export interface PaymentSettings {
   timeoutSeconds: number;
   tokenType: TokenType;
   validCardTypes: CardType[];
-  requireMatchingInputs: CardField[];
+  /** Fields typed twice; bank fields only from `<Pay>` (the Payments API refuses them). */
+  requireMatchingInputs: Array<CardField | BankField>;
   confirmation: boolean;
 }
 

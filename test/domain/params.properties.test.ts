@@ -157,7 +157,7 @@ describe('Payments parameters', () => {
         assert.ok(s.chargeAmount !== '0.00', 'a zero amount tokenizes');
         assert.ok(s.validCardTypes.length > 0 && s.validCardTypes.every((t) => CARD_TYPES.includes(t)));
         assert.equal(new Set(s.validCardTypes).size, s.validCardTypes.length);
-        assert.ok(s.requireMatchingInputs.every((f) => CARD_FIELDS.includes(f)));
+        assert.ok(s.requireMatchingInputs.every((f) => (CARD_FIELDS as readonly string[]).includes(f)));
         if (!s.securityCode) assert.ok(!s.requireMatchingInputs.includes('security-code'));
         if (!s.postalCode) assert.ok(!s.requireMatchingInputs.includes('postal-code'));
         assert.equal(s.bankAccountType === null, s.paymentMethod === 'credit-card');

@@ -7,21 +7,13 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import twilio from 'twilio';
 import { ACCOUNT_SID, AUTH_TOKEN, startPaytoneProcess, type PaytoneProcess } from '../support/paytone.js';
-import { startTwimlApp, type TwimlApp, type WebhookRequest } from '../support/twimlApp.js';
+import { startTwimlApp, type TwimlApp } from '../support/twimlApp.js';
+import { ivrPayCalls, payDocument, payParams } from './ivrPayFlows.js';
 import { paymentsPath } from './flows.js';
 import { createConnector } from './connectorFlows.js';
 import { startGenericGateway, type GenericGateway } from '../support/genericGateway.js';
 import { until } from '../support/poll.js';
 import { openEventStream, type EventStream } from '../support/sse.js';
-
-type Pay = ReturnType<twilio.twiml.VoiceResponse['pay']>;
-
-/** A document whose only verb is a `<Pay>` posting to `action`. */
-function payDocument(attributes: Record<string, unknown>, nouns: (pay: Pay) => void = () => undefined): string {
-  const response = new twilio.twiml.VoiceResponse();
-  nouns(response.pay(attributes as never));
-  return response.toString();
-}
 
 const GOODBYE = new twilio.twiml.VoiceResponse();
 GOODBYE.redirect('/goodbye');
@@ -41,6 +33,13 @@ const DOCUMENTS: Record<string, string> = {
     pay.parameter({ name: 'customer', value: 'C-9' });
     pay.parameter({ name: 'channel', value: 'ivr' });
   }),
+  '/ach-twice': payDocument({ paymentMethod: 'ach-debit', chargeAmount: '40', action: '/paid', statusCallback: '/progress', maxAttempts: 2 }, (pay) => {
+    pay.prompt({ for: 'bank-routing-number' }).say('Please enter your routing number');
+    pay.prompt({ for: 'bank-routing-number', requireMatchingInputs: true }).say('Please enter your routing number again');
+    pay.prompt({ for: 'bank-account-number' }).say('Please enter your account number');
+    pay.prompt({ for: 'bank-account-number', requireMatchingInputs: true }).say('Please enter your account number again');
+    pay.prompt({ for: 'bank-account-number', errorType: ['input-matching-failed'] }).say('Those did not match. Please enter your account number');
+  }),
   '/missing-connector': payDocument({ chargeAmount: '5', action: '/paid', paymentConnector: 'Nowhere' }),
   '/paid': GOODBYE.toString(),
   '/goodbye': HANG_UP.toString(),
@@ -51,6 +50,7 @@ let app: TwimlApp;
 /** The account's live events: what paytone asks and says on every call. */
 let feed: EventStream;
 let gateway: GenericGateway;
+let calls: ReturnType<typeof ivrPayCalls>;
 
 before(async () => {
   app = await startTwimlApp(AUTH_TOKEN, DOCUMENTS);
@@ -59,6 +59,7 @@ before(async () => {
   gateway = await startGenericGateway();
   await createConnector(paytone, { UniqueName: 'Acme', Type: 'generic', Mode: 'live', EndpointUrl: gateway.url, Username: gateway.username, Password: gateway.password });
   feed = await openEventStream(`${paytone.baseUrl}/v1/Accounts/${ACCOUNT_SID}/Events`, { authorization: `Basic ${Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString('base64')}` });
+  calls = ivrPayCalls(paytone, app, feed);
 });
 
 after(async () => {
@@ -69,59 +70,21 @@ after(async () => {
   await gateway?.close();
 });
 
-async function callTo(path: string): Promise<string> {
-  const call = await paytone.client().calls.create({ to: '+15551230500', from: '+15559870500', url: `${app.url}${path}` });
-  return call.sid;
-}
-
-/** Waits until the call's `<Pay>` asks for `capture` for the `tries`-th time (its `asking` live events). */
-async function asked(callSid: string, capture: string, tries = 1): Promise<void> {
-  await until(`${capture} asked (try ${tries})`, async () => {
-    const asks = feed.events.filter((e) => e.event === 'asking' && e.data.call_sid === callSid && e.data.parameters.Capture === capture);
-    return asks.length >= tries;
-  });
-}
-
-/** Types each entry once its field is asked. */
-async function type(callSid: string, entries: Array<[capture: string, digits: string]>): Promise<void> {
-  const tries = new Map<string, number>();
-  for (const [capture, digits] of entries) {
-    const n = (tries.get(capture) ?? 0) + 1;
-    tries.set(capture, n);
-    await asked(callSid, capture, n);
-    await paytone.press(callSid, digits);
-  }
-}
-
-/** The action POST of the call, once made, checked to be signed as the twilio library checks it. */
-async function actionOf(callSid: string): Promise<WebhookRequest> {
-  const posted = await until('the action POST', async () => app.to('/paid').find((r) => r.params.CallSid === callSid));
-  assert.equal(posted.method, 'POST');
-  assert.ok(posted.signatureValid, 'twilio.validateRequest accepts the action POST');
-  return posted;
-}
-
-/** The pay parameters of an action POST, without the call's own. */
-function payParams(request: WebhookRequest): Record<string, string> {
-  const callParams = new Set(['AccountSid', 'ApiVersion', 'CallSid', 'CallStatus', 'Called', 'Caller', 'Direction', 'From', 'To', 'ForwardedFrom', 'CallerName', 'ParentCallSid']);
-  return Object.fromEntries(Object.entries(request.params).filter(([k]) => !callParams.has(k) && !/^(From|To|Called|Caller)(City|State|Zip|Country)$/.test(k)));
-}
-
 async function callStatus(callSid: string): Promise<string> {
   return (await paytone.client().calls(callSid).fetch()).status;
 }
 
 describe('<Pay> in the sandbox', () => {
   it('takes a card, retries a wrong expiry within maxAttempts, posts the outcome and goes on with the returned TwiML', async () => {
-    const callSid = await callTo('/card');
-    await type(callSid, [
+    const callSid = await calls.callTo('/card');
+    await calls.type(callSid, [
       ['payment-card-number', '4242424242424242#'],
       ['expiration-date', '1399#'],
       ['expiration-date', '1230#'],
       ['security-code', '123#'],
       ['postal-code', '94107#'],
     ]);
-    const action = await actionOf(callSid);
+    const action = await calls.actionOf(callSid);
     const params = payParams(action);
     assert.match(params.PaymentConfirmationCode ?? '', /\S/);
     delete params.PaymentConfirmationCode;
@@ -151,8 +114,7 @@ describe('<Pay> in the sandbox', () => {
       ],
     );
     assert.equal(progress.at(-1)!.params.PaymentCardNumber, 'xxxx-xxxx-xxxx-4242');
-    const said = feed.events.filter((e) => e.event === 'said' && e.data.call_sid === callSid).map((e) => e.data.parameters.Text);
-    assert.deepEqual(said.slice(0, 4), [
+    assert.deepEqual(calls.said(callSid).slice(0, 4), [
       'Please enter your card number',
       'Please enter the expiration date, two digits for the month and two for the year.',
       'That date is wrong; enter month and year',
@@ -161,12 +123,12 @@ describe('<Pay> in the sandbox', () => {
   });
 
   it('takes an ACH debit', async () => {
-    const callSid = await callTo('/ach');
-    await type(callSid, [
+    const callSid = await calls.callTo('/ach');
+    await calls.type(callSid, [
       ['bank-routing-number', '121000358#'],
       ['bank-account-number', '000123456789#'],
     ]);
-    const params = payParams(await actionOf(callSid));
+    const params = payParams(await calls.actionOf(callSid));
     assert.equal(params.Result, 'success');
     assert.equal(params.PaymentMethod, 'ach-debit');
     assert.equal(params.BankAccountType, 'consumer-savings');
@@ -175,13 +137,48 @@ describe('<Pay> in the sandbox', () => {
     assert.match(params.PaymentConfirmationCode ?? '', /\S/);
   });
 
+  it('asks for each bank field twice where <Prompt requireMatchingInputs> says so, and starts a field over when the two differ', async () => {
+    const callSid = await calls.callTo('/ach-twice');
+    await calls.type(callSid, [
+      ['bank-routing-number', '121000358#'],
+      ['bank-routing-number-matcher', '121000358#'],
+      ['bank-account-number', '000123456789#'],
+      ['bank-account-number-matcher', '000123456780#'],
+      ['bank-account-number', '000123456789#'],
+      ['bank-account-number-matcher', '000123456789#'],
+    ]);
+    const params = payParams(await calls.actionOf(callSid));
+    assert.match(params.PaymentConfirmationCode ?? '', /\S/);
+    delete params.PaymentConfirmationCode;
+    assert.deepEqual(params, { Result: 'success', PaymentMethod: 'ach-debit', BankAccountType: 'consumer-checking', BankRoutingNumber: '121000358', BankAccountNumber: '**********89' });
+    const progress = app.to('/progress').filter((r) => r.params.CallSid === callSid);
+    assert.deepEqual(
+      progress.map((r) => [r.params.For, r.params.Attempt, r.params.ErrorType ?? '']),
+      [
+        ['bank-routing-number', '1', ''],
+        ['bank-account-number', '1', 'input-matching-failed'],
+        ['bank-account-number', '2', ''],
+        ['payment-processing', '1', ''],
+      ],
+    );
+    assert.deepEqual(calls.said(callSid).slice(0, 7), [
+      'Please enter your routing number',
+      'Please enter your routing number again',
+      'Please enter your account number',
+      'Please enter your account number again',
+      'Those did not match. Please enter your account number',
+      'Please enter your account number again',
+      'Thank you. Please wait while your payment is processed.',
+    ]);
+  });
+
   it('tokenizes a card with no amount, asking only the fields <Pay> wants', async () => {
-    const callSid = await callTo('/token');
-    await type(callSid, [
+    const callSid = await calls.callTo('/token');
+    await calls.type(callSid, [
       ['payment-card-number', '5555555555554444#'],
       ['expiration-date', '1230#'],
     ]);
-    const params = payParams(await actionOf(callSid));
+    const params = payParams(await calls.actionOf(callSid));
     assert.equal(params.Result, 'success');
     assert.match(params.PaymentToken ?? '', /\S/);
     assert.equal(params.PaymentConfirmationCode, undefined);
@@ -190,47 +187,47 @@ describe('<Pay> in the sandbox', () => {
   });
 
   it('ends with too-many-failed-attempts when a field fails maxAttempts times', async () => {
-    const callSid = await callTo('/strict');
-    await type(callSid, [
+    const callSid = await calls.callTo('/strict');
+    await calls.type(callSid, [
       ['payment-card-number', '4242424242424241#'],
       ['payment-card-number', '1234#'],
     ]);
-    const params = payParams(await actionOf(callSid));
+    const params = payParams(await calls.actionOf(callSid));
     assert.deepEqual(params, { Result: 'too-many-failed-attempts', PaymentMethod: 'credit-card', PaymentError: 'invalid-card-number' });
     const { body } = await paytone.get(paymentsPath(callSid));
     assert.equal(body.payments[0].status, 'canceled', 'the session ended unpaid');
   });
 
   it('ends on * with caller-interrupted-with-star', async () => {
-    const callSid = await callTo('/star');
-    await type(callSid, [
+    const callSid = await calls.callTo('/star');
+    await calls.type(callSid, [
       ['payment-card-number', '4242424242424242#'],
       ['expiration-date', '12*'],
     ]);
-    const params = payParams(await actionOf(callSid));
+    const params = payParams(await calls.actionOf(callSid));
     assert.equal(params.Result, 'caller-interrupted-with-star');
     assert.equal(params.PaymentCardNumber, 'xxxx-xxxx-xxxx-4242');
   });
 
   it('posts caller-hung-up when the caller hangs up', async () => {
-    const callSid = await callTo('/star');
-    await asked(callSid, 'payment-card-number');
+    const callSid = await calls.callTo('/star');
+    await calls.asked(callSid, 'payment-card-number');
     await paytone.client().calls(callSid).update({ status: 'completed' });
-    const action = await actionOf(callSid);
+    const action = await calls.actionOf(callSid);
     assert.equal(action.params.Result, 'caller-hung-up');
     assert.equal(action.params.CallStatus, 'completed');
     assert.equal(app.to('/goodbye').filter((r) => r.params.CallSid === callSid).length, 0, 'the TwiML after a hang-up is not run');
   });
 
   it('posts the connector error for a declining card', async () => {
-    const callSid = await callTo('/star');
-    await type(callSid, [
+    const callSid = await calls.callTo('/star');
+    await calls.type(callSid, [
       ['payment-card-number', '4000000000000002#'],
       ['expiration-date', '1230#'],
       ['security-code', '123#'],
       ['postal-code', '94107#'],
     ]);
-    const params = payParams(await actionOf(callSid));
+    const params = payParams(await calls.actionOf(callSid));
     assert.equal(params.Result, 'payment-connector-error');
     assert.equal(params.PayErrorCode, '64012');
     assert.equal(params.ConnectorError, 'card_declined');
@@ -238,12 +235,12 @@ describe('<Pay> in the sandbox', () => {
   });
 
   it('sends <Parameter>s to a Generic connector and echoes its answer parameters as PayConnector_<key>', async () => {
-    const callSid = await callTo('/generic');
-    await type(callSid, [
+    const callSid = await calls.callTo('/generic');
+    await calls.type(callSid, [
       ['payment-card-number', '4242424242424242#'],
       ['expiration-date', '1230'],
     ]);
-    const params = payParams(await actionOf(callSid));
+    const params = payParams(await calls.actionOf(callSid));
     assert.equal(params.Result, 'success');
     assert.match(params.PaymentConfirmationCode ?? '', /^gw_ch_\d+$/);
     assert.equal(params.PayConnector_customer_ref, 'ref-C-9');
@@ -251,8 +248,8 @@ describe('<Pay> in the sandbox', () => {
   });
 
   it('reports a <Pay> with no such connector in the call\'s notifications and posts validation-error', async () => {
-    const callSid = await callTo('/missing-connector');
-    const params = payParams(await actionOf(callSid));
+    const callSid = await calls.callTo('/missing-connector');
+    const params = payParams(await calls.actionOf(callSid));
     assert.equal(params.Result, 'validation-error');
     assert.equal(params.PayErrorCode, '64004');
     const notifications = await until('the notification', async () => {

@@ -9,7 +9,8 @@
  * @example
  *   const params = await runPayFlow(instruction, run, services); // { Result: 'success', PaymentCardNumber: 'xxxx-xxxx-xxxx-4242', ... }
  */
-import { CARD_TYPES, type CaptureName, type CardField, type CardType, type ErrorType } from '../../domain/types.js';
+import { matcherOf } from '../../domain/fieldRules.js';
+import { CARD_TYPES, type CaptureName, type CardType, type ErrorType } from '../../domain/types.js';
 import { speak } from '../speech.js';
 import type { VerbRun } from '../verb.js';
 import type { PayDeskSession, PayServices } from './payPorts.js';
@@ -69,7 +70,7 @@ class PayFlow {
 
   /** Asks for a field (and its second entry) until accepted: null then, or the action's parameters when the flow ends here. */
   private async askUntilAccepted(field: Exclude<PromptStep, 'payment-processing'>): Promise<Record<string, string> | null> {
-    const matched = (this.instruction.settings.requireMatchingInputs as string[]).includes(field);
+    const matched = (this.instruction.settings.requireMatchingInputs as readonly string[]).includes(field);
     let errorType: ErrorType | null = null;
     for (let attempt = 1; ; attempt += 1) {
       if (attempt > this.instruction.maxAttempts) {
@@ -80,7 +81,7 @@ class PayFlow {
       let end = await this.ask(field, moment);
       if (end.kind === 'accepted' && matched) {
         Object.assign(this.masked, end.masked);
-        end = await this.ask(`${field as CardField}-matcher`, { ...moment, errorType: null, matching: true });
+        end = await this.ask(matcherOf(field), { ...moment, errorType: null, matching: true });
         if (end.kind === 'invalid') end = { kind: 'invalid', errorType: 'input-matching-failed' };
       }
       if (end.kind === 'ended') return this.outcome(end.params);

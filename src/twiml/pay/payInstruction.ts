@@ -14,7 +14,7 @@
 import { PaytoneError } from '../../domain/errors.js';
 import { parsePaymentSettings } from '../../domain/paymentParams.js';
 import { shownValue, type FormValues } from '../../domain/form.js';
-import type { PaymentSettings } from '../../domain/types.js';
+import { BANK_FIELDS, type PaymentSettings } from '../../domain/types.js';
 import type { TwimlElement } from '../document.js';
 import { parsed, problem, requestMethod, requestUrl, type NextRequest, type Parsed, type VerbScope } from '../verb.js';
 import { payPrompts, type PayPrompt } from './prompts.js';
@@ -86,11 +86,16 @@ function sessionSettings(a: Record<string, string>, parameter: Record<string, st
   for (const [attribute, name] of Object.entries(SETTING_NAMES)) if (a[attribute] !== undefined) form[name] = a[attribute];
   if (parameter !== null) form.Parameter = JSON.stringify(parameter);
   const matched = [...new Set(prompts.filter((p) => p.requireMatchingInputs).map((p) => p.for))];
-  const bankMatch = matched.find((field) => field.startsWith('bank-'));
-  if (bankMatch !== undefined) return problem(64020, `paytone does not yet ask for ${bankMatch} twice: remove requireMatchingInputs from its <Prompt>.`);
-  if (matched.length > 0) form.RequireMatchingInputs = matched.join(',');
+  // The Payments API types card fields twice only; a bank field typed twice is `<Pay>`'s own, as on Twilio.
+  const bankMatched = BANK_FIELDS.filter((field) => matched.includes(field));
+  const cardMatched = matched.filter((field) => !(BANK_FIELDS as readonly string[]).includes(field));
+  if (cardMatched.length > 0) form.RequireMatchingInputs = cardMatched.join(',');
   try {
-    return parsed(parsePaymentSettings(form));
+    const settings = parsePaymentSettings(form);
+    if (bankMatched.length > 0 && settings.paymentMethod !== 'ach-debit') {
+      return problem(64020, `<Prompt for="${bankMatched[0]}" requireMatchingInputs="true"> asks for a bank field twice; it needs <Pay paymentMethod="ach-debit">.`);
+    }
+    return parsed({ ...settings, requireMatchingInputs: [...settings.requireMatchingInputs, ...bankMatched] });
   } catch (err) {
     if (!(err instanceof PaytoneError)) throw err;
     const code = err.code === 64003 || err.code === 64017 ? err.code : 64020;

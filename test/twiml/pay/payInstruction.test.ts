@@ -91,6 +91,16 @@ describe('<Pay> attributes', () => {
     assert.equal(read1.value.settings.bankAccountType, 'consumer-savings');
   });
 
+  it('reads a bank field typed twice from <Prompt requireMatchingInputs>, as Twilio asks for ACH fields', () => {
+    const read1 = read((r) => {
+      const pay = r.pay({ paymentMethod: 'ach-debit', chargeAmount: '5' });
+      pay.prompt({ for: 'bank-account-number', requireMatchingInputs: true } as never).say('Again');
+      pay.prompt({ for: 'bank-routing-number', requireMatchingInputs: true } as never).say('Again');
+    });
+    assert.ok(read1.ok, JSON.stringify(read1));
+    assert.deepEqual(read1.value.settings.requireMatchingInputs, ['bank-routing-number', 'bank-account-number']);
+  });
+
   it('refuses what it cannot honour, with the code Twilio gives and the attribute named', () => {
     const cases: Array<[Record<string, unknown>, number, RegExp]> = [
       [{ chargeAmount: '-0.59' }, 64003, /chargeAmount/],
@@ -134,7 +144,8 @@ describe('<Pay> attributes', () => {
       [(r) => r.pay({}).prompt({ for: 'pin-number' } as never).say('x'), /<Prompt for="pin-number">/],
       [(r) => r.pay({}).prompt({ for: 'expiration-date', attempt: [0] } as never).say('x'), /attempt/],
       [(r) => r.pay({}).prompt({ for: 'expiration-date', errorType: ['invalid-mood'] } as never).say('x'), /invalid-mood/],
-      [(r) => r.pay({ paymentMethod: 'ach-debit' }).prompt({ for: 'bank-account-number', requireMatchingInputs: true } as never).say('x'), /twice/],
+      [(r) => r.pay({}).prompt({ for: 'bank-account-number', requireMatchingInputs: true } as never).say('x'), /bank field twice; it needs <Pay paymentMethod="ach-debit">/],
+      [(r) => r.pay({ paymentMethod: 'ach-debit' }).prompt({ for: 'security-code', requireMatchingInputs: true } as never).say('x'), /credit-card only/],
       [(r) => r.pay({}).prompt({ for: 'security-code' }).play('ftp://media.example/cvc.wav'), /cvc.wav/],
     ];
     for (const [build, message] of cases) {
