@@ -51,6 +51,6 @@ function cardDetails(s: Session, value: (name: CaptureName) => string): GatewayR
     expMonth: expiry.slice(0, 2),
     expYear: `20${expiry.slice(2)}`,
     securityCode: s.values['security-code'] ?? null,
-    postalCode: s.values['postal-code'] ?? null,
+    postalCode: s.values['postal-code'] ?? s.settings.knownPostalCode ?? null,
   };
 }

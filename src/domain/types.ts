@@ -54,6 +54,8 @@ export interface PaymentSettings {
   parameter: Record<string, unknown> | null;
   paymentConnector: string;
   postalCode: boolean;
+  /** A postal code the app already knows (`<Pay postalCode="94110">`): not asked, sent to the connector. */
+  knownPostalCode?: string;
   securityCode: boolean;
   /** Seconds to wait after a digit before the field ends (Twilio `Timeout`, 1-600, default 5). */
   timeoutSeconds: number;

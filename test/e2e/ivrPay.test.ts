@@ -40,6 +40,7 @@ const DOCUMENTS: Record<string, string> = {
     pay.prompt({ for: 'bank-account-number', requireMatchingInputs: true }).say('Please enter your account number again');
     pay.prompt({ for: 'bank-account-number', errorType: ['input-matching-failed'] }).say('Those did not match. Please enter your account number');
   }),
+  '/known-postal-code': payDocument({ chargeAmount: '30', action: '/paid', paymentConnector: 'Acme', securityCode: false, postalCode: '94110' }),
   '/missing-connector': payDocument({ chargeAmount: '5', action: '/paid', paymentConnector: 'Nowhere' }),
   '/paid': GOODBYE.toString(),
   '/goodbye': HANG_UP.toString(),
@@ -170,6 +171,19 @@ describe('<Pay> in the sandbox', () => {
       'Please enter your account number again',
       'Thank you. Please wait while your payment is processed.',
     ]);
+  });
+
+  it('sends a postal code given in <Pay postalCode> to the connector without asking for it', async () => {
+    const callSid = await calls.callTo('/known-postal-code');
+    await calls.type(callSid, [
+      ['payment-card-number', '4242424242424242#'],
+      ['expiration-date', '1230'],
+    ]);
+    const params = payParams(await calls.actionOf(callSid));
+    assert.equal(params.Result, 'success');
+    assert.equal(params.PaymentCardPostalCode, '94110');
+    assert.equal(gateway.requests.at(-1)!.body.postal_code, '94110', 'the gateway got the postal code');
+    assert.equal(feed.events.filter((e) => e.event === 'asking' && e.data.call_sid === callSid && e.data.parameters.Capture === 'postal-code').length, 0, 'not asked');
   });
 
   it('tokenizes a card with no amount, asking only the fields <Pay> wants', async () => {

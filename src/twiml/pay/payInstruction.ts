@@ -69,6 +69,7 @@ export function payInstruction(element: TwimlElement, scope: VerbScope): Parsed<
   }
   const settings = sessionSettings({ ...a, ...(postalCodeLiteral !== null ? { postalCode: 'false' } : {}) }, parameters.value, prompts.value);
   if (!settings.ok) return settings;
+  if (postalCodeLiteral !== null) settings.value.knownPostalCode = postalCodeLiteral;
   const language = payLanguage(a.language, settings.value);
   if (!language.ok) return language;
   const maxAttempts = a.maxAttempts === undefined || a.maxAttempts === '' ? 1 : Number(a.maxAttempts.trim());

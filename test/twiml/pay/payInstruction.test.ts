@@ -72,6 +72,7 @@ describe('<Pay> attributes', () => {
     assert.equal(language, 'es-MX');
     assert.equal(postalCodeLiteral, '94107');
     assert.equal(settings.postalCode, false, 'a literal postal code is not asked for');
+    assert.equal(settings.knownPostalCode, '94107', 'a literal postal code goes to the connector');
     assert.equal(settings.securityCode, false);
     assert.equal(settings.chargeAmount, null, 'zero tokenizes');
     assert.equal(settings.currency, 'EUR');
@@ -89,6 +90,7 @@ describe('<Pay> attributes', () => {
     const read1 = read((r) => r.pay({ paymentMethod: 'ach-debit', bankAccountType: 'consumer-savings', chargeAmount: '5' }));
     assert.ok(read1.ok);
     assert.equal(read1.value.settings.bankAccountType, 'consumer-savings');
+    assert.equal(read1.value.settings.knownPostalCode, undefined);
   });
 
   it('reads a bank field typed twice from <Prompt requireMatchingInputs>, as Twilio asks for ACH fields', () => {
