@@ -73,6 +73,8 @@ export interface PaytoneOptions {
   main?: string;
   /** More settings for this process (the real-calls part: SIP address, RTP ports). */
   env?: Record<string, string>;
+  /** Run paytone at this nice value (`--paytone-nice`, e.g. -10, as media servers are run), every thread of it. */
+  nice?: number;
   /** Cluster mode: PostgreSQL's URL and the vault key all members share. */
   cluster?: { databaseUrl: string; vaultKey: string };
 }
@@ -90,7 +92,10 @@ export async function startPaytone(options: PaytoneOptions): Promise<PaytoneProc
   const port = await freePort();
   const out = fs.openSync(logFile, 'w');
   const nodeArgs = options.cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${options.runDir}`, `--cpu-prof-name=${options.name}.cpuprofile`] : [];
-  const child = spawn(process.execPath, [...nodeArgs, options.main ?? PAYTONE_MAIN], {
+  const command = [process.execPath, ...nodeArgs, options.main ?? PAYTONE_MAIN];
+  // `nice` execs node in its place: the pid is paytone's.
+  if (options.nice !== undefined) command.unshift('nice', '-n', String(options.nice));
+  const child = spawn(command[0]!, command.slice(1), {
     env: {
       PATH: process.env.PATH ?? '',
       HOST: '127.0.0.1',

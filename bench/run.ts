@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick | --tiny] [--real-calls N[,M...]] [--cluster N[,M...]] [--postgres URL] [--cpu-prof] [--out DIR] [--log-level LEVEL] [--keypad-interval MS] [--paytone DIR]`
+ * `npm run bench [-- --quick | --tiny] [--real-calls N[,M...]] [--cluster N[,M...]] [--postgres URL] [--cpu-prof] [--out DIR] [--log-level LEVEL] [--keypad-interval MS] [--paytone DIR] [--paytone-nice N]`
  *
  * Starts, on 127.0.0.1 only, paytone on a fresh embedded database, a callback receiver that validates every
  * signature, and a bare node:http server (the ceiling); measures payment create, full sessions, keys typed at the
@@ -11,7 +11,8 @@
  * The full run (and --quick, --tiny) ends with real SIP calls through paytone at the profile's numbers of concurrent
  * calls (bench/scenarios/realCalls.ts); `--real-calls 200,300` measures only those, into bench/results/real-calls.json.
  * With --cpu-prof every paytone process writes a V8 CPU profile into the run directory, which is kept; with
- * --paytone DIR the server is another checkout's build (DIR/dist), for before-and-after figures.
+ * --paytone DIR the server is another checkout's build (DIR/dist), for before-and-after figures; with --paytone-nice
+ * N (e.g. -10, as media servers are run) the real-calls part runs paytone at that nice value.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -45,6 +46,7 @@ const { values: args } = parseArgs({
     'log-level': { type: 'string', default: 'info' },
     'keypad-interval': { type: 'string' },
     paytone: { type: 'string' },
+    'paytone-nice': { type: 'string' },
   },
 });
 
@@ -145,7 +147,9 @@ async function main(): Promise<void> {
   const receiver = await Receiver.start();
   const bare = await startBareServer();
 
-  const realCallsStart = (name: string, env: Record<string, string>) => startEmbedded({ ...options(name, 0), env });
+  const nice = args['paytone-nice'] === undefined ? undefined : Number(args['paytone-nice']);
+  if (nice !== undefined && (!Number.isInteger(nice) || nice < -20 || nice > 19)) throw new Error(`--paytone-nice wants a nice value from -20 to 19, not ${args['paytone-nice']}`);
+  const realCallsStart = (name: string, env: Record<string, string>) => startEmbedded({ ...options(name, 0), env, nice });
   if (args['real-calls'] !== undefined) {
     step(`real calls only; processes and data in ${runDir}`);
     const runs = await measureRealCalls(realCallCounts(profile), profile.realCalls.seconds, receiver, realCallsStart);
@@ -153,7 +157,7 @@ async function main(): Promise<void> {
     await receiver.stop();
     const report = {
       date: new Date().toISOString(),
-      command: `npm run bench -- --real-calls ${args['real-calls']}${profile.name === 'full' ? '' : ` --${profile.name}`}`,
+      command: `npm run bench -- --real-calls ${args['real-calls']}${profile.name === 'full' ? '' : ` --${profile.name}`}${nice === undefined ? '' : ` --paytone-nice ${nice}`}`,
       machine: describeMachine(loadBefore, filesystemOf(runDir)),
       realCalls: runs,
       largestHolding: largestHolding(runs),

@@ -16,6 +16,8 @@
 import { BenchMedia, type KeyWay } from '../realCalls/media.js';
 import { SipPeers } from '../realCalls/sipPeers.js';
 import type { FrameTimingFigures } from '../realCalls/frameTiming.js';
+import { meterRunQueue, threadAtNice } from '../realCalls/runQueue.js';
+import { INSTRUMENT_NICE } from '../realCalls/streams.js';
 import { Agent } from '../flows.js';
 import { Client, epochMs, fixedConcurrency, percentile } from '../load.js';
 import { meterCpu, type CpuShares } from '../cpu.js';
@@ -40,6 +42,13 @@ export interface RealCallsFigures {
   /** paytone's CPU per call, % of one core. */
   paytoneCpuPercentPerCall: number;
   frames: FrameTimingFigures;
+  /** Whether the agents' thread that timed the frames ran at its raised scheduling priority (bench/realCalls/mediaThread.ts). */
+  framesTimedRaised: boolean;
+  /**
+   * ms per second of the window that paytone's main thread (its media clock) and the agents' timing thread were
+   * ready to run but waited for a CPU (bench/realCalls/runQueue.ts): the machine's share of the lateness.
+   */
+  waitedForCpu: { paytone: number; agents: number };
   keys: {
     typed: number;
     /** Keys typed in the window whose callback never came. */
@@ -113,16 +122,19 @@ export async function benchRealCalls(p: {
     const metricsBefore = await paytoneMetrics(paytone.baseUrls[0]!);
     media.timing.start();
     const cpu = meterCpu({ paytone: paytone.pids, receiver: p.receiver.pid });
+    const instrument = threadAtNice(INSTRUMENT_NICE);
+    const waits = meterRunQueue({ paytone: [paytone.pids[0]!, paytone.pids[0]!], agents: [process.pid, instrument ?? -1] });
     const windowStart = epochMs();
     await new Promise((resolve) => setTimeout(resolve, p.seconds * 1000));
     const cpuPercent = cpu.stop();
+    const waited = waits.stop();
     const windowEnd = epochMs();
     media.timing.stop();
     const metricsAfter = await paytoneMetrics(paytone.baseUrls[0]!);
     typing = false;
     await Promise.allSettled(loops);
     const latencies = keyLatencies(rounds, await p.receiver.cards(), windowStart, windowEnd);
-    const frames = media.timing.summary();
+    const frames = await media.timing.summary();
     const keys = { ...latencies, refusedFields: refused.count };
     return {
       calls: n,
@@ -132,6 +144,8 @@ export async function benchRealCalls(p: {
       cpuPercent,
       paytoneCpuPercentPerCall: (cpuPercent.paytone ?? NaN) / n,
       frames,
+      framesTimedRaised: media.instrumentRaised,
+      waitedForCpu: { paytone: waited.paytone!, agents: waited.agents! },
       keys,
       paytoneMetrics: Object.fromEntries(Object.entries(metricsAfter).map(([name, value]) => [name, value - (metricsBefore[name] ?? 0)])),
       holds: setup.done === n && frames.p99DeviationMs <= 5 && frames.lateFrames === 0 && keys.p99Ms <= 100 && keys.missing === 0,
@@ -141,7 +155,7 @@ export async function benchRealCalls(p: {
     await peers.hangUpAll();
     await client.close();
     await peers.close();
-    media.close();
+    await media.close();
     await paytone.stop();
   }
 }
@@ -203,11 +217,36 @@ async function paytoneMetrics(baseUrl: string): Promise<Record<string, number>> 
   for (const match of text.matchAll(/^(paytone_dtmf_[a-z_]+_total|paytone_media_skipped_beats_total)(?:\{transport="([a-z0-9-]+)"\})? (\S+)$/gm)) {
     found[match[2] ? `${match[1]}{${match[2]}}` : match[1]!] = Number(match[3]);
   }
-  const bucket = (le: string) => Number(new RegExp(`^paytone_media_beat_lateness_seconds_bucket\\{le="${le}"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
-  const beats = Number(/^paytone_media_beat_lateness_seconds_count (\S+)$/m.exec(text)?.[1] ?? NaN);
-  found.media_beats = beats;
-  found.media_beats_later_than_5ms = beats - bucket('0.005');
-  found.media_beats_later_than_20ms = beats - bucket('0.02');
+  const beats = histogram(text, 'paytone_media_beat_lateness_seconds');
+  found.media_beats = beats.get('+Inf') ?? NaN;
+  found.media_beats_later_than_5ms = found.media_beats - (beats.get('0.005') ?? NaN);
+  found.media_beats_later_than_20ms = found.media_beats - (beats.get('0.02') ?? NaN);
+  // paytone's part of key to callback: detection (on the caller's media timeline) and from the key's change to its
+  // callback answered, each as cumulative bucket counts (`<=le`), so the window's difference reads as a histogram.
+  for (const [short, name] of [['detection', 'paytone_dtmf_detection_seconds'], ['applied_to_callback', 'paytone_dtmf_to_callback_seconds']] as const) {
+    for (const [le, count] of histogram(text, name)) found[`${short}<=${le}`] = count;
+  }
   return found;
+}
+
+/** A histogram's cumulative bucket counts by `le`, summed over its labels. */
+function histogram(text: string, name: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const match of text.matchAll(new RegExp(`^${name}_bucket\\{(?:[^}]*,)?le="([^"]+)"[^}]*\\} (\\S+)$`, 'gm'))) {
+    counts.set(match[1]!, (counts.get(match[1]!) ?? 0) + Number(match[2]));
+  }
+  return counts;
+}
+
+/** The smallest bucket bound holding `percent`% of a histogram read by `paytoneMetrics` (`short<=le` counts), in ms. */
+export function bucketPercentileMs(metrics: Record<string, number>, short: string, percent: number): number {
+  const bounds = Object.keys(metrics)
+    .filter((k) => k.startsWith(`${short}<=`))
+    .map((k) => k.slice(short.length + 2));
+  const total = metrics[`${short}<=+Inf`] ?? 0;
+  if (total <= 0) return NaN;
+  const finite = bounds.filter((b) => b !== '+Inf').map(Number).sort((a, b) => a - b);
+  const bound = finite.find((b) => metrics[`${short}<=${b}`]! >= (total * percent) / 100);
+  return bound === undefined ? Infinity : bound * 1000;
 }
 

@@ -33,7 +33,7 @@ test("the bench's real-calls part runs and reports every figure", { timeout: 180
       'paytoneCpuPercentPerCall', 'cpuPercent.paytone', 'cpuPercent.generator', 'cpuPercent.receiver', 'setupSeconds', 'windowSeconds',
       'frames.p50DeviationMs', 'frames.p99DeviationMs', 'frames.maxDeviationMs', 'frames.lateFrames', 'frames.maxLatenessMs', 'frames.missingFrames',
       'keys.p50Ms', 'keys.p99Ms', 'keys.maxMs', 'keys.typed', 'keys.missing',
-      'keys.byWay.in-band.p99Ms', 'keys.byWay.rfc4733.p99Ms', 'keys.byWay.both.p99Ms',
+      'keys.byWay.in-band.p99Ms', 'keys.byWay.rfc4733.p99Ms', 'keys.byWay.both.p99Ms', 'waitedForCpu.paytone',
     ];
     const found = new Map(numbers(run));
     for (const figure of figures) {
@@ -49,6 +49,9 @@ test("the bench's real-calls part runs and reports every figure", { timeout: 180
     assert.ok(run.paytoneMetrics['paytone_dtmf_keys_total{rfc4733}'] > 0);
     assert.ok(run.paytoneMetrics.paytone_dtmf_repeated_reports_total > 0);
     assert.ok(run.paytoneMetrics.media_beats > 0, "paytone's media clock beats were counted");
+    // paytone's part of key to callback: its detection and, from each key's change, its callback answered.
+    assert.ok(run.paytoneMetrics['detection<=+Inf'] > 0, "paytone's detection latencies were read");
+    assert.ok(run.paytoneMetrics['applied_to_callback<=+Inf'] > 0, "paytone's key-to-callback latencies were read");
     assert.equal(typeof run.holds, 'boolean');
     assert.equal(report.minimums.length, 1);
     assert.ok(stdout.includes('real calls, 4 at once'), 'the table has the real-calls row');

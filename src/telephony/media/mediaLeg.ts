@@ -2,8 +2,11 @@
  * The RTP side of one call leg: a port pair, what the SDP negotiated, and both directions of audio.
  *
  * Receiving: packets are accepted from the address the SDP named or the leg's signalling address, and the first
- * one accepted latches the leg to its source address and port (symmetric RTP, for peers behind NAT); after that
- * packets from anywhere else are dropped and counted. RTCP (on the odd port, or multiplexed) is read and ignored.
+ * one accepted latches the leg to its source address and port (symmetric RTP, for peers behind NAT). Latching
+ * connects the RTP socket to that address: from then on the kernel drops packets from anywhere else (they never
+ * wake paytone), and each send skips Node's per-datagram address lookup (a deferred tick) and the kernel's route
+ * lookup. Before latching, packets from other addresses are dropped and counted. RTCP (on the odd port, or
+ * multiplexed) is read and ignored.
  * Audio is decoded into 20 ms frames for `sink`; telephone-event packets go to `onTelephoneEvent`.
  *
  * Sending: paytone originates the stream (its own SSRC, sequence and timestamps, whatever the other leg sent),
@@ -58,6 +61,8 @@ export class MediaLeg implements Paced {
   readonly counts: MediaCounts = { received: 0, strangers: 0, sent: 0 };
   private media: NegotiatedMedia | null = null;
   private latched: { address: string; port: number } | null = null;
+  /** Where the RTP socket is connected (or connecting) to: the latched address, or null. */
+  private connected: { address: string; port: number; ready: boolean } | null = null;
   private readonly view = newRtpView();
   private readonly frame = new Int16Array(FRAME_SAMPLES);
   private filled = 0;
@@ -90,7 +95,7 @@ export class MediaLeg implements Paced {
   /** Sets (or, after a re-INVITE, changes) what the SDP agreed; a new remote address unlatches the leg. */
   negotiate(media: NegotiatedMedia): void {
     const moved = this.media !== null && (this.media.remote.address !== media.remote.address || this.media.remote.port !== media.remote.port);
-    if (moved) this.latched = null;
+    if (moved) this.unlatch();
     this.media = media;
   }
 
@@ -129,8 +134,13 @@ export class MediaLeg implements Paced {
     this.first = false;
     this.sequence = (this.sequence + 1) & 0xffff;
     this.timestamp = (this.timestamp + FRAME_SAMPLES) >>> 0;
+    const connected = this.connected;
+    if (connected === null) this.ports.rtp.send(packet, target.port, target.address);
+    else if (connected.ready) this.ports.rtp.send(packet);
+    // A send issued while the socket connects (one tick) would go out addressed once it is connected, and be
+    // refused: that frame is lost instead.
+    else return;
     this.counts.sent++;
-    this.ports.rtp.send(packet, target.port, target.address);
   }
 
   /** Beats passed with nothing sent: the timestamps jump over them (the marker starts the audio again), and the
@@ -149,7 +159,7 @@ export class MediaLeg implements Paced {
         this.counts.strangers++;
         return;
       }
-      this.latched = { address, port };
+      this.latch(address, port);
     } else if (address !== this.latched.address || port !== this.latched.port) {
       this.counts.strangers++;
       return;
@@ -160,6 +170,40 @@ export class MediaLeg implements Paced {
     const view = this.view;
     if (view.payloadType === media.payloadType) this.audio(packet, view);
     else if (view.payloadType === media.telephoneEvent) this.onTelephoneEvent?.(view, packet);
+  }
+
+  private latch(address: string, port: number): void {
+    this.latched = { address, port };
+    const connecting = { address, port, ready: false };
+    this.connected = connecting;
+    const rtp = this.ports.rtp;
+    // A connect that fails leaves the socket unconnected: sends go addressed, as before latching.
+    const failed = () => {
+      if (this.connected === connecting) this.connected = null;
+    };
+    rtp.once('error', failed);
+    rtp.connect(port, address, () => {
+      rtp.off('error', failed);
+      connecting.ready = true;
+      // Unlatched (a re-INVITE moved the peer) while connecting.
+      if (this.connected !== connecting) this.disconnect(connecting);
+    });
+  }
+
+  private unlatch(): void {
+    this.latched = null;
+    const connected = this.connected;
+    this.connected = null;
+    if (connected?.ready) this.disconnect(connected);
+  }
+
+  private disconnect(connected: { ready: boolean }): void {
+    connected.ready = false;
+    try {
+      this.ports.rtp.disconnect();
+    } catch {
+      // Already disconnected, or the leg's socket closed.
+    }
   }
 
   /** Cuts the packet's samples into 20 ms frames (peers may send 10 or 30 ms packets). */

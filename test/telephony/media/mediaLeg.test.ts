@@ -77,14 +77,51 @@ test('audio in: decoded bit-exact into 20 ms frames (30 ms packets re-cut), even
   peer.send(rtp(101, 2, 1480, Uint8Array.from([5, 0x0a, 0, 0])), ports.port, '127.0.0.1');
   peer.send(Buffer.from('80c8000600000000', 'hex'), ports.port, '127.0.0.1');
   peer.send(Buffer.from('80c8000600000000', 'hex'), ports.port + 1, '127.0.0.1');
+  await until('three frames and an event', async () => frames.length === 3 && events.length === 1);
+  // A stranger on the same address, then the peer again: the stranger's audio never reaches the call.
   const stranger = await socket();
-  stranger.send(rtp(0, 9, 9, encoded.subarray(0, 160)), ports.port, '127.0.0.1');
-  await until('three frames and an event', async () => frames.length === 3 && events.length === 1 && leg.counts.strangers === 1);
+  await new Promise((resolve) => stranger.send(rtp(0, 9, 9, encoded.subarray(0, 160)), ports.port, '127.0.0.1', resolve));
+  peer.send(rtp(0, 3, 1480, encoded.subarray(0, 160)), ports.port, '127.0.0.1');
+  await until('the fourth frame', async () => frames.length === 4);
   const decoded = [...alawmulaw.mulaw.decode(encoded)];
-  assert.deepEqual(frames.map((f) => f.time), [1000, 1160, 1320]);
-  assert.deepEqual(frames.flatMap((f) => f.samples), decoded);
+  assert.deepEqual(frames.map((f) => f.time), [1000, 1160, 1320, 1480]);
+  assert.deepEqual(frames.slice(0, 3).flatMap((f) => f.samples), decoded);
   assert.deepEqual(events, [5]);
   stranger.close();
+});
+
+test('symmetric RTP: sends go where the peer sends from (NAT), nothing else is heard, a moved peer unlatches', async (t) => {
+  const { ports, leg, received, frames, close } = await setup();
+  t.after(close);
+  const behindNat = await socket();
+  const heardBehindNat: Buffer[] = [];
+  behindNat.on('message', (m) => heardBehindNat.push(m));
+  t.after(() => behindNat.close());
+  leg.start();
+  await until('packets to the address the SDP named', async () => received.length >= 2);
+  const frame = new Uint8Array(160).fill(0x7f);
+  behindNat.send(rtp(0, 1, 5000, frame), ports.port, '127.0.0.1');
+  await until('packets to where the peer sends from', async () => heardBehindNat.length >= 3);
+  const sdpAddressHeard = received.length;
+  await until('more packets behind the NAT', async () => heardBehindNat.length >= 8);
+  assert.ok(received.length <= sdpAddressHeard + 1, 'the address the SDP named gets nothing more (one packet at most was on its way)');
+  // Another port on the same address is a stranger now: what it sends is not heard.
+  const sdpPeer = await socket();
+  t.after(() => sdpPeer.close());
+  sdpPeer.send(rtp(0, 2, 7000, frame), ports.port, '127.0.0.1');
+  behindNat.send(rtp(0, 2, 5160, frame), ports.port, '127.0.0.1');
+  await until('the peer behind the NAT heard twice', async () => frames.length === 2);
+  assert.deepEqual(frames.map((f) => f.time), [5000, 5160]);
+  // A re-INVITE names a new address: the leg unlatches and sends there.
+  const moved = await socket();
+  const heardMoved: Buffer[] = [];
+  moved.on('message', (m) => heardMoved.push(m));
+  t.after(() => moved.close());
+  leg.negotiate({ ...leg.negotiated!, remote: { address: '127.0.0.1', port: moved.address().port } });
+  await until('packets to the moved peer', async () => heardMoved.length >= 3);
+  moved.send(rtp(0, 1, 9000, frame), ports.port, '127.0.0.1');
+  await until('the moved peer heard', async () => frames.length === 3);
+  assert.equal(frames[2]!.time, 9000);
 });
 
 test("audio out: paytone's own SSRC, sequence +1 and timestamp +160 per packet, silence when nothing waits, none on hold", async (t) => {
