@@ -4,11 +4,14 @@
  * each prompt rendered once, with eSpeak standing in when the service fails.
  */
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import alawmulaw from 'alawmulaw';
 import { readAudioFile } from '../../src/telephony/prompts/audioFiles.js';
+import { decodeMp3, looksLikeMp3 } from '../../src/telephony/prompts/mp3Audio.js';
+import { beepsAt } from '../support/dtmfSignals.js';
 import { PlayFiles } from '../../src/telephony/prompts/playFiles.js';
 import { EspeakSynthesizer, espeakVoices } from '../../src/telephony/prompts/espeakSynthesizer.js';
 import { ServiceSynthesizer } from '../../src/telephony/prompts/serviceSynthesizer.js';
@@ -33,6 +36,13 @@ function wav(samples: Int16Array, rate: number, channels = 1): Buffer {
   header.writeUInt32LE(samples.byteLength, 40);
   return Buffer.concat([header, Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength)]);
 }
+
+/**
+ * Half a second of 440 Hz, then half a second of 1 kHz, made with
+ * `sox -n -r 22050 -c 2 -b 16 two.wav synth 0.5 sine 440 vol 0.5 : synth 0.5 sine 1000 vol 0.5` and
+ * `lame --silent -b 32 -m j two.wav two-tones.mp3` (LAME 3.100).
+ */
+const TWO_TONES_MP3 = fs.readFileSync(new URL('../../../test/telephony/fixtures/two-tones.mp3', import.meta.url));
 
 const tone = (n: number) => Int16Array.from({ length: n }, (_, i) => Math.round(8000 * Math.sin(i / 5)));
 
@@ -71,12 +81,33 @@ describe('prompt audio files', () => {
     assert.ok(mulaw.ok && mulaw.samples.length === 1600);
     const byName = readAudioFile(alawmulaw.mulaw.encode(tone(160)), 'application/octet-stream', 'https://app.example/prompts/hello.ulaw');
     assert.ok(byName.ok);
-    const mp3 = readAudioFile(Buffer.from('ID3\x03\x00'), 'audio/mpeg');
-    assert.ok(!mp3.ok && /audio\/mpeg; paytone plays WAV/.test(mp3.problem));
+    const ogg = readAudioFile(Buffer.from('OggS\x00\x02'), 'audio/ogg');
+    assert.ok(!ogg.ok && /audio\/ogg; paytone plays MP3 \(audio\/mpeg\), WAV/.test(ogg.problem));
+  });
+
+  it('decodes MP3 (here MPEG-2 layer III, 22.05 kHz joint stereo) into 8 kHz mono, in order', async () => {
+    const read = await decodeMp3(TWO_TONES_MP3);
+    assert.ok(read.ok, read.ok ? '' : read.problem);
+    assert.ok(Math.abs(read.samples.length - 8000) < 800, `one second of audio, not ${read.samples.length} samples`);
+    const first = read.samples.subarray(400, 3600);
+    const second = read.samples.subarray(5200, 8000);
+    assert.ok(beepsAt(first, 440) >= 1 && beepsAt(first, 1000) === 0, 'the first half is the 440 Hz tone');
+    assert.ok(beepsAt(second, 1000) >= 1 && beepsAt(second, 440) === 0, 'the second half is the 1 kHz tone');
+    const notMp3 = await decodeMp3(Buffer.from('<html><body>not found</body></html>'));
+    assert.ok(!notMp3.ok && /no MPEG audio frame/.test(notMp3.problem));
+    assert.ok(looksLikeMp3(TWO_TONES_MP3, 'application/octet-stream'), 'an MPEG frame header at the start');
+    assert.ok(looksLikeMp3(Buffer.from('ID3\x04\x00'), ''), 'an ID3 tag at the start');
+    assert.ok(!looksLikeMp3(wav(tone(80), 8000), 'audio/mpeg'), 'a WAV file labelled audio/mpeg is read as WAV');
   });
 
   it('fetches a file once for every call that plays it; a missing or non-audio file is a notification-ready problem', async () => {
-    answers = { '/welcome.wav': { type: 'audio/wav', body: wav(tone(8000), 8000) }, '/page': { type: 'text/html', body: '<html>' } };
+    answers = {
+      '/welcome.wav': { type: 'audio/wav', body: wav(tone(8000), 8000) },
+      '/page': { type: 'text/html', body: '<html>' },
+      '/hold-music': { type: 'audio/mpeg', body: TWO_TONES_MP3 },
+      '/prompts/thanks.mp3': { type: 'application/octet-stream', body: TWO_TONES_MP3 },
+      '/broken': { type: 'audio/mpeg', body: '<html>an error page served as audio</html>' },
+    };
     served.requests.length = 0;
     const files = new PlayFiles({ policy: ANY_CALLBACK, timeoutMs: 5000 });
     const [a, b] = await Promise.all([files.get(`${served.url}/welcome.wav`), files.get(`${served.url}/welcome.wav`)]);
@@ -88,6 +119,12 @@ describe('prompt audio files', () => {
     assert.ok(!missing.ok && missing.problem.code === 11200 && /HTTP 404/.test(missing.problem.message));
     const page = await files.get(`${served.url}/page`);
     assert.ok(!page.ok && page.problem.code === 13617);
+    for (const mp3 of ['/hold-music', '/prompts/thanks.mp3']) {
+      const played = await files.get(`${served.url}${mp3}`);
+      assert.ok(played.ok && Math.abs(played.samples.length - 8000) < 800, `${mp3} is played as a second of audio`);
+    }
+    const broken = await files.get(`${served.url}/broken`);
+    assert.ok(!broken.ok && broken.problem.code === 13617 && /no MPEG audio frame/.test(broken.problem.message));
     const strict = new PlayFiles({ policy: parseCallbackPolicy('public', undefined).policy!, timeoutMs: 5000 });
     const refused = await strict.get(`${served.url}/welcome.wav`);
     assert.ok(!refused.ok && refused.problem.code === 11205 && /PAYTONE_CALLBACK_POLICY/.test(refused.problem.message));

@@ -1,8 +1,8 @@
 /**
  * Reads the audio files `<Play>` accepts into what a call sends: 8 kHz, 16-bit mono samples. A WAV file (PCM 8 or
  * 16 bit, µ-law, A-law; any rate, mono or stereo: channels are mixed, rates resampled linearly) or headerless µ-law
- * or A-law at 8 kHz, as telephony systems keep prompts (`audio/basic`, `.ul`, `.ulaw`, `.al`). Anything else (MP3,
- * a web page) is named, never guessed at. Reading never throws.
+ * or A-law at 8 kHz, as telephony systems keep prompts (`audio/basic`, `.ul`, `.ulaw`, `.al`). MP3 is decoded by
+ * mp3Audio.ts before it gets here. Anything else (a web page, Ogg) is named, never guessed at. Reading never throws.
  *
  * @example
  *   const read = readAudioFile(bytes, 'audio/wav');
@@ -29,7 +29,7 @@ export function readAudioFile(bytes: Uint8Array, contentType: string, url = ''):
     return { ok: true, samples: alawmulaw.mulaw.decode(bytes) };
   }
   if (type === 'audio/x-alaw' || type === 'audio/alaw' || type === 'audio/pcma' || /\.(al|alaw)$/.test(path)) return { ok: true, samples: alawmulaw.alaw.decode(bytes) };
-  return { ok: false, problem: `it is ${type === '' ? 'of no stated type' : type}; paytone plays WAV (audio/wav) and µ-law or A-law at 8 kHz (audio/basic, audio/x-mulaw, audio/x-alaw)` };
+  return { ok: false, problem: `it is ${type === '' ? 'of no stated type' : type}; paytone plays MP3 (audio/mpeg), WAV (audio/wav) and µ-law or A-law at 8 kHz (audio/basic, audio/x-mulaw, audio/x-alaw)` };
 }
 
 function readWav(buffer: Buffer): ReadAudio {

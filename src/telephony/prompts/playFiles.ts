@@ -1,7 +1,7 @@
 /**
  * The audio files `<Play>` names, fetched once and kept: each URL is requested (GET, Twilio's User-Agent, within a
  * time limit, only to addresses the callback policy allows: on the URL, every redirect, and the addresses its name
- * resolves to), read into 8 kHz samples, and cached by URL, so a prompt played on every call costs one request. Calls
+ * resolves to), read into 8 kHz samples (MP3, WAV, µ-law, A-law), and cached by URL, so a prompt played on every call costs one request. Calls
  * asking for the same URL at once share one request. A file that cannot be fetched or read is a Twilio problem
  * (11200, 11205, 13617) for the call's notifications, and is asked for again next time.
  *
@@ -16,6 +16,7 @@ import { guardedLookup } from '../../callbacks/addressGuard.js';
 import { bodyBytesUpTo } from '../../callbacks/voiceWebhook.js';
 import type { TwimlProblem } from '../../twiml/problems.js';
 import { readAudioFile } from './audioFiles.js';
+import { decodeMp3, looksLikeMp3 } from './mp3Audio.js';
 
 export type PlayFile = { ok: true; samples: Int16Array } | { ok: false; problem: TwimlProblem };
 
@@ -95,7 +96,8 @@ export class PlayFiles {
         return failed(11205, `the answer did not finish (${errorCode(err)})`);
       }
       if (bytes.length > MAX_FILE_BYTES) return failed(11200, `it is larger than ${MAX_FILE_BYTES / 1024 / 1024} MB`);
-      const read = readAudioFile(bytes, String(answer.headers['content-type'] ?? ''), url);
+      const type = String(answer.headers['content-type'] ?? '');
+      const read = looksLikeMp3(bytes, type, url) ? await decodeMp3(bytes) : readAudioFile(bytes, type, url);
       if (!read.ok) return failed(13617, read.problem);
       this.keep(first, read.samples);
       return { ok: true, samples: read.samples };

@@ -1,5 +1,5 @@
 /**
- * `<Play loop="N">URL</Play>`: plays a WAV or µ-law file to the caller, answering the call first. The file is
+ * `<Play loop="N">URL</Play>`: plays an MP3, WAV or µ-law file to the caller, answering the call first. The file is
  * fetched once (GET, within the callback policy) and kept for later calls; one that cannot be fetched or read is a
  * notification (11200, 11205, 13617) and the document goes on. `loop` as `<Say>`'s; `digits` is refused: paytone
  * never sends tones to a caller.
