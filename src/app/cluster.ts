@@ -41,7 +41,7 @@ export async function joinCluster(a: { databaseUrl: string; db: Db; log: Logger;
   return {
     memberId: member.id,
     member,
-    coordination: { serialize: (key, task) => locks.run(key, task) },
+    coordination: { serialize: (key, task) => locks.run(key, task), serializeReading: (key, read, task) => locks.runReading(key, read, task) },
     startSweeping(sessions) {
       sweeper = new ClusterSweep(a.db, sessions, member.id, a.log);
       sweeper.start();

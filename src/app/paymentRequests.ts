@@ -113,8 +113,7 @@ export class PaymentRequests {
     const parsed = parseUpdatePayment(form, { callUrl: call.url, callbackPolicy: this.callbackPolicy });
     const kind = parsed.input.kind === 'capture' ? 'capture' : 'status';
     const key: RequestKey = { scope, key: parsed.idempotencyKey, fingerprint: fingerprintOf(form), kind, statusCode: 202 };
-    return this.sessions.serialize(sid, async () => {
-      const session = await this.sessions.load(sid);
+    return this.sessions.serializeLoaded(sid, async (session) => {
       if (!session || session.accountSid !== accountSid || session.callSid !== callSid) {
         throw payError(20404, `Payment session ${sid} was not found on call ${callSid}.`);
       }

@@ -13,6 +13,7 @@ import { gatewayRequestFor } from '../domain/gatewayRequest.js';
 import type { Effects, GatewayOutcome, GatewayRequest, PaymentSettings, Session, SessionInput, SessionRules, SessionStatus } from '../domain/types.js';
 import { payError } from '../domain/errors.js';
 import type { AlongWith, IdempotencyRecord, SessionStore } from '../store/sessions.js';
+import type { LockedRead } from '../store/cluster.js';
 import type { Connector } from '../connectors/connector.js';
 import { GatewayCallStopped } from '../connectors/gatewayRetry.js';
 import type { Logger } from '../log.js';
@@ -59,6 +60,8 @@ const DEADLINE_RECHECK_MS = 250;
 export interface SessionCoordination {
   /** Runs `task` while no process of the cluster (this one included) runs another task for `key`. */
   serialize<T>(key: string, task: () => Promise<T>): Promise<T>;
+  /** As `serialize`, with `read` made once the lock is held, in the round trip that takes it. */
+  serializeReading<R, T>(key: string, read: LockedRead<R>, task: (read: R) => Promise<T>): Promise<T>;
 }
 
 /** The request that caused a change, for idempotent replay. */
@@ -90,6 +93,15 @@ export class PaymentSessions {
     return this.locks.run(key, () => (this.deps.coordination ? this.deps.coordination.serialize(key, task) : task()));
   }
 
+  /**
+   * Serializes work on a session (as `serialize`) and hands it the session as stored, or null. In a cluster the
+   * session is read in the round trip that takes its lock: one wait fewer per change.
+   */
+  serializeLoaded<T>(sid: string, task: (session: Session | null) => Promise<T>): Promise<T> {
+    const coordination = this.deps.coordination;
+    return this.locks.run(sid, async () => (coordination ? coordination.serializeReading(sid, this.deps.store.lockedRead(sid), task) : task(await this.load(sid))));
+  }
+
   /** The session as stored; from memory when this process is the only one writing sessions. */
   async load(sid: string): Promise<Session | null> {
     return this.cache.get(sid) ?? (await this.deps.store.get(sid));
@@ -116,8 +128,7 @@ export class PaymentSessions {
    * caller and timer inputs never are.
    */
   apply(sid: string, input: SessionInput, request?: { key: RequestKey; body: (s: Session) => string }, alongWith?: AlongWith): Promise<Session> {
-    return this.serialize(sid, async () => {
-      const session = await this.load(sid);
+    return this.serializeLoaded(sid, async (session) => {
       if (!session) throw payError(20404, `Payment session ${sid} was not found.`);
       return this.applyLoaded(session, input, request, alongWith);
     });
@@ -232,8 +243,7 @@ export class PaymentSessions {
    * cluster's sweep, which passes over deadlines with such keys queued, or by this process's timer.
    */
   passDeadline(sid: string): Promise<void> {
-    return this.serialize(sid, async () => {
-      const session = await this.load(sid);
+    return this.serializeLoaded(sid, async (session) => {
       if (!session) return;
       const deadline = nextDeadline(session);
       if (deadline !== null && deadline <= this.now() && (await this.deps.waitingKeys?.pressedBy(session.callSid, deadline))) {

@@ -21,6 +21,13 @@ import { postgresPool, type Db } from './database.js';
 import type { DatabaseTraffic } from './databaseTraffic.js';
 
 const MEMBER_LOCK = 'paytone-member:';
+/**
+ * Connections each process holds session locks on: one per change in flight. The sandbox keypad plays as many calls
+ * at once as this leaves over after API requests (src/telephony/storedKeypad.ts). With the query pool's 8
+ * (database.ts) and the membership's 1, a process opens 19, so that two three-process clusters fit in PostgreSQL's
+ * default `max_connections` of 100 (16 here, 27 a process, did not: "sorry, too many clients already").
+ */
+export const SESSION_LOCK_CONNECTIONS = 10;
 const WORK_LOCK = 'paytone-work:';
 
 /**
@@ -68,6 +75,12 @@ export class ClusterMember {
   }
 }
 
+/** A read made under a lock, in the round trip that takes it: SQL text whose values are `literal(...)`s. */
+export interface LockedRead<R> {
+  text(literal: (value: string) => string): string;
+  parse(rows: Array<Record<string, unknown>>): R;
+}
+
 /**
  * Runs tasks one at a time per key across every process of the cluster: each task runs while this process holds
  * a transaction-scoped advisory lock on the key, on a connection pool of its own (so a task's queries never wait
@@ -76,21 +89,38 @@ export class ClusterMember {
 export class AdvisoryLocks {
   private readonly pool: pg.Pool;
 
-  constructor(databaseUrl: string, maxConnections = 8, traffic?: DatabaseTraffic) {
+  constructor(databaseUrl: string, maxConnections = SESSION_LOCK_CONNECTIONS, traffic?: DatabaseTraffic) {
     this.pool = postgresPool(databaseUrl, maxConnections, { connectionTimeoutMillis: 15_000 }, traffic);
   }
 
-  async run<T>(key: string, task: () => Promise<T>): Promise<T> {
+  run<T>(key: string, task: () => Promise<T>): Promise<T> {
+    return this.runReading(key, null, task);
+  }
+
+  /**
+   * As `run`, with `read` made once the lock is held, in the round trip that takes it: the task starts from what
+   * it read instead of asking again. Each statement of a simple query takes a snapshot of its own (READ
+   * COMMITTED), and the lock's last holder committed its writes before letting go, so the read sees them.
+   */
+  async runReading<R, T>(key: string, read: LockedRead<R> | null, task: (read: R) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    let found: R;
     try {
-      // One round trip: a simple query may hold two statements, so the key goes in as an escaped literal.
-      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(hashtextextended(${client.escapeLiteral(WORK_LOCK + key)}, 0))`);
+      // One round trip: a simple query may hold several statements, so every value goes in as an escaped literal.
+      const lock = `BEGIN; SELECT pg_advisory_xact_lock(hashtextextended(${client.escapeLiteral(WORK_LOCK + key)}, 0))`;
+      if (read) {
+        const results = (await client.query(`${lock}; ${read.text((value) => client.escapeLiteral(value))}`)) as unknown as pg.QueryResult[];
+        found = read.parse(results[2]!.rows as Array<Record<string, unknown>>);
+      } else {
+        await client.query(lock);
+        found = undefined as R;
+      }
     } catch (err) {
       client.release(err as Error);
       throw err;
     }
     try {
-      return await task();
+      return await task(found);
     } finally {
       // The task's writes committed on connections of their own: the caller need not wait for the lock to go. The
       // next task on the key waits for it in PostgreSQL; a connection whose state is unknown is closed, never

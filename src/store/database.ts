@@ -32,7 +32,7 @@ export interface DatabaseOptions {
    * (for `paytone migrate`).
    */
   migrations?: 'auto' | 'require' | 'skip';
-  /** PostgreSQL only: the most connections this process opens for queries (10 by default). */
+  /** PostgreSQL only: the most connections this process opens for queries (8 by default; see `SESSION_LOCK_CONNECTIONS`). */
   maxConnections?: number;
   /** PostgreSQL only: counts the round trips and statements of this database's connections. */
   traffic?: DatabaseTraffic;
@@ -48,7 +48,7 @@ export function isPostgresUrl(url: string): boolean {
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Db> {
-  const db = options.databaseUrl ? openPostgres(options.databaseUrl, options.maxConnections ?? 10, options.traffic) : openSqlite(options.dataDir);
+  const db = options.databaseUrl ? openPostgres(options.databaseUrl, options.maxConnections ?? 8, options.traffic) : openSqlite(options.dataDir);
   const mode = options.migrations ?? (options.databaseUrl ? 'require' : 'auto');
   try {
     if (mode === 'auto') await migrate(db);

@@ -7,6 +7,7 @@
  */
 import type { CompiledQuery } from 'kysely';
 import type { Db } from './database.js';
+import type { LockedRead } from './cluster.js';
 import {
   insertEvent,
   insertSession,
@@ -165,6 +166,17 @@ export class SessionStore {
   async get(sid: string): Promise<Session | null> {
     const [row] = (await selectSession.execute(this.db, { sid })).rows;
     return row ? this.unseal(row.state, row.sealed_secrets) : null;
+  }
+
+  /** The session as stored, read under its lock in the round trip that takes it (`AdvisoryLocks.runReading`). */
+  lockedRead(sid: string): LockedRead<Session | null> {
+    return {
+      text: (literal) => `SELECT state, sealed_secrets FROM payment_sessions WHERE sid = ${literal(sid)}`,
+      parse: (rows) => {
+        const row = rows[0] as { state: string; sealed_secrets: string | null } | undefined;
+        return row ? this.unseal(row.state, row.sealed_secrets) : null;
+      },
+    };
   }
 
   /** The sids of the call's sessions, newest first. */

@@ -4,22 +4,25 @@
  * at once; the others look every `pollMs`, so the keys of a process that died still reach their call.
  *
  * A process plays at most `PLAYING_CALLS` calls at a time, and claims no more than that: each change holds one of
- * the few connections the cluster's session locks run on, and a key claimed beyond them would only wait for one,
- * its lease running out meanwhile so that another process played it too (measured: 400 calls typing at once on
- * three processes made 7,000 such double plays and 25 keys/s). A call's keys that are due together reach its
- * session in one change.
+ * the connections the cluster's session locks run on, and a key claimed beyond them would only wait for one, its
+ * lease running out meanwhile so that another process played it too (measured: 400 calls typing at once on three
+ * processes made 7,000 such double plays and 25 keys/s). Within that, as many as the lock connections leave to
+ * API requests: a change waits on round trips, not on CPU, so calls played side by side are what makes keys/s
+ * (BENCHMARKS.md, cluster). A call's keys that are due together reach its
+ * session in one change, and one call's changes run one after another, so its keys arrive in order.
  *
  * @example
  *   const keypad = new StoredKeypad({ store: new KeypressStore(db, vault), caller, memberId, intervalMs: 150, log });
  *   keypad.start();
  *   await keypad.press('CA...', '<the digits>#');
  */
+import { SESSION_LOCK_CONNECTIONS } from '../store/cluster.js';
 import type { KeypressStore, QueuedKeypress } from '../store/keypresses.js';
 import type { Logger } from '../log.js';
 import { KEYS_PER_CHANGE, type CallerEvents } from './sandboxCalls.js';
 
-/** Calls one process plays at once: fewer than the session locks' connections (src/store/cluster.ts), which API requests share. */
-const PLAYING_CALLS = 4;
+/** Calls one process plays at once: the session locks' connections (src/store/cluster.ts) but 4 kept for API requests. */
+const PLAYING_CALLS = SESSION_LOCK_CONNECTIONS - 4;
 
 export class StoredKeypad {
   private readonly now: () => number;
