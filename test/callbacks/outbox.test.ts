@@ -324,6 +324,28 @@ test("a slow receiver does not delay other sessions' callbacks to a fast one", a
   assert.equal(slow.maxOpen, 64, 'one origin is limited to 64 callbacks at once');
 });
 
+test('a slot that comes free goes to the session waiting for one, before a busy session sends its next callback', async () => {
+  const db = await open(await freshDataDir());
+  // Answers come one at a time, so slots come free one at a time.
+  const app = await startReceiver((_request, index) => ({ status: 200, afterMs: 200 + 10 * (index % 64) }));
+  // No full pass meanwhile (it reads every head again): only what a freed slot does is seen.
+  const outbox = startOutbox(db, { retry: { timeoutMs: 5_000 }, pollIntervalMs: 60_000 });
+  const busy = Array.from({ length: 64 }, (_, i) => `PKbusy${String(i).padStart(2, '0')}`);
+  const commit = async (sessionSid: string, seq: number) => outbox.committed(sessionSid, ACCOUNT, [await insertCallback(db, sessionSid, seq, app.url('/status'))], false);
+  // 64 sessions fill the origin's slots; one more waits for a slot; meanwhile the 64 commit two callbacks more each.
+  for (const sessionSid of busy) await commit(sessionSid, 1);
+  await commit('PKwaiting', 1);
+  for (const sessionSid of busy) for (const seq of [2, 3]) await commit(sessionSid, seq);
+  await settled(outbox, db, 10_000);
+
+  assert.equal(app.received.length, 64 * 3 + 1);
+  assert.equal(app.maxOpen, 64);
+  const waited = app.received.find((r) => r.params.Sid === 'PKwaiting')!;
+  const thirds = app.received.filter((r) => r.params.Seq === '3');
+  // It got the first slot that came free: before any busy session's third callback left.
+  assert.ok(thirds.every((r) => r.receivedAt > waited.receivedAt), 'the waiting session went before every third callback');
+});
+
 test("a receiver that hangs, with more sessions waiting than one pass reads, does not hold up another account's callbacks", async () => {
   const db = await open(await freshDataDir());
   const hung = await startReceiver(() => ({ status: 200, afterMs: 60_000 }));
