@@ -1,7 +1,8 @@
 /**
  * The caller's keypad on a real call, end to end: SIPp calls in, the app starts a card payment on the caller's
  * CallSid through the official twilio client, and SIPp types the card: by RFC 4733 (its own `play_dtmf` packets),
- * by in-band tones (`rtp_stream` of a µ-law file), by both at once, and by SIP INFO. Each session ends
+ * by in-band tones (`rtp_stream` of a µ-law file), by both at once, and by SIP INFO; and linphone types one by SIP
+ * INFO, as a softphone set to send its keys so does. Each session ends
  * `Result=success` with, field for field, the same callbacks a sandbox call typed on the sandbox keypad gets.
  *
  * The caller is bridged to a baresip agent that records what it hears: `multimon-ng` and paytone's own detector
@@ -24,6 +25,7 @@ import { beepsAt, keyTones, multimonKeys } from '../support/dtmfSignals.js';
 import { freePort, readWav, startBaresipAgent, writeWav } from '../support/sipPeers.js';
 import { ToneDetector } from '../../src/telephony/keypad/toneDetector.js';
 import { futureExpiry } from './flows.js';
+import { linphoneMissing, startLinphoneCaller, type LinphoneCaller } from '../support/linphoneCaller.js';
 
 const skip = peersOrSkip();
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
@@ -110,35 +112,45 @@ function toneFile(keys: string, leadMs = 0): string {
  */
 const PLAY_DTMF_DELAY_MS = 400 + 2 * KEY_MS;
 
-/** SIPp calls in and does `steps`, bridged to a baresip agent, while `meanwhile` runs on its CallSid; what the agent heard. */
 /** Beats of 20 ms the media clock skipped so far because the process stalled (audio no agent can have heard). */
 async function skippedBeats(): Promise<number> {
   const text = await (await fetch(`${paytone.baseUrl}/metrics`)).text();
   return Number(/^paytone_media_skipped_beats_total (\d+)/m.exec(text)?.[1] ?? 0);
 }
 
-async function callTheAgent<T>(steps: TypingStep[], meanwhile: (callSid: string) => Promise<T>): Promise<{ callSid: string; done: T; agentHeard: Int16Array; skipped: number }> {
+/** SIPp calls in and does `steps`. */
+async function sippCaller(steps: TypingStep[]): Promise<{ end(): Promise<void> }> {
+  const sipp = await startSipp(typingCaller(steps), { target: paytone.sipPort!, service: NUMBER, media: true, seconds: 90 });
+  return {
+    end: async () => {
+      const run = await sipp.done;
+      assert.equal(run.code, 0, run.log);
+    },
+  };
+}
+
+/** A caller (`call` places it) bridged to a baresip agent, while `meanwhile` runs on its CallSid; what the agent heard. */
+async function callTheAgent<T>(call: () => Promise<{ end(): Promise<void> }>, meanwhile: (callSid: string) => Promise<T>): Promise<{ callSid: string; done: T; agentHeard: Int16Array; skipped: number }> {
   const skippedBefore = await skippedBeats();
   const client = paytone.client();
   const agent = await startBaresipAgent(agentSays, agentPort, 120);
-  const sipp = await startSipp(typingCaller(steps), { target: paytone.sipPort!, service: NUMBER, media: true, seconds: 90 });
-  const [call] = await until('the call to be answered', async () => {
+  const caller = await call();
+  const [inbound] = await until('the call to be answered', async () => {
     const list = await client.calls.list({ to: NUMBER, status: 'in-progress' });
     return list.length === 1 && list;
   });
-  const done = await meanwhile(call!.sid);
-  const run = await sipp.done;
-  assert.equal(run.code, 0, run.log);
+  const done = await meanwhile(inbound!.sid);
+  await caller.end();
   let legs: string[] = [];
   await until(
     () => `the agent leg to end (${legs.join(', ')})`,
-    async () => (legs = (await client.calls.list({ parentCallSid: call!.sid })).map((c) => c.status)).every((status) => status === 'completed'),
+    async () => (legs = (await client.calls.list({ parentCallSid: inbound!.sid })).map((c) => c.status)).every((status) => status === 'completed'),
     30_000,
   );
   await agent.stop();
   const recording = agent.heardFile();
   assert.ok(recording !== null, 'the agent recorded the call');
-  return { callSid: call!.sid, done, agentHeard: readWav(recording), skipped: (await skippedBeats()) - skippedBefore };
+  return { callSid: inbound!.sid, done, agentHeard: readWav(recording), skipped: (await skippedBeats()) - skippedBefore };
 }
 
 /** SIPp calls in and types card, expiry and code as `how` says; the agent's app takes the payment; what the agent heard. */
@@ -146,7 +158,7 @@ async function realPayment(how: (digits: string) => TypingStep[]): Promise<{ cal
   // Each field is typed after a pause long enough for the last one's keys to be sent and the agent to ask for it.
   const field = (digits: string) => [...how(digits), { pause: PLAY_DTMF_DELAY_MS + digits.length * 2 * KEY_MS + 3000 }];
   const steps = [{ pause: 4000 }, ...field(`${CARD}#`), ...field(`${EXPIRY}#`), ...field(`${CODE}#`)];
-  const { callSid, done, agentHeard, skipped } = await callTheAgent(steps, (sid) => pay(sid, async () => undefined));
+  const { callSid, done, agentHeard, skipped } = await callTheAgent(() => sippCaller(steps), (sid) => pay(sid, async () => undefined));
   return { callSid, callbacks: done.callbacks, agentHeard, skipped };
 }
 
@@ -184,6 +196,24 @@ test('SIPp types a card by RFC 4733 (card, expiry) and SIP INFO (code): the sand
   await assertLikeSandbox(await realPayment((digits) => (++field === 3 ? [{ info: digits }] : [{ rfc4733: digits, ms: KEY_MS }])));
 });
 
+test('linphone types a card by SIP INFO (its `dtmf` with use_info=1): the same callbacks', { skip: skip ?? linphoneMissing() ?? undefined }, async () => {
+  let linphone: LinphoneCaller | null = null;
+  const call = async () => {
+    const caller = await startLinphoneCaller({ target: paytone.sipPort!, number: NUMBER });
+    linphone = caller;
+    await caller.answered;
+    return { end: async () => void (await caller.hangUp()) };
+  };
+  // Each field is typed when the agent has asked for it, a key every 300 ms.
+  const { callSid, done, agentHeard, skipped } = await callTheAgent(call, (sid) => pay(sid, (_field, digits) => linphone!.type(digits, 300)));
+  await assertLikeSandbox({ callSid, callbacks: done.callbacks, agentHeard, skipped });
+  // Every key came by SIP INFO: the call's keypad as an operator reads it.
+  const keypad = await fetch(`${paytone.baseUrl}/2010-04-01/Accounts/${ACCOUNT_SID}/Calls/${callSid}/Keypad.json`, {
+    headers: { authorization: `Basic ${Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString('base64')}` },
+  });
+  assert.deepEqual((await keypad.json()).keys, { rfc4733: 0, sip_info: TYPED_KEYS, in_band: 0 });
+});
+
 test('SIPp types a card as in-band tones in its audio: the same callbacks', { skip }, async () => {
   await assertLikeSandbox(await realPayment((digits) => [{ stream: toneFile(digits) }]));
 });
@@ -194,14 +224,14 @@ test('SIPp types each key both as tones and as RFC 4733 events at once: each key
 
 test('outside a pay session keys reach the agent as typed (an IVR menu); an account that masks every key hides them', { skip }, async () => {
   const menu = [{ pause: 3000 }, { stream: toneFile('159#') }, { pause: 4 * 2 * KEY_MS + 2000 }];
-  const passed = await callTheAgent(menu, async () => undefined);
+  const passed = await callTheAgent(() => sippCaller(menu), async () => undefined);
   assert.equal(multimonKeys(passed.agentHeard), '159#', 'no pay session: the agent hears the keys');
   assert.equal(beepsAt(passed.agentHeard, 1000), 0);
 
   const updated = await runNode(CLI, ['accounts', 'update', '--account', ACCOUNT_SID, '--mask-keys', 'always'], { PAYTONE_DATA_DIR: paytone.dataDir });
   assert.equal(updated.code, 0, updated.stderr);
   try {
-    const masked = await callTheAgent(menu, async () => undefined);
+    const masked = await callTheAgent(() => sippCaller(menu), async () => undefined);
     assert.equal(multimonKeys(masked.agentHeard), '', 'every key masked: the agent hears none');
     assert.equal(beepsAt(masked.agentHeard, 1000), 4, 'one beep per key');
   } finally {
