@@ -59,6 +59,7 @@ import { ServiceSynthesizer } from '../telephony/prompts/serviceSynthesizer.js';
 import { RenderedPrompts } from '../telephony/prompts/renderedPrompts.js';
 import type { CallVoices } from '../telephony/sipCall.js';
 import { spokenLiveEvent } from '../domain/liveEvents.js';
+import { isFinalStatus, type CallStatus } from '../domain/callView.js';
 import { IvrPayDesk } from './ivrPayDesk.js';
 import { payProgressSender } from './payProgress.js';
 
@@ -206,9 +207,19 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
     pay: { desk: new IvrPayDesk({ payments, sessions, bus: liveEvents.bus }), progress: payProgressSender(voiceWebhook, log) },
   });
   const callRunner = new TwimlCallRunner(interpreter, notify, log);
-  const sandboxTwiml = new SandboxTwiml({ runner: callRunner, voice: timedVoice, keys: callerKeys, log });
-  // In a cluster, sandbox keys wait in the database and reach pay sessions only: no <Gather> would hear them.
-  const telephony = new SandboxTelephony({ progress: callProgress, caller: payments, dtmfIntervalMs: config.dtmfIntervalMs, log, now, storedKeypad, twiml: cluster ? undefined : sandboxTwiml });
+  const sandboxTwiml = new SandboxTwiml({
+    runner: callRunner,
+    voice: timedVoice,
+    keys: callerKeys,
+    log,
+    // A cluster's other process may end the call: its call-status reaches every process through the feed.
+    watchEnd: (call, ended) =>
+      liveEvents.bus.subscribe(call.accountSid, (batch) => {
+        if (batch.some((e) => e.kind === 'call-status' && e.callSid === call.sid && isFinalStatus(e.params.CallStatus as CallStatus))) ended();
+      }),
+  });
+  // In a cluster, sandbox keys wait in the database and reach pay sessions only: a <Gather> hears none of them.
+  const telephony = new SandboxTelephony({ progress: callProgress, caller: payments, dtmfIntervalMs: config.dtmfIntervalMs, log, now, storedKeypad, twiml: sandboxTwiml });
   // In a cluster nothing is resumed wholesale: the sweep takes over only what no live process is doing.
   const resumed = cluster ? 0 : await sessions.resume();
   if (resumed > 0) log.info({ sessions: resumed }, 'resumed unfinished pay sessions');

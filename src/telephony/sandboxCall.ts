@@ -6,6 +6,11 @@
  * stays up when its TwiML ends or cannot be fetched, so an agent can still take a payment on it, as always; the
  * API's `Status=completed` ends it. It dials no one: a `<Dial>` ends `failed`.
  *
+ * In a cluster the TwiML runs in the process that placed the call, and its keys reach pay sessions wherever they are
+ * played (`<Pay>` hears the session through the shared live feed). A hang-up another process made reaches the run
+ * through the live feed's `call-status` (`watchEnd`); keys no pay session takes (a `<Gather>`'s) stay with the
+ * process that played them, and the TwiML ends with the process that runs it (docs/ivr-payments.md).
+ *
  * @example
  *   const twiml = new SandboxTwiml({ runner, voice, keys, log });
  *   twiml.start(call, (status) => telephony.hangUp(call, status));
@@ -18,16 +23,25 @@ import type { CallerKeys } from './callerKeys.js';
 import type { CallRunner } from './callPorts.js';
 
 export class SandboxTwiml {
-  /** The sandbox calls whose TwiML runs, each with the signal its end fires. */
-  private readonly running = new Map<string, AbortController>();
+  /** The sandbox calls whose TwiML runs, each with the signal its end fires and what stops watching for that end. */
+  private readonly running = new Map<string, { ended: AbortController; unwatch: () => void }>();
 
-  constructor(private readonly deps: { runner: CallRunner; voice: CallVoice; keys: CallerKeys; log: Logger }) {}
+  constructor(
+    private readonly deps: {
+      runner: CallRunner;
+      voice: CallVoice;
+      keys: CallerKeys;
+      log: Logger;
+      /** Tells of the call's end wherever it is ended (another process of a cluster, too); returns what stops it. */
+      watchEnd?: (call: CallRecord, ended: () => void) => () => void;
+    },
+  ) {}
 
   /** Starts the call's TwiML, if it has any; `hangUp` ends the call. */
   start(call: CallRecord, hangUp: (status: 'completed') => Promise<unknown>): void {
     if (call.url === null && call.twiml === null) return;
     const ended = new AbortController();
-    this.running.set(call.sid, ended);
+    const unwatch = this.deps.watchEnd?.(call, () => this.ended(call.sid)) ?? (() => undefined);
     const control: CallControl = {
       callSid: call.sid,
       hungUp: ended.signal,
@@ -40,7 +54,17 @@ export class SandboxTwiml {
       },
       dial: async () => ({ status: 'failed', childCallSid: null, durationSeconds: 0 }),
     };
-    void this.deps.runner.run(call, control).catch((err: unknown) => this.deps.log.error({ err, callSid: call.sid }, 'the sandbox call TwiML failed'));
+    const run = { ended, unwatch };
+    this.running.set(call.sid, run);
+    void this.deps.runner
+      .run(call, control)
+      .catch((err: unknown) => this.deps.log.error({ err, callSid: call.sid }, 'the sandbox call TwiML failed'))
+      // Its TwiML done, the call (which stays up) needs no watching.
+      .finally(() => {
+        if (this.running.get(call.sid) !== run) return;
+        this.running.delete(call.sid);
+        unwatch();
+      });
   }
 
   /** A key of the sandbox keypad is about to reach the call (a prompt playing stops: barge-in). */
@@ -55,7 +79,9 @@ export class SandboxTwiml {
 
   /** The call ended: its TwiML stops. */
   ended(callSid: string): void {
-    this.running.get(callSid)?.abort();
+    const run = this.running.get(callSid);
     this.running.delete(callSid);
+    run?.unwatch();
+    run?.ended.abort();
   }
 }

@@ -31,6 +31,25 @@ export function payParams(request: WebhookRequest): Record<string, string> {
   return Object.fromEntries(Object.entries(request.params).filter(([k]) => !callParams.has(k) && !/^(From|To|Called|Caller)(City|State|Zip|Country)$/.test(k)));
 }
 
+/**
+ * Checks an action POST for the sandbox's Visa ending 4242 paid with expiry 1230, security code 123 and postal code
+ * 94107: every pay parameter, masked, and a confirmation code.
+ */
+export function assertPaidByVisa4242(action: WebhookRequest): void {
+  const params = payParams(action);
+  assert.match(params.PaymentConfirmationCode ?? '', /\S/);
+  delete params.PaymentConfirmationCode;
+  assert.deepEqual(params, {
+    Result: 'success',
+    PaymentMethod: 'credit-card',
+    PaymentCardNumber: 'xxxx-xxxx-xxxx-4242',
+    PaymentCardType: 'visa',
+    ExpirationDate: '1230',
+    SecurityCode: 'xxx',
+    PaymentCardPostalCode: '94107',
+  });
+}
+
 export function ivrPayCalls(paytone: PaytoneProcess, app: TwimlApp, feed: EventStream, actionPath = '/paid') {
   /** Waits until the call's `<Pay>` asks for `capture` for the `tries`-th time (its `asking` live events). */
   async function asked(callSid: string, capture: string, tries = 1): Promise<void> {
