@@ -65,7 +65,7 @@ describe('<Pay> on a sandbox call of a cluster', { skip: pg.skip ?? false }, () 
       'Thank you. Goodbye.',
     ]);
     assert.deepEqual(
-      app.to('/progress').filter((r) => r.params.CallSid === callSid).map((r) => r.params.For),
+      calls.progress(callSid).map(([step]) => step),
       ['payment-card-number', 'expiration-date', 'security-code', 'postal-code', 'payment-processing'],
     );
   });

@@ -90,10 +90,8 @@ describe('<Pay> in the sandbox', () => {
     assert.equal(action.params.CallSid, callSid);
     await until('the call to end by the returned TwiML', async () => (await callStatus(callSid)) === 'completed');
     assert.equal(app.to('/goodbye').filter((r) => r.params.CallSid === callSid).length, 1, 'the action TwiML redirected to /goodbye');
-    const progress = app.to('/progress').filter((r) => r.params.CallSid === callSid);
-    assert.ok(progress.every((r) => r.signatureValid));
     assert.deepEqual(
-      progress.map((r) => [r.params.For, r.params.Attempt, r.params.ErrorType ?? '']),
+      calls.progress(callSid),
       [
         ['payment-card-number', '1', ''],
         ['expiration-date', '1', 'invalid-date'],
@@ -103,7 +101,7 @@ describe('<Pay> in the sandbox', () => {
         ['payment-processing', '1', ''],
       ],
     );
-    assert.equal(progress.at(-1)!.params.PaymentCardNumber, 'xxxx-xxxx-xxxx-4242');
+    assert.equal(app.to('/progress').filter((r) => r.params.CallSid === callSid).at(-1)!.params.PaymentCardNumber, 'xxxx-xxxx-xxxx-4242');
     assert.deepEqual(calls.said(callSid).slice(0, 4), [
       'Please enter your card number',
       'Please enter the expiration date, two digits for the month and two for the year.',
@@ -113,12 +111,10 @@ describe('<Pay> in the sandbox', () => {
   });
 
   it('takes an ACH debit', async () => {
-    const callSid = await calls.callTo('/ach');
-    await calls.type(callSid, [
+    const { params } = await calls.pay('/ach', [
       ['bank-routing-number', '121000358#'],
       ['bank-account-number', '000123456789#'],
     ]);
-    const params = payParams(await calls.actionOf(callSid));
     assert.equal(params.Result, 'success');
     assert.equal(params.PaymentMethod, 'ach-debit');
     assert.equal(params.BankAccountType, 'consumer-savings');
@@ -128,8 +124,7 @@ describe('<Pay> in the sandbox', () => {
   });
 
   it('asks for each bank field twice where <Prompt requireMatchingInputs> says so, and starts a field over when the two differ', async () => {
-    const callSid = await calls.callTo('/ach-twice');
-    await calls.type(callSid, [
+    const { callSid, params } = await calls.pay('/ach-twice', [
       ['bank-routing-number', '121000358#'],
       ['bank-routing-number-matcher', '121000358#'],
       ['bank-account-number', '000123456789#'],
@@ -137,13 +132,11 @@ describe('<Pay> in the sandbox', () => {
       ['bank-account-number', '000123456789#'],
       ['bank-account-number-matcher', '000123456789#'],
     ]);
-    const params = payParams(await calls.actionOf(callSid));
     assert.match(params.PaymentConfirmationCode ?? '', /\S/);
     delete params.PaymentConfirmationCode;
     assert.deepEqual(params, { Result: 'success', PaymentMethod: 'ach-debit', BankAccountType: 'consumer-checking', BankRoutingNumber: '121000358', BankAccountNumber: '**********89' });
-    const progress = app.to('/progress').filter((r) => r.params.CallSid === callSid);
     assert.deepEqual(
-      progress.map((r) => [r.params.For, r.params.Attempt, r.params.ErrorType ?? '']),
+      calls.progress(callSid),
       [
         ['bank-routing-number', '1', ''],
         ['bank-account-number', '1', 'input-matching-failed'],
@@ -163,12 +156,10 @@ describe('<Pay> in the sandbox', () => {
   });
 
   it('sends a postal code given in <Pay postalCode> to the connector without asking for it', async () => {
-    const callSid = await calls.callTo('/known-postal-code');
-    await calls.type(callSid, [
+    const { callSid, params } = await calls.pay('/known-postal-code', [
       ['payment-card-number', '4242424242424242#'],
       ['expiration-date', '1230'],
     ]);
-    const params = payParams(await calls.actionOf(callSid));
     assert.equal(params.Result, 'success');
     assert.equal(params.PaymentCardPostalCode, '94110');
     assert.equal(gateway.requests.at(-1)!.body.postal_code, '94110', 'the gateway got the postal code');
@@ -176,12 +167,10 @@ describe('<Pay> in the sandbox', () => {
   });
 
   it('tokenizes a card with no amount, asking only the fields <Pay> wants', async () => {
-    const callSid = await calls.callTo('/token');
-    await calls.type(callSid, [
+    const { params } = await calls.pay('/token', [
       ['payment-card-number', '5555555555554444#'],
       ['expiration-date', '1230#'],
     ]);
-    const params = payParams(await calls.actionOf(callSid));
     assert.equal(params.Result, 'success');
     assert.match(params.PaymentToken ?? '', /\S/);
     assert.equal(params.PaymentConfirmationCode, undefined);
@@ -190,24 +179,20 @@ describe('<Pay> in the sandbox', () => {
   });
 
   it('ends with too-many-failed-attempts when a field fails maxAttempts times', async () => {
-    const callSid = await calls.callTo('/strict');
-    await calls.type(callSid, [
+    const { callSid, params } = await calls.pay('/strict', [
       ['payment-card-number', '4242424242424241#'],
       ['payment-card-number', '1234#'],
     ]);
-    const params = payParams(await calls.actionOf(callSid));
     assert.deepEqual(params, { Result: 'too-many-failed-attempts', PaymentMethod: 'credit-card', PaymentError: 'invalid-card-number' });
     const { body } = await paytone.get(paymentsPath(callSid));
     assert.equal(body.payments[0].status, 'canceled', 'the session ended unpaid');
   });
 
   it('ends on * with caller-interrupted-with-star', async () => {
-    const callSid = await calls.callTo('/star');
-    await calls.type(callSid, [
+    const { params } = await calls.pay('/star', [
       ['payment-card-number', '4242424242424242#'],
       ['expiration-date', '12*'],
     ]);
-    const params = payParams(await calls.actionOf(callSid));
     assert.equal(params.Result, 'caller-interrupted-with-star');
     assert.equal(params.PaymentCardNumber, 'xxxx-xxxx-xxxx-4242');
   });
@@ -223,14 +208,12 @@ describe('<Pay> in the sandbox', () => {
   });
 
   it('posts the connector error for a declining card', async () => {
-    const callSid = await calls.callTo('/star');
-    await calls.type(callSid, [
+    const { params } = await calls.pay('/star', [
       ['payment-card-number', '4000000000000002#'],
       ['expiration-date', '1230#'],
       ['security-code', '123#'],
       ['postal-code', '94107#'],
     ]);
-    const params = payParams(await calls.actionOf(callSid));
     assert.equal(params.Result, 'payment-connector-error');
     assert.equal(params.PayErrorCode, '64012');
     assert.equal(params.ConnectorError, 'card_declined');
@@ -238,12 +221,10 @@ describe('<Pay> in the sandbox', () => {
   });
 
   it('sends <Parameter>s to a Generic connector and echoes its answer parameters as PayConnector_<key>', async () => {
-    const callSid = await calls.callTo('/generic');
-    await calls.type(callSid, [
+    const { params } = await calls.pay('/generic', [
       ['payment-card-number', '4242424242424242#'],
       ['expiration-date', '1230'],
     ]);
-    const params = payParams(await calls.actionOf(callSid));
     assert.equal(params.Result, 'success');
     assert.match(params.PaymentConfirmationCode ?? '', /^gw_ch_\d+$/);
     assert.equal(params.PayConnector_customer_ref, 'ref-C-9');

@@ -75,12 +75,24 @@ export function ivrPayCalls(paytone: PaytoneProcess, app: TwimlApp, feed: EventS
         await paytone.press(callSid, digits);
       }
     },
+    /** A call to `path` with each entry typed as its field is asked: its sid and the pay parameters of its action. */
+    async pay(path: string, entries: Array<[capture: string, digits: string]>): Promise<{ callSid: string; params: Record<string, string> }> {
+      const callSid = await this.callTo(path);
+      await this.type(callSid, entries);
+      return { callSid, params: payParams(await this.actionOf(callSid)) };
+    },
     /** The action POST of the call, once made, checked to be signed as the twilio library checks it. */
     async actionOf(callSid: string): Promise<WebhookRequest> {
       const posted = await until('the action POST', async () => app.to(actionPath).find((r) => r.params.CallSid === callSid));
       assert.equal(posted.method, 'POST');
       assert.ok(posted.signatureValid, 'twilio.validateRequest accepts the action POST');
       return posted;
+    },
+    /** What the call's `statusCallback` (at `/progress`) heard, in order: `[For, Attempt, ErrorType]`, each signed. */
+    progress(callSid: string): Array<[string | undefined, string | undefined, string]> {
+      const heard = app.to('/progress').filter((r) => r.params.CallSid === callSid);
+      assert.ok(heard.every((r) => r.signatureValid), 'twilio.validateRequest accepts every statusCallback request');
+      return heard.map((r) => [r.params.For, r.params.Attempt, r.params.ErrorType ?? '']);
     },
     /** What paytone said on the call, in order (its `said` live events). */
     said(callSid: string): string[] {
