@@ -58,8 +58,7 @@ import { EspeakSynthesizer } from '../telephony/prompts/espeakSynthesizer.js';
 import { ServiceSynthesizer } from '../telephony/prompts/serviceSynthesizer.js';
 import { RenderedPrompts } from '../telephony/prompts/renderedPrompts.js';
 import type { CallVoices } from '../telephony/sipCall.js';
-import { spokenLiveEvent } from '../domain/liveEvents.js';
-import { isFinalStatus, type CallStatus } from '../domain/callView.js';
+import { endsCall, spokenLiveEvent } from '../domain/liveEvents.js';
 import { IvrPayDesk } from './ivrPayDesk.js';
 import { payProgressSender } from './payProgress.js';
 
@@ -212,11 +211,10 @@ export async function createAppContext(config: Config, log: Logger): Promise<App
     voice: timedVoice,
     keys: callerKeys,
     log,
-    // A cluster's other process may end the call: its call-status reaches every process through the feed.
-    watchEnd: (call, ended) =>
-      liveEvents.bus.subscribe(call.accountSid, (batch) => {
-        if (batch.some((e) => e.kind === 'call-status' && e.callSid === call.sid && isFinalStatus(e.params.CallStatus as CallStatus))) ended();
-      }),
+    // Another process of a cluster may end the call (the feed tells every process); one process ends its own calls.
+    watchEnd: cluster ? (call, ended) => liveEvents.bus.subscribe(call.accountSid, (batch) => {
+      if (endsCall(batch, call.sid)) ended();
+    }) : undefined,
   });
   // In a cluster, sandbox keys wait in the database and reach pay sessions only: a <Gather> hears none of them.
   const telephony = new SandboxTelephony({ progress: callProgress, caller: payments, dtmfIntervalMs: config.dtmfIntervalMs, log, now, storedKeypad, twiml: sandboxTwiml });

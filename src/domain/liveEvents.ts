@@ -10,7 +10,7 @@
  */
 import { formatRfc2822 } from './dates.js';
 import type { FieldAsked, SessionEvent } from './types.js';
-import type { CallRecord } from './callView.js';
+import { isFinalStatus, type CallRecord, type CallStatus } from './callView.js';
 import { callStatusParams } from './callEvents.js';
 import { maskDigitRuns } from './form.js';
 
@@ -65,6 +65,11 @@ export function sessionLiveEvents(s: { accountSid: string; callSid: string; sid:
 }
 
 /** A call's status (placed, ended) as a live event, worded like Twilio's call status callback. */
+/** Whether `events` tell of the call's end (a final `call-status`), wherever in a cluster it was ended. */
+export function endsCall(events: readonly LiveEvent[], callSid: string): boolean {
+  return events.some((e) => e.kind === 'call-status' && e.callSid === callSid && isFinalStatus(e.params.CallStatus as CallStatus));
+}
+
 export function callLiveEvent(call: CallRecord): NewLiveEvent {
   return { accountSid: call.accountSid, callSid: call.sid, paymentSid: null, kind: 'call-status', params: callStatusParams(call), at: call.dateUpdated };
 }
