@@ -18,7 +18,7 @@
  *   const [event] = await appendLiveEvents(trx, [{ accountSid, callSid, paymentSid: null, kind: 'call-status', params, at }]);
  *   const missed = await feed.since(accountSid, 41, {}, 500);   // events 42, 43 ... of that account
  */
-import { type CompiledQuery, type Kysely, type QueryResult, type Selectable, PostgresAdapter, sql } from 'kysely';
+import { CompiledQuery, type Kysely, type QueryResult, type Selectable, PostgresAdapter, sql } from 'kysely';
 import { dialectOf, executeInOrder, writeTogether, type Db } from './database.js';
 import type { Database, LiveEventsTable } from './schema.js';
 import { builtOnce, type Param } from './compiledQuery.js';
@@ -69,8 +69,24 @@ function fedEvents(events: NewLiveEvent[], results: QueryResult<unknown>[]): Liv
  */
 function feedStatements(db: Kysely<Database>, events: NewLiveEvent[]): CompiledQuery[] {
   if (events.length === 0) return [];
-  return [announceFeedWrite.compile(db, { key: FEED_LOCK_KEY, channel: LIVE_EVENTS_CHANNEL }), ...events.map((event) => insertFeedRowReturningId.compile(db, rowOf(event)))];
+  const announce = announceFeedWrite.compile(db, { key: FEED_LOCK_KEY, channel: LIVE_EVENTS_CHANNEL });
+  if (events.length === 1) return [announce, insertFeedRowReturningId.compile(db, rowOf(events[0]!))];
+  const rows = events.map(rowOf);
+  const column = <K extends keyof Omit<LiveEventsTable, 'id'>>(name: K) => rows.map((row) => row[name]);
+  return [announce, CompiledQuery.raw(INSERT_FEED_ROWS, [column('account_sid'), column('call_sid'), column('payment_sid'), column('kind'), column('params'), column('at'), rows.length])];
 }
+
+/**
+ * PostgreSQL: a change's feed rows in one statement. The ids are drawn first, as many as there are rows, and the
+ * smallest goes to the first row, the next to the second...: a multi-row insert promises neither the order in which
+ * its rows draw their ids nor the order of RETURNING, and a change's events must keep their order in the feed.
+ */
+const INSERT_FEED_ROWS = `insert into live_events (id, account_sid, call_sid, payment_sid, kind, params, at) overriding system value
+  select d.id, e.account_sid, e.call_sid, e.payment_sid, e.kind, e.params, e.at
+  from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[]) with ordinality as e(account_sid, call_sid, payment_sid, kind, params, at, n)
+  join (select id, row_number() over (order by id) as n
+        from (select nextval(pg_get_serial_sequence('live_events', 'id')) as id from generate_series(1, $7::int)) drawn) d using (n)
+  returning id`;
 
 const announceFeedWrite = builtOnce((db, p: Param<{ key: number; channel: string }>) =>
   db.selectNoFrom([sql<void>`pg_advisory_xact_lock_shared(${p('key')})`.as('locked'), sql<void>`pg_notify(${p('channel')}, '')`.as('announced')]),
@@ -78,9 +94,10 @@ const announceFeedWrite = builtOnce((db, p: Param<{ key: number; channel: string
 const takeFeedReadLock = builtOnce((db, p: Param<{ key: number }>) => db.selectNoFrom(sql<void>`pg_advisory_xact_lock(${p('key')})`.as('locked')));
 const insertFeedRowReturningId = builtOnce((db, p: Param<Omit<LiveEventsTable, 'id'>>) => insertRow(db, p).returning('id'));
 
-/** The events with the ids their inserts returned (`results`, one per event, in order). */
+/** The events with the ids their feed statements returned (`results`: one insert per event, or one for them all). */
 function announcedEvents(events: NewLiveEvent[], results: QueryResult<unknown>[]): LiveEvent[] {
-  return events.map((event, i) => ({ ...event, id: Number((results[i]!.rows[0] as { id: number }).id) }));
+  const ids = results.flatMap((result) => (result.rows as Array<{ id: number }>).map((row) => Number(row.id))).sort((a, b) => a - b);
+  return events.map((event, i) => ({ ...event, id: ids[i]! }));
 }
 
 /** A write that must commit with a change, or not at all: `statement` fails when the change must not commit. */

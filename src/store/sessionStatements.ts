@@ -2,7 +2,8 @@
  * The statements every change to a pay session makes (each keypress makes one), and its lookups, built once
  * (see compiledQuery.ts).
  */
-import type { Insertable, Updateable } from 'kysely';
+import { CompiledQuery, type Insertable, type Updateable } from 'kysely';
+import type { SessionEvent } from '../domain/types.js';
 import type { IdempotencyRecordsTable, PaymentSessionsTable, SessionEventsTable } from './schema.js';
 import { builtOnce, type Param } from './compiledQuery.js';
 
@@ -59,6 +60,32 @@ export const insertEvent = builtOnce((db, p: Param<Insertable<SessionEventsTable
     method: p('method'),
   }),
 );
+/**
+ * PostgreSQL: a change's callbacks, two or more, in one statement (the session's columns once, each event's from
+ * arrays) instead of one insert each: PostgreSQL binds, executes and reports each statement on its own.
+ */
+export function insertEventsTogether(session: Pick<SessionEventsTable, 'session_sid' | 'account_sid' | 'call_sid'>, events: readonly SessionEvent[]): CompiledQuery {
+  return CompiledQuery.raw(INSERT_EVENTS, [
+    session.session_sid,
+    session.account_sid,
+    session.call_sid,
+    events.map((e) => e.seq),
+    events.map((e) => e.kind),
+    events.map((e) => JSON.stringify(e.params)),
+    events.map((e) => e.url),
+    events.map((e) => e.at),
+    events.map(deliveryStatusOf),
+  ]);
+}
+const INSERT_EVENTS = `insert into session_events (session_sid, seq, account_sid, call_sid, kind, params, url, at, delivery_status, attempts, next_attempt_at)
+  select $1, e.seq, $2, $3, e.kind, e.params, e.url, e.at, e.delivery_status, 0, e.at
+  from unnest($4::int[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[]) as e(seq, kind, params, url, at, delivery_status)`;
+
+/** An event with no URL (a `<Pay>` session's) is logged, never sent. */
+export function deliveryStatusOf(event: SessionEvent): string {
+  return event.url === '' ? 'not-sent' : 'pending';
+}
+
 /** A request's record, or the newer operation of a request that reused its key and parameters. */
 export const upsertIdempotency = builtOnce((db, p: Param<IdempotencyRecordsTable>) =>
   db

@@ -6,10 +6,12 @@
  * state, and the sealed column is set to null (secure_delete zeroes the old page content).
  */
 import type { CompiledQuery } from 'kysely';
-import type { Db } from './database.js';
+import { dialectOf, type Db } from './database.js';
 import type { LockedRead } from './cluster.js';
 import {
+  deliveryStatusOf,
   insertEvent,
+  insertEventsTogether,
   insertSession,
   selectIdempotency,
   selectSession,
@@ -99,7 +101,9 @@ export class SessionStore {
 
   private changeStatements(session: Session, events: SessionEvent[], idempotency: IdempotencyRecord | null, storedStatus: SessionStatus | null): CompiledQuery[] {
     const statements: CompiledQuery[] = [this.sessionStatement(session, storedStatus)];
-    for (const event of events) {
+    const together = events.length > 1 && dialectOf(this.db) === 'postgres';
+    if (together) statements.push(insertEventsTogether({ session_sid: session.sid, account_sid: session.accountSid, call_sid: session.callSid }, events));
+    for (const event of together ? [] : events) {
       statements.push(
         insertEvent.compile(this.db, {
           session_sid: session.sid,
@@ -110,8 +114,7 @@ export class SessionStore {
           params: JSON.stringify(event.params),
           url: event.url,
           at: event.at,
-          // An event with no URL (a `<Pay>` session's) is logged, never sent.
-          delivery_status: event.url === '' ? 'not-sent' : 'pending',
+          delivery_status: deliveryStatusOf(event),
           attempts: 0,
           next_attempt_at: event.at,
           method: null,

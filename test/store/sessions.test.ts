@@ -8,12 +8,14 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { type Db, migratorFor, openDatabase } from '../../src/store/database.js';
-import { SessionStore } from '../../src/store/sessions.js';
+import { SessionStore, type StoredEvent } from '../../src/store/sessions.js';
 import { nextDeadline } from '../../src/domain/session.js';
 import type { SessionEvent, SessionStatus } from '../../src/domain/types.js';
 import { Vault } from '../../src/vault/vault.js';
+import { LiveEventStore } from '../../src/store/liveEvents.js';
 import { PaySession, VISA } from '../domain/sessionDriver.js';
 import { tempDataDir } from '../support/paytone.js';
+import { postgresForTests, type ScratchDatabase } from '../support/postgres.js';
 
 const opened: Db[] = [];
 after(async () => Promise.all(opened.map((db) => db.destroy())));
@@ -82,5 +84,46 @@ describe('stored pay sessions', () => {
     await before.destroy();
 
     assert.deepEqual(await sessionIndexes(await open(dataDir)), ['sessions_by_call', 'sessions_by_status']);
+  });
+});
+
+const pg = await postgresForTests();
+
+describe('stored pay sessions on PostgreSQL', { skip: pg.skip ?? false }, () => {
+  let scratch: ScratchDatabase | undefined;
+  after(async () => scratch?.drop());
+
+  it('keep a change\'s callbacks and feed events as the embedded store does, however many one change emits', async () => {
+    scratch = await pg.createDatabase();
+    const dataDir = tempDataDir();
+    const vault = await Vault.open({ dataDir });
+    const postgres = await openDatabase({ dataDir: tempDataDir(), databaseUrl: scratch.url, migrations: 'auto' });
+    opened.push(postgres);
+    const embedded = await open(dataDir);
+    const stores = [new SessionStore(embedded, vault), new SessionStore(postgres, vault)];
+    const pay = new PaySession();
+    let stored: SessionStatus | null = null;
+    const commit = async (events: SessionEvent[]) => {
+      const fed = await Promise.all(stores.map((store) => store.commit(pay.session, events, null, stored)));
+      stored = pay.session.status;
+      return fed;
+    };
+
+    await commit([...pay.events]);
+    const batches = [pay.capture('payment-card-number'), pay.press(VISA.slice(0, 8)), pay.press(VISA.slice(8)), pay.capture('expiration-date', ''), pay.press('1230#')];
+    assert.ok(batches.some((events) => events.length >= 8), 'a change with many callbacks');
+    for (const events of batches) await commit(events);
+
+    const [embeddedEvents, postgresEvents] = (await Promise.all(stores.map((store) => store.events(pay.session.sid)))) as [StoredEvent[], StoredEvent[]];
+    assert.deepEqual(postgresEvents, embeddedEvents);
+    assert.deepEqual(postgresEvents.map((e) => e.seq), pay.events.map((e) => e.seq), 'every callback, in order');
+    assert.deepEqual(new Set(postgresEvents.map((e) => e.deliveryStatus)), new Set(['pending', 'not-sent']), 'a callback with no URL is kept, not sent');
+    assert.ok(postgresEvents.every((e) => e.attempts === 0 && e.nextAttemptAt === e.at));
+
+    const feeds = await Promise.all([embedded, postgres].map((db) => new LiveEventStore(db).since(pay.session.accountSid, 0, {}, 1000)));
+    const withoutIds = (events: typeof feeds[0]) => events.map(({ id: _id, ...event }) => event);
+    assert.deepEqual(withoutIds(feeds[1]!), withoutIds(feeds[0]!), 'the feed holds the same events in the same order');
+    const ids = feeds[1]!.map((e) => e.id);
+    assert.deepEqual(ids, [...ids].sort((a, b) => a - b));
   });
 });
