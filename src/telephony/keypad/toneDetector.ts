@@ -43,6 +43,8 @@ interface Limits {
 const STRICT: Limits = { level: ZERO_DBM0 * dB(-32), share: 0.6, normalTwist: dB(8), reverseTwist: dB(4), others: dB(8) };
 const LOOSE: Limits = { level: ZERO_DBM0 * dB(-36), share: 0.4, normalTwist: dB(10), reverseTwist: dB(6), others: dB(6) };
 
+/** Keeps rounding in the filters from ever making the quiet-block bound reject a block the filters would pass. */
+const QUIET_MARGIN = 0.999;
 const STEADY = dB(3);
 const EVEN = dB(3);
 const HALF = BLOCK_SAMPLES / 2;
@@ -138,7 +140,9 @@ export class ToneDetector {
     const block = this.block;
     let energy = 0;
     for (let i = 0; i < BLOCK_SAMPLES; i++) energy += block[i]! * block[i]!;
-    if (energy === 0) return null;
+    // No sine in the block can be stronger than 2 x energy / N (Cauchy-Schwarz on its Goertzel sum): a block too
+    // quiet to hold a tone at the level limit (line noise, silence) needs no filter run, and its answer is the same.
+    if (energy * 2 < limits.level * BLOCK_SAMPLES * QUIET_MARGIN) return null;
     const power = this.power;
     // The power (A²/2) of the sine at each frequency.
     for (let f = 0; f < 8; f++) power[f] = (2 * goertzel(block, 0, BLOCK_SAMPLES, COEFFICIENTS[f]!)) / (BLOCK_SAMPLES * BLOCK_SAMPLES);

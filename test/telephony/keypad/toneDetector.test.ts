@@ -27,6 +27,12 @@ describe('the in-band detector', () => {
     assert.equal(typed({ levelDbm0: -40 }), '', '-40 dBm0');
   });
 
+  it('reads every key just above the -32 dBm0 limit and none just below, quiet blocks around them or not', () => {
+    assert.equal(typed({ levelDbm0: -30 }), ALL_KEYS, '-30 dBm0');
+    assert.equal(typed({ levelDbm0: -30, snrDb: 20, seed: 7 }), ALL_KEYS, '-30 dBm0 in noise');
+    assert.equal(typed({ levelDbm0: -34 }), '', '-34 dBm0');
+  });
+
   it('accepts twist up to 6 dB normal and 3 dB reverse, rejects 12 dB normal and 8 dB reverse', () => {
     assert.equal(typed({ twistDb: -6 }), ALL_KEYS, 'normal 6 dB');
     assert.equal(typed({ twistDb: 3 }), ALL_KEYS, 'reverse 3 dB');
