@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick | --tiny] [--real-calls N[,M...]] [--cluster N[,M...]] [--postgres URL] [--cpu-prof] [--out DIR] [--log-level LEVEL] [--keypad-interval MS] [--paytone DIR] [--paytone-nice N]`
+ * `npm run bench [-- --quick | --tiny] [--real-calls N[,M...]] [--cluster N[,M...]] [--postgres URL] [--cpu-prof] [--out DIR] [--log-level LEVEL] [--keypad-interval MS] [--paytone DIR] [--paytone-nice=N]`
  *
  * Starts, on 127.0.0.1 only, paytone on a fresh embedded database, a callback receiver that validates every
  * signature, and a bare node:http server (the ceiling); measures payment create, full sessions, keys typed at the
@@ -157,7 +157,7 @@ async function main(): Promise<void> {
     await receiver.stop();
     const report = {
       date: new Date().toISOString(),
-      command: `npm run bench -- --real-calls ${args['real-calls']}${profile.name === 'full' ? '' : ` --${profile.name}`}${nice === undefined ? '' : ` --paytone-nice ${nice}`}`,
+      command: `npm run bench -- --real-calls ${args['real-calls']}${profile.name === 'full' ? '' : ` --${profile.name}`}${nice === undefined ? '' : ` --paytone-nice=${nice}`}`,
       machine: describeMachine(loadBefore, filesystemOf(runDir)),
       realCalls: runs,
       largestHolding: largestHolding(runs),
