@@ -14,26 +14,30 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { AppContext } from '../app/context.js';
 import { auditedUserAgent } from '../domain/audit.js';
 import { authenticateRequest, sendAuthRefusal } from './auth.js';
 import { accountRateLimit } from './rateLimit.js';
 import { BODY_LIMIT_BYTES } from './limits.js';
 import { sendError } from './errors.js';
-import { JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
 import { PaytoneError, payError } from '../domain/errors.js';
-import { createMcpServer } from '../mcp/server.js';
 
 export const MCP_PATH = '/mcp';
 
-const isMessage = (value: unknown): boolean => JSONRPCMessageSchema.safeParse(value).success;
+/**
+ * The MCP SDK and paytone's tools, loaded at the first MCP request: with their schemas they are a fifth of what a
+ * process loads at start-up, and most processes never serve MCP.
+ */
+let mcpModules: Promise<McpModules> | null = null;
+type McpModules = [typeof import('@modelcontextprotocol/sdk/server/streamableHttp.js'), typeof import('@modelcontextprotocol/sdk/types.js'), typeof import('../mcp/server.js')];
+const loadMcp = (): Promise<McpModules> =>
+  (mcpModules ??= Promise.all([import('@modelcontextprotocol/sdk/server/streamableHttp.js'), import('@modelcontextprotocol/sdk/types.js'), import('../mcp/server.js')]));
 
 /**
  * The JSON-RPC message (or batch) of a POST, or the refusal to answer: the transport's own refusals would be
  * JSON-RPC errors, but nothing reached JSON-RPC yet, so they are Twilio's envelope as everywhere on this port.
  */
-function messageOf(request: FastifyRequest): unknown | PaytoneError {
+function messageOf(request: FastifyRequest, isMessage: (value: unknown) => boolean): unknown | PaytoneError {
   if (!/^application\/json\s*(;|$)/i.test(request.headers['content-type'] ?? '') || typeof request.body !== 'string') {
     return payError(20415, 'Send MCP messages as application/json: one JSON-RPC 2.0 message per POST.');
   }
@@ -47,7 +51,8 @@ function messageOf(request: FastifyRequest): unknown | PaytoneError {
 }
 
 async function serve(app: AppContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  const message = messageOf(request);
+  const [{ StreamableHTTPServerTransport }, { JSONRPCMessageSchema }, { createMcpServer }] = await loadMcp();
+  const message = messageOf(request, (value) => JSONRPCMessageSchema.safeParse(value).success);
   if (message instanceof PaytoneError) {
     await sendError(reply, message);
     return;

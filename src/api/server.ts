@@ -29,6 +29,7 @@ import { auditRoutes, auditTrail, isRead } from './audit.js';
 import { TLS_MIN_VERSION, type TlsMaterial } from './tls.js';
 import { uiRoutes } from './ui.js';
 import { answerHeaders, refuseCrossSiteChanges } from './browserRequests.js';
+import { schemaCompilersOnFirstUse } from '../ops/onFirstUse.js';
 
 export function buildServer(app: AppContext, timeouts: HttpTimeouts = DEFAULT_HTTP_TIMEOUTS, tls: TlsMaterial | null = null): FastifyInstance {
   const limits = httpLimits(timeouts, app.log);
@@ -42,6 +43,8 @@ export function buildServer(app: AppContext, timeouts: HttpTimeouts = DEFAULT_HT
     trustProxy: app.trustedProxies.length > 0 ? app.trustedProxies : false,
     ...limits,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
+    // No route declares a JSON schema: Fastify's schema compilers (Ajv) load only if one ever does.
+    schemaController: { compilersFactory: schemaCompilersOnFirstUse },
   });
   refuseTunnels(server.server);
   // Twilio's API takes form posts only; a JSON or text body is refused (415) rather than half-understood.

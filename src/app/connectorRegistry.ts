@@ -21,12 +21,12 @@ import type { Connector, GatewayLedger } from '../connectors/connector.js';
 import { GenericConnector } from '../connectors/genericConnector.js';
 import { GATEWAY_RETRY, type GatewayRetryPolicy } from '../connectors/gatewayRetry.js';
 import { SandboxGateway } from '../connectors/sandboxGateway.js';
-import { StripeConnector } from '../connectors/stripeConnector.js';
 import type { PayConnectorStore, StoredConnector } from '../store/payConnectors.js';
 import type { Logger } from '../log.js';
 import type { ConnectorDirectory } from './paymentSessions.js';
 import { ConnectorsFileError, readConnectorsFile } from './connectorsFile.js';
-import { Agent } from 'undici';
+import type { Agent } from 'undici';
+import { undiciPackage } from '../ops/onFirstUse.js';
 import { guardedLookup } from '../callbacks/addressGuard.js';
 
 export interface ConnectorRegistryDeps {
@@ -60,14 +60,18 @@ export class ConnectorRegistry implements ConnectorDirectory {
   private readonly retry: GatewayRetryPolicy;
   /** Under a `public` endpoint policy, gateway connections refuse host names that resolve inside the network. */
   private readonly lookup: ReturnType<typeof guardedLookup> | undefined;
-  private readonly dispatcher: Agent | undefined;
+  private dispatcherMade: Agent | undefined;
 
   constructor(private readonly deps: ConnectorRegistryDeps) {
     this.builtIn = new SandboxGateway({ name: DEFAULT_CONNECTOR, ledger: deps.ledger, slowMs: deps.sandboxSlowMs });
     this.retry = { ...GATEWAY_RETRY, timeoutMs: deps.gatewayTimeoutMs };
     const policy = deps.endpointPolicy ?? ANY_CALLBACK;
     this.lookup = policy.mode === 'any' ? undefined : guardedLookup(policy);
-    this.dispatcher = this.lookup ? new Agent({ connect: { lookup: this.lookup } }) : undefined;
+  }
+
+  private get dispatcher(): Agent | undefined {
+    const lookup = this.lookup;
+    return lookup ? (this.dispatcherMade ??= new (undiciPackage().Agent)({ connect: { lookup } })) : undefined;
   }
 
   async find(accountSid: string, uniqueName: string): Promise<Connector | null> {
@@ -130,7 +134,7 @@ export class ConnectorRegistry implements ConnectorDirectory {
   /** Stops gateway calls in flight without an answer: their sessions stay completing and resume on the next start. */
   close(): void {
     this.shutdown.abort();
-    void this.dispatcher?.destroy();
+    void this.dispatcherMade?.destroy();
   }
 
   private async stored(accountSid: string, uniqueName: string): Promise<{ definition: ConnectorDefinition; secrets: ConnectorSecrets }> {
@@ -165,12 +169,12 @@ export class ConnectorRegistry implements ConnectorDirectory {
    * `any`, then the server restarted with `public`) keeps its address: it is judged again on every use, literal IP
    * addresses included (the connection's DNS guard never sees those), and one the policy refuses sends nothing.
    */
-  private build(d: ConnectorDefinition, secrets: ConnectorSecrets): Connector {
+  private build(d: ConnectorDefinition, secrets: ConnectorSecrets): Promise<Connector> | Connector {
     const why = this.unusable(d);
     return why === null ? this.reachable(d, secrets) : refusedConnector(d, why);
   }
 
-  private reachable(d: ConnectorDefinition, secrets: ConnectorSecrets): Connector {
+  private reachable(d: ConnectorDefinition, secrets: ConnectorSecrets): Promise<Connector> | Connector {
     const common = { name: d.uniqueName, mode: d.mode, capabilities: d.capabilities, ledger: this.deps.ledger, signal: this.shutdown.signal, retry: this.retry };
     const onRetry = (attempt: number, reason: string) => this.deps.log.warn({ connector: d.uniqueName, type: d.type, attempt, reason }, 'gateway attempt got no answer; retrying');
     switch (d.type) {
@@ -179,7 +183,10 @@ export class ConnectorRegistry implements ConnectorDirectory {
       case 'generic':
         return new GenericConnector({ ...common, endpointUrl: d.endpointUrl ?? '', username: d.username ?? '', password: secrets.password ?? '', onRetry, ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}) });
       case 'stripe':
-        return new StripeConnector({ ...common, apiKey: secrets.apiKey ?? '', apiBase: d.apiBase ?? '', onRetry, ...(this.lookup ? { lookup: this.lookup } : {}) });
+        // Stripe's package is a large one to load: a process that never pays through Stripe does not load it.
+        return import('../connectors/stripeConnector.js').then(
+          ({ StripeConnector }) => new StripeConnector({ ...common, apiKey: secrets.apiKey ?? '', apiBase: d.apiBase ?? '', onRetry, ...(this.lookup ? { lookup: this.lookup } : {}) }),
+        );
     }
   }
 }

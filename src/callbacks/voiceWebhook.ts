@@ -10,7 +10,8 @@
  *   const fetched = await webhook.fetch(accountSid, { url: number.voiceUrl, method: 'POST', params });
  *   if (fetched.ok) readTwiml(fetched.text);
  */
-import { Agent, type Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
+import { undiciPackage } from '../ops/onFirstUse.js';
 import { callbackUrlRefusal, type CallbackPolicy } from '../domain/callbackPolicy.js';
 import { maskDigitRuns } from '../domain/form.js';
 import { CALLBACK_ADDRESS_REFUSED, guardedLookup } from './addressGuard.js';
@@ -33,13 +34,16 @@ const MAX_REDIRECTS = 5;
 const SHOWN_BODY_BYTES = 4096;
 
 export class VoiceWebhook {
-  private readonly agent: Agent;
+  private agentMade: Agent | null = null;
 
-  constructor(private readonly options: VoiceWebhookOptions) {
-    this.agent = new Agent({
+  constructor(private readonly options: VoiceWebhookOptions) {}
+
+  private get agent(): Agent {
+    const { timeoutMs, policy } = this.options;
+    return (this.agentMade ??= new (undiciPackage().Agent)({
       keepAliveTimeout: 10_000,
-      connect: { timeout: options.timeoutMs, ...(options.policy.mode === 'any' ? {} : { lookup: guardedLookup(options.policy) }) },
-    });
+      connect: { timeout: timeoutMs, ...(policy.mode === 'any' ? {} : { lookup: guardedLookup(policy) }) },
+    }));
   }
 
   async fetch(accountSid: string, request: { url: string; method: 'GET' | 'POST'; params: Record<string, string> }): Promise<FetchedTwiml> {
@@ -77,7 +81,7 @@ export class VoiceWebhook {
 
   /** Ends the connections, and any request still waiting for an app: the calls it was for end with the process. */
   close(): Promise<void> {
-    return this.agent.destroy();
+    return this.agentMade?.destroy() ?? Promise.resolve();
   }
 
   private send(signed: ReturnType<typeof signedRequest>): Promise<Dispatcher.ResponseData> {

@@ -18,7 +18,8 @@
  *   await acme.execute(request); // { ok: true, confirmationCode: 'AC-1001', token: null, profileId: null }
  */
 import { maskDigitRuns } from '../domain/form.js';
-import { request as httpRequest, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { undiciPackage } from '../ops/onFirstUse.js';
 import type { ConnectorCapabilities, ConnectorMode } from '../domain/connectorSettings.js';
 import type { GatewayOutcome, GatewayRequest } from '../domain/types.js';
 import { oncePerTransaction, type Connector, type GatewayLedger } from './connector.js';
@@ -68,7 +69,7 @@ export class GenericConnector implements Connector {
     const result = await withGatewayRetries<{ status: number; text: string }>(
       async (attemptSignal) => {
         try {
-          const response = await httpRequest(endpointUrl, {
+          const response = await undiciPackage().request(endpointUrl, {
             method: 'POST',
             headers: { authorization, 'content-type': 'application/json', accept: 'application/json', 'user-agent': 'paytone' },
             body,

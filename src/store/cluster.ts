@@ -15,7 +15,8 @@
  *   await locks.run('PK...', async () => { ... });
  */
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
+import { pgPackage } from '../ops/onFirstUse.js';
 import { sql, type RawBuilder } from 'kysely';
 import { postgresPool, type Db } from './database.js';
 import type { DatabaseTraffic } from './databaseTraffic.js';
@@ -56,7 +57,7 @@ export class ClusterMember {
   /** Joins the cluster; `onLost` is told if the membership connection ends while the process still runs. */
   static async join(databaseUrl: string, onLost: (err: Error) => void, traffic?: DatabaseTraffic): Promise<ClusterMember> {
     const id = randomUUID();
-    const client = new pg.Client({ connectionString: databaseUrl, keepAlive: true, application_name: `paytone member ${id}` });
+    const client = new (pgPackage().Client)({ connectionString: databaseUrl, keepAlive: true, application_name: `paytone member ${id}` });
     traffic?.watch(client);
     await client.connect();
     await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [MEMBER_LOCK + id]);

@@ -12,7 +12,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import pg from 'pg';
+import type pg from 'pg';
+import { pgPackage } from '../ops/onFirstUse.js';
 import { type CompiledQuery, Kysely, Migrator, PostgresAdapter, PostgresDialect, type QueryResult } from 'kysely';
 import { GroupCommitSqliteDialect } from './sqliteDriver.js';
 import { migrationProvider } from './migrations.js';
@@ -153,12 +154,12 @@ export async function executeInOrder(db: Db, queries: readonly CompiledQuery[]):
 const INT8_OID = 20;
 const postgresTypes = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_OID && format !== 'binary' ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+    oid === INT8_OID && format !== 'binary' ? (value: string) => Number(value) : pgPackage().types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
 
 /** A node-postgres pool whose int8 columns come back as numbers (see `postgresTypes`), its traffic counted in `traffic`. */
 export function postgresPool(databaseUrl: string, max: number, more: pg.PoolConfig = {}, traffic?: DatabaseTraffic): pg.Pool {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max, types: postgresTypes, application_name: 'paytone', keepAlive: true, ...more });
+  const pool = new (pgPackage().Pool)({ connectionString: databaseUrl, max, types: postgresTypes, application_name: 'paytone', keepAlive: true, ...more });
   if (traffic) pool.on('connect', (client) => traffic.watch(client));
   // An idle connection the server dropped (restart, failover) must not take the process down; the pool replaces it.
   pool.on('error', () => undefined);

@@ -10,7 +10,8 @@
  *   const file = await files.get('https://app.example/welcome.wav');
  *   if (file.ok) file.samples.length / 8000 // seconds
  */
-import { Agent, type Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
+import { undiciPackage } from '../../ops/onFirstUse.js';
 import { callbackUrlRefusal, type CallbackPolicy } from '../../domain/callbackPolicy.js';
 import { guardedLookup } from '../../callbacks/addressGuard.js';
 import { bodyBytesUpTo } from '../../callbacks/voiceWebhook.js';
@@ -27,14 +28,17 @@ const CACHE_BYTES = 128 * 1024 * 1024;
 const MAX_REDIRECTS = 5;
 
 export class PlayFiles {
-  private readonly agent: Agent;
+  private agentMade: Agent | null = null;
   /** Most recently used last. */
   private readonly cached = new Map<string, Int16Array>();
   private cachedBytes = 0;
   private readonly fetching = new Map<string, Promise<PlayFile>>();
 
-  constructor(private readonly options: { policy: CallbackPolicy; timeoutMs: number }) {
-    this.agent = new Agent({ keepAliveTimeout: 10_000, connect: { timeout: options.timeoutMs, ...(options.policy.mode === 'any' ? {} : { lookup: guardedLookup(options.policy) }) } });
+  constructor(private readonly options: { policy: CallbackPolicy; timeoutMs: number }) {}
+
+  private get agent(): Agent {
+    const { timeoutMs, policy } = this.options;
+    return (this.agentMade ??= new (undiciPackage().Agent)({ keepAliveTimeout: 10_000, connect: { timeout: timeoutMs, ...(policy.mode === 'any' ? {} : { lookup: guardedLookup(policy) }) } }));
   }
 
   get(url: string): Promise<PlayFile> {
@@ -54,7 +58,7 @@ export class PlayFiles {
 
   /** Ends the connections, and any fetch still in flight (shutdown). */
   close(): Promise<void> {
-    return this.agent.destroy();
+    return this.agentMade?.destroy() ?? Promise.resolve();
   }
 
   private async fetch(first: string): Promise<PlayFile> {

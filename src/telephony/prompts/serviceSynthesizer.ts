@@ -8,7 +8,7 @@
  *   const service = new ServiceSynthesizer({ url: 'https://tts.internal/v1/audio/speech', token: null, model: null }, 15_000);
  *   const samples = await service.render({ text: 'Welcome', voice: 'Polly.Joanna', language: 'en-US' });
  */
-import { request } from 'undici';
+import { undiciPackage } from '../../ops/onFirstUse.js';
 import { bodyBytesUpTo } from '../../callbacks/voiceWebhook.js';
 import { readAudioFile } from './audioFiles.js';
 import type { Synthesizer, Utterance } from './espeakSynthesizer.js';
@@ -27,7 +27,7 @@ export class ServiceSynthesizer implements Synthesizer {
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'audio/wav, audio/basic;q=0.5' };
     if (this.settings.token !== null) headers.authorization = `Bearer ${this.settings.token}`;
     const body = { input: utterance.text, voice: utterance.voice, language: utterance.language, response_format: 'wav', ...(this.settings.model === null ? {} : { model: this.settings.model }) };
-    const answer = await request(this.settings.url, { method: 'POST', headers, body: JSON.stringify(body), headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs, signal: AbortSignal.timeout(this.timeoutMs) });
+    const answer = await undiciPackage().request(this.settings.url, { method: 'POST', headers, body: JSON.stringify(body), headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs, signal: AbortSignal.timeout(this.timeoutMs) });
     const bytes = await bodyBytesUpTo(answer, MAX_ANSWER_BYTES + 1);
     if (answer.statusCode < 200 || answer.statusCode >= 300) throw new Error(`the text-to-speech service answered HTTP ${answer.statusCode}`);
     if (bytes.length > MAX_ANSWER_BYTES) throw new Error(`the text-to-speech service answered more than ${MAX_ANSWER_BYTES} bytes`);
