@@ -38,6 +38,7 @@ import { ANY_CALLBACK, portableCallbackPolicy, type CallbackPolicy } from '../do
 import { urlWithoutSecrets } from '../domain/audit.js';
 import { builtOnce, type Param } from '../store/compiledQuery.js';
 import { writeInTurn } from '../store/database.js';
+import { recordInTurn } from '../store/attemptRecords.js';
 import { CommittedCallbacks } from './committedCallbacks.js';
 import { ReceiverUrls } from './receiverUrls.js';
 
@@ -433,7 +434,8 @@ export class CallbackOutbox {
    */
   private async record(callback: OutgoingCallback, record: AttemptRecord, answeredAt: number): Promise<boolean> {
     try {
-      await writeInTurn(this.db, recordAttempt.compile(this.db, { ...record, session_sid: callback.session_sid, seq: callback.seq, attempts_read: callback.attempts }));
+      const row = { ...record, session_sid: callback.session_sid, seq: callback.seq, attempts_read: callback.attempts };
+      await (this.claims ? recordInTurn(this.db, row) : writeInTurn(this.db, recordAttempt.compile(this.db, row)));
     } catch (err) {
       this.logger.warn({ sessionSid: callback.session_sid, seq: callback.seq, error: (err as Error).message }, 'callback attempt not recorded');
       return false;
