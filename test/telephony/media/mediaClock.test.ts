@@ -56,3 +56,39 @@ test('a beat that fell due is sent at once when the receive path polls, before i
   assert.equal(ticks, 1, 'once per beat');
   clock.delete(stream);
 });
+
+test('streams beat on four phases 5 ms apart, each stream every 20 ms, a new one on the phase with the fewest', (t) => {
+  let now = 0n;
+  const clock = new MediaClock(() => now);
+  const ticks: string[] = [];
+  const stream = (name: string) => ({ tick: () => ticks.push(name) });
+  const [a, b, c, d, e] = ['a', 'b', 'c', 'd', 'e'].map(stream);
+  const f = stream('f');
+  for (const s of [a, b, c, d, e]) clock.add(s!);
+  t.after(() => [a, b, c, d, e, f].forEach((s) => clock.delete(s!)));
+  const at = (ms: bigint, expected: string[]) => {
+    now = ms * MS;
+    clock.poll();
+    assert.deepEqual(ticks.splice(0), expected, `at ${ms} ms`);
+  };
+  // a and e share the first phase (20 ms); b, c and d beat 5, 10 and 15 ms after it.
+  at(19n, []);
+  at(20n, ['a', 'e']);
+  at(25n, ['b']);
+  at(30n, ['c']);
+  at(35n, ['d']);
+  at(40n, ['a', 'e']);
+  at(45n, ['b']);
+  at(50n, ['c']);
+  // d's phase is left empty and keeps no beat; the next stream added takes it, on its grid (75 ms, not 55).
+  clock.delete(d!);
+  at(55n, []);
+  clock.add(f);
+  at(60n, ['a', 'e']);
+  at(70n, ['b', 'c']);
+  at(75n, ['f']);
+  // After a wake-up 15 ms late every phase that fell due beats once, in phase order.
+  at(95n, ['a', 'e', 'b', 'c', 'f']);
+  at(99n, []);
+  assert.equal(clock.size, 5);
+});
