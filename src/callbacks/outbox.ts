@@ -38,7 +38,7 @@ import { ANY_CALLBACK, portableCallbackPolicy, type CallbackPolicy } from '../do
 import { urlWithoutSecrets } from '../domain/audit.js';
 import { builtOnce, type Param } from '../store/compiledQuery.js';
 import { writeInTurn } from '../store/database.js';
-import { recordInTurn } from '../store/attemptRecords.js';
+import { recordInTurn, type AttemptRecord, type AttemptRow } from '../store/attemptRecords.js';
 import { CommittedCallbacks } from './committedCallbacks.js';
 import { ReceiverUrls } from './receiverUrls.js';
 
@@ -116,15 +116,6 @@ export interface CommittedCallback {
   /** GET or POST; a pay session's callbacks are always POSTed (null). */
   method?: 'GET' | 'POST' | null;
   at: number;
-}
-
-interface AttemptRecord {
-  attempts: number;
-  delivery_status: 'pending' | 'delivered' | 'failed';
-  last_attempt_at: number;
-  last_response_code: number | null;
-  last_error: string | null;
-  next_attempt_at: number | null;
 }
 
 const silentLogger = { debug() {}, warn() {} };
@@ -597,7 +588,7 @@ const selectPendingHead = builtOnce((db, p: Param<{ sessionSid: string }>) =>
  * Writes one attempt's outcome, only if the row is still the pending one the attempt was made from. The store
  * commits the outcomes written in one turn of the event loop together.
  */
-const recordAttempt = builtOnce((db, p: Param<AttemptRecord & { session_sid: string; seq: number; attempts_read: number }>) =>
+const recordAttempt = builtOnce((db, p: Param<AttemptRow>) =>
   db
     .updateTable('session_events')
     .set({

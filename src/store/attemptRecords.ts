@@ -10,17 +10,21 @@
 import { CompiledQuery } from 'kysely';
 import { writeTogether, type Db } from './database.js';
 
-export interface AttemptRow {
-  session_sid: string;
-  seq: number;
-  /** The attempts the row had when it was claimed: the row is written only if it still has them. */
-  attempts_read: number;
+/** What one delivery attempt of a callback leaves on its row. */
+export interface AttemptRecord {
   attempts: number;
   delivery_status: 'pending' | 'delivered' | 'failed';
   last_attempt_at: number;
   last_response_code: number | null;
   last_error: string | null;
   next_attempt_at: number | null;
+}
+
+export interface AttemptRow extends AttemptRecord {
+  session_sid: string;
+  seq: number;
+  /** The attempts the row had when it was claimed: the row is written only if it still has them. */
+  attempts_read: number;
 }
 
 /** Rows one statement carries at most; more go in further statements. */
