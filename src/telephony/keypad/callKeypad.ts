@@ -167,7 +167,7 @@ export class CallKeypad implements CallerTap {
 
   /** Counts a transport's report; a new key goes on to the session or the IVR. */
   private report(key: string, transport: KeyTransport, start: number, end: number): HeardKey {
-    const { heard, fresh } = this.timeline.offer(key, transport, start, end);
+    const { heard, fresh } = this.timeline.offer(key, transport, start, end, this.clock.monotonic());
     this.mask(heard, transport, start, end);
     if (!fresh) {
       this.counts.sameKeyAgain++;
