@@ -40,10 +40,9 @@ after(async () => {
 });
 
 test('an agent finds an inbound SIP call by the caller number and takes the card the caller types', { skip }, async () => {
-  // SIPp types each field on a schedule: after a pause long enough for the agent to find the call and ask for the
-  // card number, then after the time the card's keys take plus a margin for the agent to ask for the expiry.
-  const typing = (digits: string) => [{ rfc4733: digits, ms: KEY_MS }, { pause: 400 + 2 * KEY_MS + digits.length * 2 * KEY_MS + 3000 }];
-  const sipp = await startSipp(typingCaller([{ pause: 5000 }, ...typing(`${CARD}#`), ...typing(`${futureExpiry()}#`), { pause: 4000 }]), {
+  // SIPp types each field once the agent has asked for it (a cue), and hangs up when the payment has ended.
+  const cue = { cue: true } as const;
+  const sipp = await startSipp(typingCaller([cue, { rfc4733: `${CARD}#`, ms: KEY_MS }, cue, { rfc4733: `${futureExpiry()}#`, ms: KEY_MS }, cue]), {
     target: paytone.sipPort!,
     service: DIALED,
     media: true,
@@ -62,7 +61,7 @@ test('an agent finds an inbound SIP call by the caller number and takes the card
 
   const started = await agent.call('start_payment', { call_sid: found.call_sid, action: 'charge', amount: '15.00', ask_security_code: false, ask_postal_code: false });
   assert.deepEqual(started.required, ['payment-card-number', 'expiration-date']);
-  const keysArrive = async () => undefined;
+  const keysArrive = () => sipp.cue();
   const card = await agent.take(keysArrive, started.payment_sid, '');
   assert.equal(card.last_error, null, JSON.stringify(card));
   assert.equal(card.captured['payment-card-number'], 'xxxx-xxxx-xxxx-4242');
@@ -76,6 +75,7 @@ test('an agent finds an inbound SIP call by the caller number and takes the card
   assert.equal(ended.result, 'success', JSON.stringify(ended));
   assert.match(ended.payment_confirmation_code, /\S/);
 
+  await sipp.cue();
   const run = await sipp.done;
   assert.equal(run.code, 0, run.log);
   assertNoCardData([...agent.seen.map((text, i) => [`result ${i}`, text] as [string, string]), ['the server log', paytone.output()]]);

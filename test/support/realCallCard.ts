@@ -28,8 +28,6 @@ export interface RealCallCard {
 
 /** How long each key lasts, with a gap as long after it. */
 const KEY_MS = 200;
-/** SIPp's play_dtmf starts its events about this long after the exec (400 ms of no-op packets, two key lengths). */
-const PLAY_DTMF_DELAY_MS = 400 + 2 * KEY_MS;
 
 export async function typeCardOnRealCall(pay: PaytoneUnderTest, c: RealCallCard): Promise<{ callSid: string; sid: string; sippLog: string; sippCode: number | null }> {
   const app = await startTwimlApp(AUTH_TOKEN, { '/voice': '<Response><Pause length="60"/></Response>' });
@@ -37,19 +35,9 @@ export async function typeCardOnRealCall(pay: PaytoneUnderTest, c: RealCallCard)
     await pay.client.incomingPhoneNumbers.create({ phoneNumber: c.number, voiceUrl: `${app.url}/voice` });
     const tones = path.join(scratchDir(), 'expiry.ul');
     fs.writeFileSync(tones, alawmulaw.mulaw.encode(keyTones(`${c.expiry}#`, { toneMs: KEY_MS, gapMs: KEY_MS, leadMs: 0, levelDbm0: -8 }).samples));
-    // Each field is typed after a pause long enough for the last one's keys to be sent and the agent to ask for it:
-    // keys typed before the field is asked are not taken, so the 1.5 s the agent waits below and a busy machine's
-    // delays must fit in the margin (3 s was once too little on a loaded CI machine).
-    const wait = (keys: number) => ({ pause: PLAY_DTMF_DELAY_MS + keys * 2 * KEY_MS + 6000 });
-    const steps = [
-      { pause: 4000 },
-      { rfc4733: `${c.card}#`, ms: KEY_MS },
-      wait(c.card.length + 1),
-      { stream: tones },
-      wait(c.expiry.length + 1),
-      { info: `${c.code}#` },
-      wait(c.code.length + 1),
-    ];
+    // Each field is typed once the agent has asked for it (a cue), and the caller hangs up when the payment ended.
+    const cue = { cue: true } as const;
+    const steps = [cue, { rfc4733: `${c.card}#`, ms: KEY_MS }, cue, { stream: tones }, cue, { info: `${c.code}#` }, cue];
     const sipp = await startSipp(typingCaller(steps), { target: pay.paytone.sipPort!, service: c.number, media: true, seconds: 90 });
     const [call] = await until('the real call to be answered', async () => {
       const list = await pay.client.calls.list({ to: c.number, status: 'in-progress' });
@@ -64,12 +52,14 @@ export async function typeCardOnRealCall(pay: PaytoneUnderTest, c: RealCallCard)
     ];
     for (const [capture, accepted] of fields) {
       await pay.requestCapture(callSid, sid, capture);
+      await sipp.cue();
       await until(`${capture} typed on the real call`, async () => accepted(await pay.session(callSid, sid)), 30_000);
       // A field full at its longest ends before its `#`: the agent asks for the next one a moment later, as a person would.
       await new Promise((resolve) => setTimeout(resolve, 1500));
     }
     await pay.requestFinish(callSid, sid);
     await until('the real call session to end', async () => (await pay.session(callSid, sid)).result === 'success', 30_000);
+    await sipp.cue();
     const run = await sipp.done;
     return { callSid, sid, sippLog: run.log, sippCode: run.code };
   } finally {

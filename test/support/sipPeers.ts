@@ -10,6 +10,7 @@
  *   assert.equal(sipp.code, 0, sipp.log);
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
 import dgram from 'node:dgram';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -57,6 +58,11 @@ export interface RunningSipp {
   localPort: number;
   done: Promise<SippRun>;
   stop(): void;
+  /**
+   * Lets a scenario waiting at a `{ cue: true }` step go on (UDP only): an OPTIONS with its call's Call-ID, which
+   * SIPp takes as the request the step waits for. Send one only while it waits: anything else is unexpected there.
+   */
+  cue(): Promise<void>;
 }
 
 /** Starts SIPp with a scenario: as a UAC toward `target` (with `service` as the user part), or as a UAS. */
@@ -68,6 +74,9 @@ export async function startSipp(scenario: string, options: { target?: number; se
   const args = [String(options.seconds ?? 30), 'sipp', ...(options.target ? [`127.0.0.1:${options.target}`] : []), '-sf', file, '-m', '1', '-i', '127.0.0.1', '-p', String(localPort), '-nostdin', '-trace_err', '-error_file', path.join(dir, 'errors.log')];
   if (options.service) args.push('-s', options.service);
   if (options.tcp) args.push('-t', 't1');
+  // A Call-ID the test knows (SIPp's %u is the call's number, 1 with -m 1), so that it can cue the scenario.
+  const callId = `cue-${crypto.randomBytes(6).toString('hex')}-1@127.0.0.1`;
+  args.push('-cid_str', callId.replace('-1@', '-%u@'));
   // SIPp's own RTP (play_dtmf, rtp_stream) from a port of its own on 127.0.0.1.
   if (options.media) args.push('-mi', '127.0.0.1', '-mp', String(await freePort()));
   const child = spawn('timeout', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -80,7 +89,23 @@ export async function startSipp(scenario: string, options: { target?: number; se
       resolve({ code, log: `${out.slice(-3000)}\n${errors.slice(-3000)}` });
     }),
   );
-  return { localPort, done, stop: () => child.kill('SIGTERM') };
+  let cues = 0;
+  const cue = async () => {
+    const request = [
+      `OPTIONS sip:caller@127.0.0.1:${localPort} SIP/2.0`,
+      `Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK${callId.slice(4, 16)}c${++cues}`,
+      'From: <sip:test@127.0.0.1>;tag=cue',
+      'To: <sip:caller@127.0.0.1>',
+      `Call-ID: ${callId}`,
+      `CSeq: ${cues} OPTIONS`,
+      'Max-Forwards: 70',
+      'Content-Length: 0',
+    ];
+    const socket = dgram.createSocket('udp4');
+    await new Promise<void>((resolve, reject) => socket.send(`${request.join('\r\n')}\r\n\r\n`, localPort, '127.0.0.1', (err) => (err ? reject(err) : resolve())));
+    socket.close();
+  };
+  return { localPort, done, stop: () => child.kill('SIGTERM'), cue };
 }
 
 /** A caller's (or agent's) RTP: plays µ-law audio toward whoever sends to it first, records what it receives. */

@@ -192,7 +192,9 @@ export type TypingStep =
   /** Streams a headerless µ-law file from SIPp's media port (in-band tones, speech). */
   | { stream: string }
   /** One SIP INFO per key, `application/dtmf-relay`. */
-  | { info: string };
+  | { info: string }
+  /** Waits for the test's go (`RunningSipp.cue`): each field typed once the agent has asked for it, not on a clock. */
+  | { cue: true };
 
 /**
  * A caller that types: SIPp sends the audio and events itself from its media port (run it with `media: true`),
@@ -220,6 +222,7 @@ ${offer('[media_port]', '0 96')}
     if ('pause' in step) out.push(`<pause milliseconds="${step.pause}"/>`);
     else if ('rfc4733' in step) out.push(`<nop><action><exec play_dtmf="${step.rfc4733},${step.ms ?? 120}"/></action></nop>`);
     else if ('stream' in step) out.push(`<nop><action><exec rtp_stream="${step.stream},1,0"/></action></nop>`);
+    else if ('cue' in step) out.push('<recv request="OPTIONS"/>');
     else {
       for (const key of step.info) {
         out.push(inDialog('INFO', cseq++, `Signal=${key}\nDuration=160`, 'application/dtmf-relay'), '<recv response="200"/>', '<pause milliseconds="150"/>');
