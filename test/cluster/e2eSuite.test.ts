@@ -74,7 +74,9 @@ it('runs every e2e suite against three processes sharing one PostgreSQL database
   });
   const tap = output.join('');
   const counts = tap.split('\n').filter((line) => /^# (tests|pass|fail|skipped)/.test(line));
-  const failures = tap.split('\n').filter((line) => /^\s*not ok|^\s+error:|^\s+timed out/.test(line));
+  // Each failure's name and its error, a multi-line one (`error: |-`) with the four lines that follow it.
+  const lines = tap.split('\n');
+  const failures = lines.flatMap((line, i) => (/^\s*not ok|^\s+timed out/.test(line) ? [line] : /^\s+error:/.test(line) ? lines.slice(i, i + (line.endsWith('|-') ? 5 : 1)) : []));
   assert.equal(code, 0, `the cluster run of the e2e suite failed:\n${failures.slice(0, 40).join('\n')}\n${counts.join('\n')}`);
   assert.match(tap, /^# pass [1-9]/m, 'the e2e suite ran');
   assert.match(tap, /^# fail 0$/m);

@@ -67,7 +67,8 @@ describe('status callback delivery', () => {
 
   /** Polls the receiver's attempts until `predicate` holds. */
   async function attemptsUntil(predicate: () => boolean): Promise<void> {
-    const until = Date.now() + 15_000;
+    // Retries wait their backoff; on a loaded machine, or three processes sharing the outbox, that adds up.
+    const until = Date.now() + 60_000;
     while (!predicate()) {
       if (Date.now() > until) assert.fail(`callbacks did not arrive: ${JSON.stringify(flaky.attempts.map((a) => [a.token, a.status]))}`);
       await new Promise((resolve) => setTimeout(resolve, 20));
