@@ -11,22 +11,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { filesUnder } from './support/testFiles.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-function filesUnder(folder: string): string[] {
-  return fs.readdirSync(path.join(ROOT, folder), { withFileTypes: true }).flatMap((entry) => {
-    const relative = `${folder}/${entry.name}`;
-    return entry.isDirectory() ? filesUnder(relative) : [relative];
-  });
-}
 
 test('npm test names every compiled test file and no other file', () => {
   const script = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { test: string } }).scripts.test;
   const prefix = 'node --test --test-concurrency=3 ';
   assert.ok(script.startsWith(prefix), script);
   const listed = execFileSync('sh', ['-c', `printf '%s\\n' ${script.slice(prefix.length)}`], { cwd: ROOT }).toString().split('\n').filter(Boolean);
-  const compiled = filesUnder('dist/test').filter((file) => file.endsWith('.js'));
+  const compiled = filesUnder('dist/test', ROOT).filter((file) => file.endsWith('.js'));
   assert.deepEqual(listed.filter((file) => !file.endsWith('.test.js')), [], 'only test files run');
   assert.deepEqual(compiled.filter((file) => file.endsWith('.test.js') && !listed.includes(file)), [], 'every test file runs');
   assert.equal(new Set(listed).size, listed.length, 'each file runs once');

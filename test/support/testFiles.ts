@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-/** Longest first, as measured on two cores (seconds, one file at a time beside the rest of the suite). */
+/** Longest first, with the seconds each took in a run of the suite two files at a time on two cores. */
 const LONGEST = [
   'cluster/e2eSuite', // 150: the e2e files again, each on three processes
   'e2e/realCallKeypad', // 70: five calls typed in real time
@@ -32,16 +32,16 @@ const LONGEST = [
   'callbacks/outbox', // 11
 ];
 
-function testFilesUnder(folder: string): string[] {
-  return fs.readdirSync(folder, { withFileTypes: true }).flatMap((entry) => {
+/** Every file under `folder` (a path relative to `base`), as `folder/...` with forward slashes. */
+export function filesUnder(folder: string, base = '.'): string[] {
+  return fs.readdirSync(path.join(base, folder), { withFileTypes: true }).flatMap((entry) => {
     const file = path.posix.join(folder, entry.name);
-    if (entry.isDirectory()) return testFilesUnder(file);
-    return entry.name.endsWith('.test.js') ? [file] : [];
+    return entry.isDirectory() ? filesUnder(file, base) : [file];
   });
 }
 
 export function orderedTestFiles(root = 'dist/test'): string[] {
-  const all = testFilesUnder(root).sort();
+  const all = filesUnder(root).filter((file) => file.endsWith('.test.js')).sort();
   const first = LONGEST.map((name) => `${root}/${name}.test.js`);
   const missing = first.filter((file) => !all.includes(file));
   if (missing.length > 0) throw new Error(`named as long but not there: ${missing.join(', ')}`);
