@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import twilio from 'twilio';
 import { AUTH_TOKEN } from '../support/paytone.js';
+import { until } from '../support/poll.js';
 import { isFinalCallback, newKey, openPaytone, type PaytoneUnderTest } from './flows.js';
 
 interface Attempt {
@@ -68,9 +69,9 @@ describe('status callback delivery', () => {
   /** Polls the receiver's attempts until `predicate` holds. */
   async function attemptsUntil(predicate: () => boolean): Promise<void> {
     // Retries wait their backoff; on a loaded machine, or three processes sharing the outbox, that adds up.
-    const until = Date.now() + 60_000;
+    const deadline = Date.now() + 60_000;
     while (!predicate()) {
-      if (Date.now() > until) assert.fail(`callbacks did not arrive: ${JSON.stringify(flaky.attempts.map((a) => [a.token, a.status]))}`);
+      if (Date.now() > deadline) assert.fail(`callbacks did not arrive: ${JSON.stringify(flaky.attempts.map((a) => [a.token, a.status]))}`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
@@ -129,7 +130,12 @@ describe('status callback delivery', () => {
       [null, 'x', 'xx', 'xxx', '941'],
     );
 
-    const events = await pay.events(callSid, sid);
+    // An attempt is recorded once its answer is in: a moment after the receiver saw it (a cluster writes the records
+    // of one turn together), so wait for the records rather than read them the instant the last callback arrived.
+    const events = await until('every callback recorded as delivered', async () => {
+      const all = await pay.events(callSid, sid);
+      return all.length >= 5 && all.slice(0, 5).every((event) => event.callback?.status === 'delivered') && all;
+    }, 60_000);
     assert.equal(events[0]!.callback.attempts, 2);
     assert.equal(events[0]!.callback.status, 'delivered');
     assert.equal(events[0]!.callback.last_response_code, 200);
