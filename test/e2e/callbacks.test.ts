@@ -69,11 +69,7 @@ describe('status callback delivery', () => {
   /** Polls the receiver's attempts until `predicate` holds. */
   async function attemptsUntil(predicate: () => boolean): Promise<void> {
     // Retries wait their backoff; on a loaded machine, or three processes sharing the outbox, that adds up.
-    const deadline = Date.now() + 60_000;
-    while (!predicate()) {
-      if (Date.now() > deadline) assert.fail(`callbacks did not arrive: ${JSON.stringify(flaky.attempts.map((a) => [a.token, a.status]))}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await until(() => `callbacks: ${JSON.stringify(flaky.attempts.map((a) => [a.token, a.status]))}`, async () => predicate(), 60_000);
   }
 
   it("resolves a relative StatusCallback against the call's Url", async () => {

@@ -19,7 +19,7 @@ import { until } from '../support/poll.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import alawmulaw from 'alawmulaw';
-import { typingCaller, type TypingStep } from '../support/sippScenarios.js';
+import { CUE, typingCaller, type TypingStep } from '../support/sippScenarios.js';
 import { peersOrSkip, scratchDir, startSipp } from '../support/sipPeers.js';
 import { beepsAt, keyTones, multimonKeys } from '../support/dtmfSignals.js';
 import { freePort, readWav, startBaresipAgent, writeWav } from '../support/sipPeers.js';
@@ -165,8 +165,7 @@ async function callTheAgent<C extends Caller, T>(call: () => Promise<C>, meanwhi
  * the caller waits, once asked, before the first key.
  */
 async function realPayment(how: (digits: string) => TypingStep[], leadMs = 0): Promise<{ callSid: string; callbacks: Array<Record<string, string>>; agentHeard: Int16Array; skipped: number }> {
-  const cue = { cue: true } as const;
-  const steps = [cue, ...(leadMs > 0 ? [{ pause: leadMs }] : []), ...how(`${CARD}#`), cue, ...how(`${EXPIRY}#`), cue, ...how(`${CODE}#`), cue];
+  const steps = [CUE, ...(leadMs > 0 ? [{ pause: leadMs }] : []), ...how(`${CARD}#`), CUE, ...how(`${EXPIRY}#`), CUE, ...how(`${CODE}#`), CUE];
   const { callSid, done, agentHeard, skipped } = await callTheAgent(
     () => sippCaller(steps),
     async (sid, caller) => {

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { ACCOUNT_SID, AUTH_TOKEN, startPaytoneProcess, type PaytoneProcess } from '../support/paytone.js';
 import { startTwimlApp, type TwimlApp } from '../support/twimlApp.js';
 import { peersOrSkip, startSipp } from '../support/sipPeers.js';
-import { typingCaller } from '../support/sippScenarios.js';
+import { CUE, typingCaller } from '../support/sippScenarios.js';
 import { until } from '../support/poll.js';
 import { McpAgent } from '../support/mcpAgent.js';
 import { futureExpiry } from '../e2e/flows.js';
@@ -41,8 +41,7 @@ after(async () => {
 
 test('an agent finds an inbound SIP call by the caller number and takes the card the caller types', { skip }, async () => {
   // SIPp types each field once the agent has asked for it (a cue), and hangs up when the payment has ended.
-  const cue = { cue: true } as const;
-  const sipp = await startSipp(typingCaller([cue, { rfc4733: `${CARD}#`, ms: KEY_MS }, cue, { rfc4733: `${futureExpiry()}#`, ms: KEY_MS }, cue]), {
+  const sipp = await startSipp(typingCaller([CUE, { rfc4733: `${CARD}#`, ms: KEY_MS }, CUE, { rfc4733: `${futureExpiry()}#`, ms: KEY_MS }, CUE]), {
     target: paytone.sipPort!,
     service: DIALED,
     media: true,

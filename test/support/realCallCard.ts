@@ -14,7 +14,7 @@ import { AUTH_TOKEN } from './paytone.js';
 import { until } from './poll.js';
 import { keyTones } from './dtmfSignals.js';
 import { scratchDir, startSipp } from './sipPeers.js';
-import { typingCaller } from './sippScenarios.js';
+import { CUE, typingCaller } from './sippScenarios.js';
 import { startTwimlApp } from './twimlApp.js';
 
 export interface RealCallCard {
@@ -36,8 +36,7 @@ export async function typeCardOnRealCall(pay: PaytoneUnderTest, c: RealCallCard)
     const tones = path.join(scratchDir(), 'expiry.ul');
     fs.writeFileSync(tones, alawmulaw.mulaw.encode(keyTones(`${c.expiry}#`, { toneMs: KEY_MS, gapMs: KEY_MS, leadMs: 0, levelDbm0: -8 }).samples));
     // Each field is typed once the agent has asked for it (a cue), and the caller hangs up when the payment ended.
-    const cue = { cue: true } as const;
-    const steps = [cue, { rfc4733: `${c.card}#`, ms: KEY_MS }, cue, { stream: tones }, cue, { info: `${c.code}#` }, cue];
+    const steps = [CUE, { rfc4733: `${c.card}#`, ms: KEY_MS }, CUE, { stream: tones }, CUE, { info: `${c.code}#` }, CUE];
     const sipp = await startSipp(typingCaller(steps), { target: pay.paytone.sipPort!, service: c.number, media: true, seconds: 90 });
     const [call] = await until('the real call to be answered', async () => {
       const list = await pay.client.calls.list({ to: c.number, status: 'in-progress' });

@@ -196,6 +196,9 @@ export type TypingStep =
   /** Waits for the test's go (`RunningSipp.cue`): each field typed once the agent has asked for it, not on a clock. */
   | { cue: true };
 
+/** The step that waits for the test's go: put one before each field and one before the hang-up. */
+export const CUE: TypingStep = { cue: true };
+
 /**
  * A caller that types: SIPp sends the audio and events itself from its media port (run it with `media: true`),
  * offering PCMU and telephone-event on 96, then does `steps` in order and hangs up. `play_dtmf` and `rtp_stream`
